@@ -1,0 +1,168 @@
+package dev.valarm;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A point or span of time as the kernel's {@code struct timespec}: whole seconds plus nanoseconds.
+ *
+ * <p>{@code seconds} may be any {@code long}, negative included (the driver takes negative and zero
+ * times and fires them at once); {@code nanos} must be in [0, 999 999 999], so a negative time such as
+ * -0.5 s is {@code (-1, 500 000 000)}. Values order by seconds, then nanoseconds.
+ *
+ * <p>Conversions to a single {@code long} of nanoseconds, to an {@link Instant} and from a
+ * {@link Duration} saturate instead of overflowing: values beyond the target's range become its
+ * minimum or maximum. Conversions from nanoseconds, {@code Instant} and to {@code Duration} are exact.
+ *
+ * <p>Thread-safety: immutable.
+ *
+ * @param seconds whole seconds, any value
+ * @param nanos nanoseconds within the second, in [0, 999 999 999]
+ */
+public record Timespec(long seconds, int nanos) implements Comparable<Timespec> {
+    /** Nanoseconds in a second. */
+    public static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    /** The zero time (the epoch, or a zero span). */
+    public static final Timespec ZERO = new Timespec(0, 0);
+
+    /**
+     * Validates the fields.
+     *
+     * @param seconds whole seconds, any value
+     * @param nanos nanoseconds within the second, in [0, 999 999 999]
+     * @throws InvalidAlarmException (EINVAL) if {@code nanos} is out of range
+     */
+    public Timespec {
+        if (nanos < 0 || nanos >= NANOS_PER_SECOND) {
+            throw new InvalidAlarmException("timespec nanoseconds must be in [0, 999999999]: " + nanos
+                    + " (seconds " + seconds + ")");
+        }
+    }
+
+    /**
+     * A timespec of whole seconds.
+     *
+     * @param seconds whole seconds, any value
+     * @return the timespec {@code (seconds, 0)}
+     */
+    public static Timespec ofSeconds(final long seconds) {
+        return new Timespec(seconds, 0);
+    }
+
+    /**
+     * A timespec from seconds and nanoseconds, with the nanoseconds normalised into the second
+     * (for example {@code (1, -1)} becomes {@code (0, 999 999 999)}).
+     *
+     * @param seconds whole seconds
+     * @param nanoAdjustment nanoseconds to add, any value
+     * @return the normalised timespec
+     * @throws ArithmeticException if the seconds overflow a {@code long}
+     */
+    public static Timespec ofSeconds(final long seconds, final long nanoAdjustment) {
+        final long secs = Math.addExact(seconds, Math.floorDiv(nanoAdjustment, NANOS_PER_SECOND));
+        return new Timespec(secs, (int) Math.floorMod(nanoAdjustment, NANOS_PER_SECOND));
+    }
+
+    /**
+     * A timespec from a single count of nanoseconds (exact).
+     *
+     * @param nanos nanoseconds, any value
+     * @return the timespec
+     */
+    public static Timespec ofNanos(final long nanos) {
+        return new Timespec(Math.floorDiv(nanos, NANOS_PER_SECOND), (int) Math.floorMod(nanos, NANOS_PER_SECOND));
+    }
+
+    /**
+     * A timespec from an instant (exact: every {@code Instant} fits).
+     *
+     * @param instant the instant, not null
+     * @return seconds and nanoseconds since the epoch
+     */
+    public static Timespec of(final Instant instant) {
+        Objects.requireNonNull(instant, "instant");
+        return new Timespec(instant.getEpochSecond(), instant.getNano());
+    }
+
+    /**
+     * A timespec from a duration (exact: every {@code Duration} fits).
+     *
+     * @param duration the duration, not null
+     * @return the same span
+     */
+    public static Timespec of(final Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        return new Timespec(duration.getSeconds(), duration.getNano());
+    }
+
+    /**
+     * This time as one count of nanoseconds, saturating at {@code Long.MIN_VALUE} and
+     * {@code Long.MAX_VALUE} (about the years 1677 and 2262 for wall-clock times).
+     *
+     * @return the nanoseconds, saturated
+     */
+    public long toNanos() {
+        if (seconds > MAX_NANO_SECONDS || (seconds == MAX_NANO_SECONDS && nanos > MAX_NANO_REST)) {
+            return Long.MAX_VALUE;
+        }
+        if (seconds < MIN_NANO_SECONDS) {
+            return Long.MIN_VALUE;
+        }
+        return seconds * NANOS_PER_SECOND + nanos;
+    }
+
+    /**
+     * This time as an instant since the epoch, saturating at {@link Instant#MIN} and {@link Instant#MAX}.
+     *
+     * @return the instant, saturated
+     */
+    public Instant toInstant() {
+        if (seconds > Instant.MAX.getEpochSecond()) {
+            return Instant.MAX;
+        }
+        if (seconds < Instant.MIN.getEpochSecond()) {
+            return Instant.MIN;
+        }
+        return Instant.ofEpochSecond(seconds, nanos);
+    }
+
+    /**
+     * This time as a duration (exact).
+     *
+     * @return the same span
+     */
+    public Duration toDuration() {
+        return Duration.ofSeconds(seconds, nanos);
+    }
+
+    /**
+     * Whether this time is before the epoch (or a negative span).
+     *
+     * @return true if {@code seconds < 0}
+     */
+    public boolean isNegative() {
+        return seconds < 0;
+    }
+
+    @Override
+    public int compareTo(final Timespec other) {
+        final int c = Long.compare(seconds, other.seconds);
+        return c != 0 ? c : Integer.compare(nanos, other.nanos);
+    }
+
+    @Override
+    public String toString() {
+        final StringBuilder sb = new StringBuilder(32).append(seconds).append('.');
+        final String n = Integer.toString(nanos);
+        for (int i = n.length(); i < 9; i++) {
+            sb.append('0');
+        }
+        return sb.append(n).append('s').toString();
+    }
+
+    private static final long MAX_NANO_SECONDS = Long.MAX_VALUE / NANOS_PER_SECOND;
+    private static final long MAX_NANO_REST = Long.MAX_VALUE % NANOS_PER_SECOND;
+    private static final long MIN_NANO_SECONDS = Math.floorDiv(Long.MIN_VALUE, NANOS_PER_SECOND);
+}

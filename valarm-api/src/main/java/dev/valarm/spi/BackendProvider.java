@@ -1,0 +1,54 @@
+package dev.valarm.spi;
+
+import java.util.List;
+
+/**
+ * A platform's host clocks and RTC backends, found through {@link java.util.ServiceLoader}.
+ *
+ * <p>The device picks the usable provider with the highest {@link #priority()} unless one is named
+ * explicitly (system property {@code valarm.backend}).
+ *
+ * @implSpec Implementations must have a public no-argument constructor, must be cheap to construct
+ *           (no native loading before {@link #probe()} or an {@code open} call), and thread-safe.
+ */
+public interface BackendProvider {
+
+    /**
+     * The provider's name, such as {@code "linux"}.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * The preference among usable providers; higher wins. The portable JDK provider has 0.
+     *
+     * @return the priority
+     */
+    int priority();
+
+    /**
+     * Checks every backend this provider knows on this machine.
+     *
+     * @return one entry per host-clock and RTC backend, usable or not, with the reason
+     */
+    List<BackendProbe> probe();
+
+    /**
+     * Opens the host clocks.
+     *
+     * @return the clocks
+     * @throws RtcException if they cannot be used here, with the reason
+     */
+    HostClocks openHostClocks();
+
+    /**
+     * Opens an RTC backend.
+     *
+     * @param backend the backend's name as {@link #probe()} reports it, or null for the first usable one
+     *        in this provider's order
+     * @return the backend
+     * @throws RtcException if it (or, for null, every backend) cannot be used here, with the reasons
+     */
+    RtcBackend openRtcBackend(String backend);
+}
