@@ -75,6 +75,20 @@ final class Handle implements AlarmHandle {
         in.owner = this;
     }
 
+    /**
+     * The driver's ownership step on its own (alarm-dev claims ownership before it validates the
+     * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
+     */
+    void claimOwnership() {
+        device.lock.lock();
+        try {
+            checkWritable("ioctl");
+            claim("ioctl");
+        } finally {
+            device.lock.unlock();
+        }
+    }
+
     @Override
     public void set(final AlarmType type, final Timespec time) {
         Objects.requireNonNull(type, "type");
