@@ -6,6 +6,7 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
+import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -251,7 +252,12 @@ final class Handle implements AlarmHandle {
         try {
             checkWritable("SET_RTC");
             Objects.requireNonNull(time, "time");
-            wake = in.setWallClock(time.toNanos());
+            final long nanos = time.toNanos();
+            if (!Timespec.ofNanos(nanos).equals(time)) {
+                throw new InvalidAlarmException("SET_RTC: " + time + " is outside the 64-bit nanosecond range of a clock"
+                        + " (1677-09-21 to 2262-04-11) on " + in.name() + " (minor " + in.minor + ")");
+            }
+            wake = in.setWallClock(nanos);
         } finally {
             device.lock.unlock();
         }
