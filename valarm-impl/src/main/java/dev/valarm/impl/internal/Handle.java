@@ -174,6 +174,7 @@ final class Handle implements AlarmHandle {
                 if (timeoutNanos == 0) {
                     return AlarmEvents.NONE;
                 }
+                in.asyncWaiters.removeIf(w -> w.future.isDone());
                 if (in.blockingWaiters + in.asyncWaiters.size() >= device.maxWaitersPerInstance) {
                     throw new ValarmLimitException(Errno.ENOSPC, "waiter limit reached on " + in.name() + ": "
                             + device.maxWaitersPerInstance);

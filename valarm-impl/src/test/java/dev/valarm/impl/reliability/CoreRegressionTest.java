@@ -57,4 +57,31 @@ class CoreRegressionTest {
         rw.setRtc(Timespec.ofSeconds(-5_000_000_000L)); // 1811: representable, works
         assertEquals(-5_000_000_000L, inst.now(AlarmType.RTC).seconds());
     }
+
+    /**
+     * Found by review of the waiter bound: cancelled asynchronous waiters stayed in the instance's queue
+     * until the next awaitAsync and counted against the limit, so a blocking WAIT was refused with ENOSPC
+     * although nobody was waiting.
+     */
+    @Test
+    void cancelledAsynchronousWaitersDoNotCountAgainstTheWaiterLimit() throws Exception {
+        final java.util.concurrent.CompletableFuture<dev.valarm.AlarmEvents> a = rw.awaitAsync();
+        final java.util.concurrent.CompletableFuture<dev.valarm.AlarmEvents> b = rw.awaitAsync();
+        a.cancel(false);
+        b.cancel(false);
+        final java.util.concurrent.CompletableFuture<dev.valarm.AlarmEvents> blocked =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return rw.await(java.time.Duration.ofSeconds(30));
+                    } catch (final InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        while (DriverAccess.state(inst).blockingWaiters() == 0 && !blocked.isDone()) {
+            Thread.onSpinWait();
+        }
+        inst.open(OpenMode.READ_WRITE).setRtc(inst.now(AlarmType.RTC));
+        assertEquals(dev.valarm.AlarmEvents.TIME_CHANGE_MASK, blocked.get(10, java.util.concurrent.TimeUnit.SECONDS).mask());
+        assertEquals(0, DriverAccess.state(inst).asyncWaiters(), "no cancelled waiter lingers");
+    }
 }
