@@ -190,11 +190,10 @@ class LoadTest {
             h.report(rep);
             rep.write();
             assertTrue(h.violations.isEmpty(), () -> "violations: " + first(h));
-            // Lateness is measured and reported, not asserted: see RELIABILITY.md (open finding).
-            if (Boolean.getBoolean("valarm.reliability.strictLateness")) {
-                assertTrue(h.maxLateNanos <= TimeUnit.MILLISECONDS.toNanos(100), "late by " + h.maxLateNanos + " ns: "
-                        + h.worstLate);
-            }
+            // Simulated time moves in steps of at most 100 ms while workers arm alarms concurrently: an alarm
+            // armed inside a step fires at the end of that step at the latest. Two steps of margin.
+            assertTrue(h.maxLateNanos <= TimeUnit.MILLISECONDS.toNanos(200), "late by " + h.maxLateNanos + " ns: "
+                    + h.worstLate);
             return rep;
         } finally {
             device.close();
