@@ -244,6 +244,13 @@ public final class FuseRtcMount implements AutoCloseable {
             if (isStale(path)) {
                 LOG.warn("clearing stale FUSE RTC mount {}", path);
                 umountQuietly(path);
+                if (name.startsWith(DIR_PREFIX)) {
+                    try {
+                        Files.deleteIfExists(path); // only if empty
+                    } catch (final IOException e) {
+                        LOG.warn("cannot remove {}: {}", path, e.toString());
+                    }
+                }
             }
         }
         try (var files = Files.list(Paths.get("/dev"))) {
