@@ -9,6 +9,7 @@ import dev.valarm.rtc.linux.internal.RtcAlarmWatch;
 import dev.valarm.rtc.linux.internal.RtcCalendar;
 import dev.valarm.rtc.linux.internal.RtcTime;
 import dev.valarm.rtc.linux.internal.RtcWkAlrm;
+import dev.valarm.spi.BackendProbe;
 import dev.valarm.spi.RtcBackend;
 import dev.valarm.spi.RtcCapabilities;
 import dev.valarm.spi.RtcException;
@@ -72,6 +73,9 @@ public final class RtcDeviceBackend implements RtcBackend {
     /** The default furthest alarm: 24 h - 1 s, what a plain MC146818 (rtc-cmos without day alarm) takes. */
     public static final Duration DEFAULT_MAX_ALARM_AHEAD = Duration.ofSeconds(AlarmSlot.DAY_WINDOW);
 
+    /** The backend name reported by probes and accepted by the provider. */
+    public static final String NAME = "rtc-device";
+
     /** The default sysfs RTC class directory. */
     static final Path SYS_CLASS_RTC = Paths.get("/sys/class/rtc");
 
@@ -112,7 +116,7 @@ public final class RtcDeviceBackend implements RtcBackend {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(maxAlarmAhead, "maxAlarmAhead");
         this.path = device.toString();
-        this.name = "rtc-device(" + path + ")";
+        this.name = NAME + "(" + path + ")";
         this.slot = new AlarmSlot(name, maxAlarmAhead);
         this.nat = Native.get();
         readTime();
@@ -186,6 +190,40 @@ public final class RtcDeviceBackend implements RtcBackend {
             return false;
         }
         return wakeupEnabled(sysClassRtc.resolve(fileName.toString()));
+    }
+
+    /**
+     * Checks a device without keeping it open and without writing: open, {@code RTC_RD_TIME},
+     * {@code RTC_WKALM_RD}, close.
+     *
+     * @param provider the provider name to report
+     * @param device the device path
+     * @return the probe
+     */
+    static BackendProbe probe(final String provider, final Path device) {
+        final Native n;
+        try {
+            n = Native.get();
+        } catch (final RtcException e) {
+            return new BackendProbe(provider, NAME, false, false, e.getMessage());
+        }
+        if (!Files.exists(device)) {
+            return new BackendProbe(provider, NAME, false, false, device + " does not exist (no RTC device)");
+        }
+        try {
+            final int fd = n.open(device.toString(), LinuxAbi.O_RDONLY | LinuxAbi.O_CLOEXEC);
+            try {
+                n.ioctl(fd, LinuxAbi.RTC_RD_TIME, new RtcTime(n.runtime()), "ioctl(RTC_RD_TIME) on " + device);
+                n.ioctl(fd, LinuxAbi.RTC_WKALM_RD, new RtcWkAlrm(n.runtime()), "ioctl(RTC_WKALM_RD) on " + device);
+            } finally {
+                n.closeQuietly(fd, device.toString());
+            }
+        } catch (final RtcException e) {
+            return new BackendProbe(provider, NAME, false, false, e.getMessage());
+        }
+        final boolean wake = sysfsWakeupEnabled(device, SYS_CLASS_RTC);
+        return new BackendProbe(provider, NAME, true, wake, device + " answers RTC_RD_TIME and RTC_WKALM_RD; "
+                + (wake ? "sysfs device/power/wakeup is enabled" : "sysfs does not say it may wake the machine"));
     }
 
     @Override
