@@ -20,7 +20,7 @@
 #   --classpath CP   test class path (':'-separated absolute paths) handed to the launcher's -cp
 #   --launcher JAR   junit-platform-console-standalone jar
 #   --results DIR    host directory (created, emptied) for exit-code, console.log and XML reports
-#   --work DIR       scratch directory for the initramfs (default: DIR/../qemu-work)
+#   --work DIR       scratch directory for the initramfs (default: DIR/../work)
 #   --cache DIR      kernel cache (default: $VALARM_QEMU_CACHE or ${XDG_CACHE_HOME:-~/.cache}/valarm-qemu)
 #   --java PATH      java executable to run in the guest (default: `java` on PATH, resolved)
 #   --jvm-arg ARG    extra JVM argument for the guest JVM (repeatable)
@@ -105,7 +105,7 @@ java_bin=$(readlink -f "$java_bin")
 launcher=$(readlink -f "$launcher")
 mkdir -p "$results"
 results=$(readlink -f "$results")
-[ -n "$work" ] || work="$(dirname "$results")/qemu-work"
+[ -n "$work" ] || work="$(dirname "$results")/work"
 mkdir -p "$work" "$cache"
 work=$(readlink -f "$work")
 cache=$(readlink -f "$cache")
@@ -114,6 +114,11 @@ case "$results" in *[[:space:]]*|*:*|*,*) die $EXIT_USAGE "results path must not
 # ---------------------------------------------------------------------------------------------
 # Kernel: the package linux-image-amd64 depends on, cached by version.
 t_start=$(date +%s)
+# Several builds may share the cache: serialise its preparation when flock(1) is there.
+if command -v flock >/dev/null 2>&1; then
+  exec 9> "$cache/.lock"
+  flock -w 300 9 || die $EXIT_PREPARE "could not lock $cache/.lock within 300 s"
+fi
 kdeb="${VALARM_QEMU_KERNEL_DEB:-}"
 if [ -n "$kdeb" ]; then
   [ -f "$kdeb" ] || die $EXIT_PREPARE "VALARM_QEMU_KERNEL_DEB=$kdeb does not exist"
@@ -162,13 +167,14 @@ if [ ! -f "$kdir/.complete" ]; then
 fi
 vmlinux="$kdir/vmlinux"
 moddir="$kdir/modules"
+exec 9>&-
 
 # ---------------------------------------------------------------------------------------------
 # Modules for 9p over virtio-pci, in dependency order (read from each module's .modinfo `depends=`;
 # the package carries no modules.dep).
 declare -A modpath=()
 while IFS= read -r f; do
-  n=$(basename "$f" .ko); modpath[${n//-/_}]=$f
+  n=${f##*/}; n=${n%.ko}; modpath[${n//-/_}]=$f
 done < <(find "$moddir" -name '*.ko')
 order=()
 declare -A seen=()
@@ -195,6 +201,7 @@ for n in "${order[@]}"; do cp "${modpath[$n]}" "$rootfs/mod/$n.ko"; echo "$n" >>
 q() { printf '%q' "$1"; }   # bash quoting; the guest's busybox ash understands this subset
 {
   echo '#!/bin/sh'
+  echo 'export LANG=C.UTF-8 LC_ALL=C.UTF-8'
   printf 'cd %s\n' "$(q "$PWD")"
   printf 'exec timeout %s %s' "$((guest_timeout - 15))" "$(q "$java_bin")"
   printf ' %s' -Dvalarm.guest=true -Djava.io.tmpdir=/tmp -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
