@@ -7,9 +7,9 @@
 # with `apt-get download` (never installed), unpacked, its xz-compressed vmlinuz turned into an ELF
 # vmlinux (booted through the PVH entry by qboot: ~2.5 s to init under TCG), and a tiny initramfs is
 # built from busybox-static plus the 9p/virtio modules. The guest mounts the host root read-only over
-# virtio-9p, mounts a writable share for the results over the same path the host uses, chroots into
-# the host root and runs the JUnit Platform console launcher with the given class path, so the very
-# same paths work inside and outside. The launcher's exit code and XML reports come back through the
+# virtio-9p, mounts a writable share for the results over the same path the host uses (it also serves
+# as the guest's temporary directory), chroots into the host root and runs the JUnit Platform console
+# launcher with the given class path, so the very same paths work inside and outside. The launcher's exit code and XML reports come back through the
 # writable share; this script exits with the launcher's status.
 #
 # This script installs nothing. It needs: qemu-system-x86_64 (+ qboot.rom, Debian qemu-system-x86),
@@ -204,7 +204,10 @@ q() { printf '%q' "$1"; }   # bash quoting; the guest's busybox ash understands 
   echo 'export LANG=C.UTF-8 LC_ALL=C.UTF-8'
   printf 'cd %s\n' "$(q "$PWD")"
   printf 'exec timeout %s %s' "$((guest_timeout - 15))" "$(q "$java_bin")"
-  printf ' %s' -Dvalarm.guest=true -Djava.io.tmpdir=/tmp -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
+  # The host root is read-only in the guest (no tmpfs over /tmp: it would hide host paths under /tmp),
+  # so temporary files go to the writable results share and the JVM keeps no perf-data file.
+  printf ' %s' -Dvalarm.guest=true "-Djava.io.tmpdir=$(q "$results/tmp")" -XX:-UsePerfData \
+    -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
   for a in "${jvm_args[@]+"${jvm_args[@]}"}"; do printf ' %s' "$(q "$a")"; done
   printf ' -jar %s execute --disable-banner --disable-ansi-colors --details=tree' "$(q "$launcher")"
   printf ' --reports-dir %s' "$(q "$results/reports")"
@@ -227,10 +230,9 @@ for m in \$(cat /mod/order); do insmod /mod/\$m.ko || fail "insmod \$m"; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host || fail "mount hostroot"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /host$results || fail "mount results"
 mount --bind /proc /host/proc && mount --bind /sys /host/sys && mount --bind /dev /host/dev || fail "bind mounts"
-mount -t tmpfs -o mode=1777 tmpfs /host/tmp || fail "tmpfs on /tmp"
-cp /run-tests /host/tmp/run-tests
+mkdir -p /host$results/tmp && cp /run-tests /host$results/tmp/run-tests || fail "writing to the results share"
 echo "GUEST-READY uptime=\$(cut -d' ' -f1 /proc/uptime) rtc=\$(cat /sys/class/rtc/rtc0/name 2>/dev/null)"
-chroot /host /bin/sh /tmp/run-tests
+chroot /host /bin/sh $results/tmp/run-tests
 echo \$? > /host$results/exit-code
 echo "GUEST-DONE uptime=\$(cut -d' ' -f1 /proc/uptime)"
 halt
