@@ -98,7 +98,7 @@ final class GuestRtcDriverTest {
             assertTrue(rtcAfter == target || rtcAfter == target + 1,
                     "alarm for RTC second " + target + " read at RTC second " + rtcAfter);
             // target - now was 2 s at 1 s resolution: the alarm comes 1-2 s later, plus guest latency.
-            assertTrue(waited.compareTo(Duration.ofMillis(900)) >= 0 && waited.compareTo(Duration.ofMillis(3500)) <= 0,
+            assertTrue(waited.compareTo(Duration.ofMillis(900)) >= 0 && waited.compareTo(Duration.ofMillis(4500)) <= 0,
                     "alarm 2 RTC seconds ahead arrived after " + waited.toMillis() + " ms");
             assertEquals(0, rtc.readWakeAlarm()[0], "a fired alarm reads back disabled");
         } finally {
@@ -117,7 +117,7 @@ final class GuestRtcDriverTest {
             final int revents = rtc.pollIn(15_000);
             final long waitedMs = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(RawRtc.POLLIN, revents & RawRtc.POLLIN, "poll timed out after " + waitedMs + " ms");
-            assertTrue(waitedMs <= 3500, "poll woke after " + waitedMs + " ms");
+            assertTrue(waitedMs <= 4500, "poll woke after " + waitedMs + " ms");
             final long rtcAfter = rtc.readTime();
             assertTrue(rtcAfter == target || rtcAfter == target + 1, "alarm for " + target + " seen at " + rtcAfter);
             assertEquals(RawRtc.RTC_IRQF | RawRtc.RTC_AF | (1 << 8), rtc.readEvent());
