@@ -27,6 +27,9 @@
 #   --timeout SECS   hard limit for the guest run (default 240)
 #   --check          only check that the tools are present (exit 0 if so, 3 if not)
 # Everything after `--` goes to the console launcher (e.g. --select-package dev.valarm.rtc.linux.guest).
+# Environment: VALARM_QEMU_BIN (default qemu-system-x86_64), VALARM_QEMU_QBOOT (default
+# /usr/share/qemu/qboot.rom), VALARM_QEMU_CACHE (kernel cache), VALARM_QEMU_KERNEL_DEB (use this
+# linux-image .deb instead of the one linux-image-amd64 depends on).
 #
 # Exit codes: 0 tests passed; 1 tests failed; 2 usage error; 3 tools missing; 4 kernel/initramfs
 # could not be prepared; 5 the guest did not report a result (boot failure, timeout, crash).
@@ -58,7 +61,8 @@ launcher_args=("$@")
 
 # ---------------------------------------------------------------------------------------------
 # Tools. Report every missing one at once, with the Debian package that provides it.
-QBOOT=/usr/share/qemu/qboot.rom
+QEMU=${VALARM_QEMU_BIN:-qemu-system-x86_64}
+QBOOT=${VALARM_QEMU_QBOOT:-/usr/share/qemu/qboot.rom}
 missing=()
 has_interp() {
   local f=$1 phoff phentsize phnum i
@@ -71,7 +75,7 @@ has_interp() {
   return 1
 }
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$1 (Debian package $2)"); }
-need qemu-system-x86_64 qemu-system-x86
+need "$QEMU" qemu-system-x86
 [ -f "$QBOOT" ] || missing+=("$QBOOT (Debian package qemu-system-data, pulled in by qemu-system-x86)")
 need busybox busybox-static
 need xz xz-utils
@@ -250,7 +254,7 @@ mkdir -p "$results/reports"
 console="$results/console.log"
 t_boot=$(date +%s)
 set +e
-timeout --kill-after=10 "$guest_timeout" qemu-system-x86_64 \
+timeout --kill-after=10 "$guest_timeout" "$QEMU" \
   -machine pc -bios "$QBOOT" -accel tcg,thread=multi -smp 2 -m 2048 \
   -nodefaults -display none -serial stdio -no-reboot \
   -kernel "$vmlinux" -initrd "$initrd" \
