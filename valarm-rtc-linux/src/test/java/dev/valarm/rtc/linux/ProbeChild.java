@@ -1,0 +1,33 @@
+package dev.valarm.rtc.linux;
+
+import dev.valarm.spi.BackendProbe;
+import dev.valarm.spi.RtcBackend;
+import dev.valarm.spi.RtcException;
+
+/**
+ * Run in a child JVM (under {@code setpriv}) by {@link AlarmTimerFallbackTest}: prints every probe and
+ * what auto-selection opened, one line each, on stdout.
+ */
+public final class ProbeChild {
+    private ProbeChild() {
+    }
+
+    /**
+     * Prints {@code probe NAME usable=B canWake=B reason} lines, then {@code opened NAME} or
+     * {@code failed ERRNO message}.
+     *
+     * @param args ignored
+     */
+    public static void main(final String[] args) {
+        final LinuxBackendProvider provider = new LinuxBackendProvider();
+        for (final BackendProbe p : provider.probe()) {
+            System.out.println("probe " + p.backend() + " usable=" + p.usable() + " canWake=" + p.canWake() + " "
+                    + p.reason());
+        }
+        try (RtcBackend b = provider.openRtcBackend(null)) {
+            System.out.println("opened " + b.name());
+        } catch (final RtcException e) {
+            System.out.println("failed " + e.errno() + " " + e.getMessage());
+        }
+    }
+}
