@@ -284,7 +284,7 @@ public final class InstanceSnapshot {
     /**
      * Encodes this snapshot in the current format ({@link #FORMAT_VERSION}); see the class documentation.
      *
-     * @return a new array of 102 to 358 bytes
+     * @return a new array of 103 to 358 bytes
      */
     public byte[] toBytes() {
         final byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
