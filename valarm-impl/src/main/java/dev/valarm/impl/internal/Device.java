@@ -215,6 +215,7 @@ public final class Device implements ValarmDevice {
         Objects.requireNonNull(options, "options");
         final Instance in;
         final boolean wake;
+        final boolean wallMoved;
         lock.lock();
         try {
             // Every check first; nothing below install() can fail.
@@ -231,15 +232,17 @@ public final class Device implements ValarmDevice {
             final String name = options.name() != null ? options.name() : snapshot.name();
             in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
             install(in);
-            final boolean wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
+            wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
             wake = in.restoreState(snapshot, wallMoved);
-            LOG.info("restored instance {} (minor {}) from snapshot of {} (minor {}): armed {}, pending {}, wall clock {}{}",
-                    name, minor, snapshot.name(), snapshot.minor(), snapshot.armedTypes(), snapshot.pendingEvents(),
-                    options.wallClock(), wallMoved ? " (moved: time-change raised)" : "");
         } finally {
             lock.unlock();
         }
-        wakeDispatcher();
+        if (wake) {
+            wakeDispatcher();
+        }
+        LOG.info("restored instance {} (minor {}) from snapshot of {} (minor {}): armed {}, pending {}, wall clock {}{}",
+                in.name(), in.minor, snapshot.name(), snapshot.minor(), snapshot.armedTypes(), snapshot.pendingEvents(),
+                options.wallClock(), wallMoved ? " (moved: time-change raised)" : "");
         return in;
     }
 
