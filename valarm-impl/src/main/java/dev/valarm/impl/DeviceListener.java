@@ -31,13 +31,15 @@ public interface DeviceListener {
     }
 
     /**
-     * The hardware wake alarm was programmed.
+     * The hardware wake alarm was programmed (or, on a backend that cannot wake, would have been).
      *
      * @param rtcTime the alarm time on the RTC's clock
      * @param clamped whether the wanted time was beyond the RTC's furthest alarm and was clamped
      * @param remainingNanos how far ahead the earliest wakeup deadline (window end) was
+     * @param written false when the backend cannot wake the machine, so nothing was written to it
      */
-    default void hardwareProgrammed(final Timespec rtcTime, final boolean clamped, final long remainingNanos) {
+    default void hardwareProgrammed(final Timespec rtcTime, final boolean clamped, final long remainingNanos,
+            final boolean written) {
     }
 
     /**
@@ -48,8 +50,13 @@ public interface DeviceListener {
     default void hardwareUnchanged(final Timespec rtcTime) {
     }
 
-    /** The hardware wake alarm was cancelled (no wakeup alarm is left). */
-    default void hardwareCancelled() {
+    /**
+     * The hardware wake alarm was cancelled because no wakeup alarm is left (or, on a backend that cannot
+     * wake, would have been).
+     *
+     * @param written false when the backend cannot wake the machine, so nothing was written to it
+     */
+    default void hardwareCancelled(final boolean written) {
     }
 
     /**

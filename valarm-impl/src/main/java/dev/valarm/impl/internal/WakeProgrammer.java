@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
  * Keeps the backend's one wake alarm at the earliest wakeup deadline over all instances. Confined to the
  * dispatcher thread (it alone calls the backend's programming methods).
  *
+ * <p>On a backend that cannot wake the machine the same decisions are made against host realtime and
+ * reported to the {@link DeviceListener} as not written; the backend is never called.
+ *
  * <p>The wake time is computed relative to the RTC's own clock ({@code rtc_now + remaining}), rounded
  * up to the RTC's resolution and clamped to its furthest alarm; a clamped alarm wakes early and the
  * dispatcher re-arms it. To avoid touching the hardware when nothing changed, the RTC's offset from host
@@ -88,9 +91,6 @@ final class WakeProgrammer {
      * @return a monotonic deadline at which to retry a failed call, or {@code Long.MAX_VALUE}
      */
     long apply() {
-        if (!canWake) {
-            return Long.MAX_VALUE;
-        }
         final long mono = device.clocks.nanos(ClockBase.MONOTONIC);
         if (retryAt != Long.MAX_VALUE && mono < retryAt) {
             return retryAt;
@@ -120,10 +120,12 @@ final class WakeProgrammer {
             if (remaining == Long.MAX_VALUE) {
                 if (programmed) {
                     op = "cancel wake alarm";
-                    rtc.cancelAlarm();
+                    if (canWake) {
+                        rtc.cancelAlarm();
+                        device.hardwareCancels.incrementAndGet();
+                    }
                     programmed = false;
-                    device.hardwareCancels.incrementAndGet();
-                    listener.hardwareCancelled();
+                    listener.hardwareCancelled(canWake);
                     LOG.debug("wake alarm cancelled: no wakeup alarm left");
                 }
                 retryBackoff = 0;
@@ -141,7 +143,8 @@ final class WakeProgrammer {
                 }
             }
             op = "read RTC time";
-            final long rtcNow = rtc.readTime().toNanos();
+            // A backend that cannot wake is never touched: decisions are made against host realtime.
+            final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
             rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
             haveOffset = true;
             final long target = target(rtcNow, remaining, remainingStart);
@@ -153,11 +156,13 @@ final class WakeProgrammer {
             }
             op = "program wake alarm";
             final Timespec at = Timespec.ofNanos(target);
-            rtc.programAlarm(at);
+            if (canWake) {
+                rtc.programAlarm(at);
+                device.hardwareWrites.incrementAndGet();
+            }
             programmed = true;
             programmedNanos = target;
-            device.hardwareWrites.incrementAndGet();
-            listener.hardwareProgrammed(at, clamped, remaining);
+            listener.hardwareProgrammed(at, clamped, remaining, canWake);
             if (LOG.isDebugEnabled()) {
                 LOG.debug("wake alarm programmed at RTC {} ({} ns ahead{})", at, remaining, clamped ? ", clamped" : "");
             }
@@ -213,7 +218,7 @@ final class WakeProgrammer {
             rtc.cancelAlarm();
             programmed = false;
             device.hardwareCancels.incrementAndGet();
-            listener.hardwareCancelled();
+            listener.hardwareCancelled(true);
         } catch (final RtcException e) {
             device.backendFaults.incrementAndGet();
             LOG.error("could not cancel the wake alarm on {} while closing: {}", rtc.name(), e.getMessage());
