@@ -120,13 +120,11 @@ public final class SimulatedMachine {
             clocks.awaitIdle();
             final long step = Math.min(clocks.nanosToNextDeadline(false), rtc.nanosToInterrupt());
             if (step >= remaining || guard > 10_000_000) {
-                clocks.pass(remaining, false);
-                rtc.poll();
+                rtc.passAndPoll(remaining, false);
                 break;
             }
-            clocks.pass(step, false);
+            rtc.passAndPoll(step, false);
             remaining -= step;
-            rtc.poll();
         }
         clocks.awaitIdle();
     }
@@ -165,8 +163,7 @@ public final class SimulatedMachine {
         final long alarm = rtc.capabilities().canWake() ? rtc.nanosToInterrupt() : Long.MAX_VALUE;
         final boolean byAlarm = alarm <= max;
         final long slept = byAlarm ? alarm : max;
-        clocks.pass(slept, true);
-        rtc.poll();
+        rtc.passAndPoll(slept, true);
         clocks.awaitIdle();
         return new SuspendOutcome(byAlarm && slept == alarm ? SuspendOutcome.Result.WOKEN_BY_ALARM
                 : SuspendOutcome.Result.LIMIT_REACHED, Duration.ofNanos(slept), Set.of());
