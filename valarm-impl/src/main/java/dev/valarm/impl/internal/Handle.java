@@ -100,7 +100,29 @@ final class Handle implements AlarmHandle {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
-            wake = arm(type, time);
+            wake = arm(type, time, 0L);
+        } finally {
+            device.lock.unlock();
+        }
+        if (wake) {
+            device.wakeDispatcher();
+        }
+    }
+
+    @Override
+    public void set(final AlarmType type, final Timespec time, final Duration window) {
+        Objects.requireNonNull(type, "type");
+        boolean wake;
+        device.lock.lock();
+        try {
+            checkWritable("SET", type);
+            Objects.requireNonNull(time, "time");
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("window must not be negative: " + window);
+            }
+            claim("SET");
+            wake = arm(type, time, saturatedNanos(window));
         } finally {
             device.lock.unlock();
         }
@@ -110,13 +132,13 @@ final class Handle implements AlarmHandle {
     }
 
     /** SET's body. Lock held. */
-    private boolean arm(final AlarmType type, final Timespec time) {
+    private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
         final int t = type.number();
         final long instanceTime = time.toNanos();
         final int base = Device.BASE_OF[t];
         in.alarmNanos[t] = instanceTime;
         in.enabled |= 1 << t;
-        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)));
+        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)), windowNanos);
     }
 
     @Override

@@ -50,6 +50,10 @@ final class Instance implements ValarmInstance {
     int blockingWaiters;
     final long[] entry = new long[AlarmType.COUNT];
     final long[] alarmNanos = new long[AlarmType.COUNT];
+    /** Tolerance window per type (0 = exact); the type's heap entry is keyed by the window's end. */
+    final long[] windowNanos = new long[AlarmType.COUNT];
+    /** Entry in the device's window-start heap per type; only windowed alarms have one. */
+    final long[] startEntry = new long[AlarmType.COUNT];
     final Condition changed;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
 

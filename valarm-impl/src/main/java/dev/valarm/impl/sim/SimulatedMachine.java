@@ -120,13 +120,11 @@ public final class SimulatedMachine {
             clocks.awaitIdle();
             final long step = Math.min(clocks.nanosToNextDeadline(false), rtc.nanosToInterrupt());
             if (step >= remaining || guard > 10_000_000) {
-                clocks.pass(remaining, false);
-                rtc.poll();
+                clocks.passThen(remaining, false, rtc::poll);
                 break;
             }
-            clocks.pass(step, false);
+            clocks.passThen(step, false, rtc::poll);
             remaining -= step;
-            rtc.poll();
         }
         clocks.awaitIdle();
     }
