@@ -75,7 +75,8 @@ final class FuseRtcUtilLinuxTest {
                 + ", the chip reads " + chip);
             assertTrue(Duration.between(Instant.now(), shown).minus(offset).abs().toMillis() < 2500,
                 "hwclock saw the emulated clock, not the host's");
-            assertFalse(m.chip().isOpen(), "hwclock closed the device");
+            // FUSE delivers RELEASE after the process has exited: wait for it rather than race it.
+            m.chip().awaitState("hwclock to close the device", () -> !m.chip().isOpen(), Duration.ofSeconds(20));
         }
     }
 
@@ -117,7 +118,7 @@ final class FuseRtcUtilLinuxTest {
             // rtcwake -s N programs RTC-now + N + 1
             assertTrue(slot.seconds() >= before + 601 && slot.seconds() <= after + 601,
                 "alarm " + slot.instant() + " for RTC now in [" + before + ", " + after + "]");
-            assertFalse(m.chip().isOpen());
+            m.chip().awaitState("rtcwake to close the device", () -> !m.chip().isOpen(), Duration.ofSeconds(20));
 
             // show and disable insist on /sys/class/rtc/NAME/device/power/wakeup: give them one in a private
             // mount namespace (this machine has no RTC class at all)
