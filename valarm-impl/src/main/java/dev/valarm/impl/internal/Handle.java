@@ -28,7 +28,7 @@ final class Handle implements AlarmHandle {
     private final Instance in;
     private final Device device;
     private final OpenMode mode;
-    private boolean closed; // guarded by device.lock
+    private volatile boolean closed; // written under device.lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
@@ -46,15 +46,16 @@ final class Handle implements AlarmHandle {
         return mode;
     }
 
-    /** Open checks plus EPERM. Lock held. */
-    private void checkWritable(final String op) {
+    /** Open checks plus EPERM. Lock held. The message is built only on failure (no allocation). */
+    private void checkWritable(final String op, final AlarmType type) {
         checkOpen();
         if (mode == OpenMode.READ_ONLY) {
-            throw new AlarmPermissionException(op + " on a read-only handle of " + in.name() + " (minor " + in.minor + ")");
+            throw new AlarmPermissionException(op + (type != null ? "(" + type + ")" : "")
+                    + " on a read-only handle of " + in.name() + " (minor " + in.minor + ")");
         }
     }
 
-    /** Open checks. Lock held. */
+    /** Open checks (volatile reads; safe with or without the lock). */
     private void checkOpen() {
         in.checkOpen();
         if (closed) {
@@ -81,7 +82,7 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("SET(" + type + ")");
+            checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
             wake = arm(type, time);
@@ -109,7 +110,7 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("CLEAR(" + type + ")");
+            checkWritable("CLEAR", type);
             claim("CLEAR");
             final int mask = type.mask();
             if (in.pending != 0) {
@@ -152,7 +153,7 @@ final class Handle implements AlarmHandle {
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
         device.lock.lockInterruptibly();
         try {
-            checkWritable("WAIT");
+            checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending == 0) {
@@ -199,7 +200,7 @@ final class Handle implements AlarmHandle {
         final CompletableFuture<AlarmEvents> future = new CompletableFuture<>();
         device.lock.lock();
         try {
-            checkWritable("WAIT");
+            checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending != 0) {
@@ -221,12 +222,7 @@ final class Handle implements AlarmHandle {
     @Override
     public Timespec getTime(final AlarmType type) {
         Objects.requireNonNull(type, "type");
-        device.lock.lock();
-        try {
-            checkOpen();
-        } finally {
-            device.lock.unlock();
-        }
+        checkOpen(); // volatile reads only: GET_TIME takes no lock
         return Timespec.ofNanos(in.nowNanos(type.clockBase()));
     }
 
@@ -235,7 +231,7 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("SET_RTC");
+            checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
             wake = in.setWallClock(time.toNanos());
         } finally {

@@ -42,7 +42,7 @@ final class Instance implements ValarmInstance {
     int pending;
     boolean waitPending;
     boolean blockerHeld;
-    boolean closed;
+    volatile boolean closed; // written under device.lock
     int wakeSeq;
     int blockingWaiters;
     final long[] entry = new long[AlarmType.COUNT];

@@ -42,6 +42,8 @@ public final class LinuxAbi {
     public static final int O_RDONLY = 0;
     /** {@code O_WRONLY}. */
     public static final int O_WRONLY = 1;
+    /** {@code O_TRUNC} (what a shell's {@code >} passes; sysfs ignores it). */
+    public static final int O_TRUNC = 0x200;
     /** {@code O_CLOEXEC}. */
     public static final int O_CLOEXEC = 0x80000;
 
@@ -70,6 +72,17 @@ public final class LinuxAbi {
     public static final long RTC_WKALM_SET = 0x4028700fL;
     /** {@code RTC_WKALM_RD = _IOR('p', 0x10, struct rtc_wkalrm)}. */
     public static final long RTC_WKALM_RD = 0x80287010L;
+
+    /** {@code RTC_PARAM_GET = _IOW('p', 0x13, struct rtc_param)} (sic, W; Linux 5.16+, else ENOTTY). */
+    public static final long RTC_PARAM_GET = 0x40187013L;
+    /** {@code RTC_PARAM_FEATURES}: the parameter holding the {@code RTC_FEATURE_*} bitmask. */
+    public static final long RTC_PARAM_FEATURES = 0;
+    /** {@code RTC_FEATURE_ALARM} bit: the RTC has a usable alarm. */
+    public static final int RTC_FEATURE_ALARM = 0;
+    /** {@code RTC_FEATURE_ALARM_RES_MINUTE} bit: alarm granularity is one minute. */
+    public static final int RTC_FEATURE_ALARM_RES_MINUTE = 1;
+    /** {@code RTC_FEATURE_ALARM_RES_2S} bit: alarm granularity is two seconds. */
+    public static final int RTC_FEATURE_ALARM_RES_2S = 3;
 
     // <linux/rtc.h>: flags in the word read(2) returns from /dev/rtcN ((count << 8) | flags).
     /** {@code RTC_IRQF}: an interrupt occurred. */
