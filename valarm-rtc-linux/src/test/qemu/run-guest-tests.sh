@@ -233,13 +233,15 @@ bash_bin=$(command -v bash)
   echo "#!$bash_bin"
   echo 'export LANG=C.UTF-8 LC_ALL=C.UTF-8'
   printf 'cd %q\n' "$PWD"
-  printf 'exec timeout %s' "$((guest_timeout - 15))"
+  # $1: seconds left for the JVM (the init computes it from the guest's uptime)
+  printf 'exec timeout -k 5 "$1"'
   printf ' %q' "$java_bin" -Dvalarm.guest=true -Djava.io.tmpdir="$results/tmp" "${jvm_opts[@]}" \
     "${cds_opts[@]+"${cds_opts[@]}"}" "${launch[@]}" --details=tree --reports-dir "$results/reports"
   echo
 } > "$rootfs/run-tests"
 chmod +x "$rootfs/run-tests"
 
+jvm_deadline=$(( $(date +%s) + guest_timeout - 10 ))
 cat > "$rootfs/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -255,7 +257,11 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /host$results 
 mount --bind /proc /host/proc && mount --bind /sys /host/sys && mount --bind /dev /host/dev || fail "bind mounts"
 mkdir -p /host$results/tmp && cp /run-tests /host$results/tmp/run-tests || fail "writing to the results share"
 echo "GUEST-READY uptime=\$(cut -d' ' -f1 /proc/uptime) rtc=\$(cat /sys/class/rtc/rtc0/name 2>/dev/null)"
-chroot /host $bash_bin $results/tmp/run-tests
+# Leave the JVM what remains of the ${guest_timeout} s limit, minus 10 s to report back. The guest's
+# clock comes from the emulated RTC, which follows the host's clock: compare with the host's deadline.
+left=\$(( $jvm_deadline - \$(date +%s) ))
+[ \$left -ge 5 ] || fail "booting took the whole ${guest_timeout} s limit"
+chroot /host $bash_bin $results/tmp/run-tests \$left
 echo \$? > /host$results/exit-code
 echo "GUEST-DONE uptime=\$(cut -d' ' -f1 /proc/uptime)"
 halt
@@ -293,5 +299,9 @@ rc=$(tr -d '[:space:]' < "$results/exit-code")
 if [ "$rc" = 0 ]; then
   log "guest tests passed"; exit 0
 fi
-log "guest tests FAILED (launcher exit code $rc; reports in $results/reports)"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+  log "guest tests TIMED OUT inside the guest (the JVM was stopped at the ${guest_timeout} s limit)"
+else
+  log "guest tests FAILED (launcher exit code $rc; reports in $results/reports)"
+fi
 exit 1
