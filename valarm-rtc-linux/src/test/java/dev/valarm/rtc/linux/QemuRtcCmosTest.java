@@ -159,10 +159,18 @@ final class QemuRtcCmosTest {
         }, "qemu-script-output");
         pump.setDaemon(true);
         pump.start();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+        boolean finished = false;
+        try {
+            finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+        } finally {
+            if (!finished) {
+                // Timed out or interrupted (@Timeout): never leave qemu running behind the build.
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        if (!finished) {
             pump.join(TimeUnit.SECONDS.toMillis(5));
             synchronized (tail) {
                 fail("the qemu script did not finish within " + timeoutSeconds + " s:\n" + String.join("\n", tail));
