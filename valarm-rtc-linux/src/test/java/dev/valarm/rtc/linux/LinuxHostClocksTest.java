@@ -73,6 +73,28 @@ final class LinuxHostClocksTest {
         assertTrue(allocated < 10_000, "100 000 reads allocated " + allocated + " bytes");
     }
 
+    @Test
+    void theWaitAndWakeupPathDoesNotAllocate() {
+        final com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final long tid = Thread.currentThread().getId();
+        for (int i = 0; i < 5_000; i++) {
+            clocks.wakeup();
+            clocks.awaitDeadline(HostClocks.NO_DEADLINE, i, HostClocks.NO_DEADLINE);
+        }
+        final long before = mx.getThreadAllocatedBytes(tid);
+        int deadlines = 0;
+        for (int i = 0; i < 20_000; i++) {
+            clocks.wakeup();
+            // A passed BOOTTIME deadline that changes every time: re-arm, poll, read, all without garbage.
+            deadlines += clocks.awaitDeadline(HostClocks.NO_DEADLINE, i, HostClocks.NO_DEADLINE)
+                    == WakeReason.DEADLINE ? 1 : 0;
+        }
+        final long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        assertEquals(20_000, deadlines);
+        assertTrue(allocated < 10_000, "20 000 waits allocated " + allocated + " bytes");
+    }
+
     @ParameterizedTest
     @EnumSource(ClockBase.class)
     void aDeadlineOnEachBaseWakesOnTimeAndOnlyThatBase(final ClockBase base) {

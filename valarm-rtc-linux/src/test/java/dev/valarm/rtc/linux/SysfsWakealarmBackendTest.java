@@ -78,6 +78,12 @@ final class SysfsWakealarmBackendTest {
     }
 
     @Test
+    void aPastTargetBecomesTheNextSecondNotADisable() throws IOException {
+        backend.programAlarm(Timespec.ofSeconds(NOW - 5));
+        assertEquals(Long.toString(NOW + 1), wakealarm());
+    }
+
+    @Test
     void farTargetsAreClampedToTheChipsWindow() throws IOException {
         backend.programAlarm(Timespec.ofSeconds(NOW + 3 * 86_400));
         assertEquals(Long.toString(NOW + 86_399), wakealarm());

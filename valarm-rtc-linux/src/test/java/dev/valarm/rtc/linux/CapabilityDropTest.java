@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tier 1: without CAP_WAKE_ALARM the alarm-clock backend is refused with EPERM and auto-selection moves
- * on. A child JVM runs {@link ProbeChild} under {@code setpriv} with the capability dropped from its
- * bounding and inheritable sets.
+ * Tier 1, root: what happens without a capability. A child JVM runs {@link ProbeChild} under
+ * {@code setpriv} with the capability dropped from its bounding and inheritable sets: without
+ * CAP_WAKE_ALARM the alarm-clock backend is refused with EPERM and auto-selection moves on; without
+ * CAP_SYS_TIME setting the host clock is a typed EPERM.
  */
-final class AlarmTimerFallbackTest {
+final class CapabilityDropTest {
 
     @Test
     void withoutCapWakeAlarmTheProbeSaysEpermAndSelectionMovesOn() throws Exception {
@@ -47,15 +48,29 @@ final class AlarmTimerFallbackTest {
         assertEquals("opened alarm-timerfd", out.get(out.size() - 1), String.join("\n", out));
     }
 
+    @Test
+    void withoutCapSysTimeSettingTheHostClockIsATypedEperm() throws Exception {
+        LinuxOnly.assumeRoot();
+        Assumptions.assumeTrue(Files.isExecutable(Paths.get("/usr/bin/setpriv")),
+                "needs setpriv (util-linux) at /usr/bin/setpriv");
+        final List<String> out = runChild(List.of("/usr/bin/setpriv", "--bounding-set=-sys_time",
+                "--inh-caps=-sys_time"), "settime");
+        final String last = out.get(out.size() - 1);
+        assertTrue(last.startsWith("settime failed 1 EPERM: clock_settime(CLOCK_REALTIME)")
+                && last.contains("CAP_SYS_TIME"), last);
+    }
+
     private static String line(final List<String> out, final String prefix) {
         return out.stream().filter(l -> l.startsWith(prefix)).findFirst()
                 .orElseThrow(() -> new AssertionError("no line " + prefix + "in:\n" + String.join("\n", out)));
     }
 
-    private static List<String> runChild(final List<String> wrapper) throws IOException, InterruptedException {
+    private static List<String> runChild(final List<String> wrapper, final String... args)
+            throws IOException, InterruptedException {
         final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         final List<String> cmd = new java.util.ArrayList<>(wrapper);
         cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), ProbeChild.class.getName()));
+        cmd.addAll(List.of(args));
         final Path log = Files.createTempFile("valarm-probe-child", ".out");
         try {
             final Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
