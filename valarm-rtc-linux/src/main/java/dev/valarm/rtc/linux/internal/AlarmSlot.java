@@ -55,6 +55,20 @@ public final class AlarmSlot {
     }
 
     /**
+     * Rounds a time up to a multiple of the chip's alarm resolution (1, 2 or 60 s).
+     *
+     * @param seconds seconds
+     * @param nanos nanoseconds within the second
+     * @param resolutionSec the resolution in seconds, at least 1
+     * @return the first multiple of the resolution at or after the time
+     */
+    public static long roundUp(final long seconds, final int nanos, final long resolutionSec) {
+        final long s = roundUp(seconds, nanos);
+        final long rem = Math.floorMod(s, resolutionSec);
+        return rem == 0 || s > Long.MAX_VALUE - resolutionSec ? s : s - rem + resolutionSec;
+    }
+
+    /**
      * The furthest alarm currently believed possible.
      *
      * @return seconds ahead of the RTC's clock
