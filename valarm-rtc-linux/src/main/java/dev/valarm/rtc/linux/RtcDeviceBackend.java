@@ -117,6 +117,22 @@ public final class RtcDeviceBackend implements RtcBackend {
      * @throws RtcException if libc cannot be bound, or the device cannot be opened or its clock read
      */
     public RtcDeviceBackend(final Path device, final Duration maxAlarmAhead) {
+        this(device, maxAlarmAhead, null);
+    }
+
+    /**
+     * Opens the RTC at {@code device}, declaring whether it can wake the machine. Use it for an RTC that
+     * sysfs does not describe (an emulated chip behind a regular file, a device node outside
+     * {@code /dev/rtcN}): otherwise such a device is taken as unable to wake and the device never programs
+     * it. A driver that reports no alarm feature still cannot wake, whatever is declared.
+     *
+     * @param device the device path, not null
+     * @param maxAlarmAhead the furthest alarm the chip is believed to take, at least 1 s
+     * @param canWake whether the RTC can wake the machine; null to ask sysfs
+     * @throws IllegalArgumentException if {@code maxAlarmAhead} is below 1 s
+     * @throws RtcException if libc cannot be bound, or the device cannot be opened or its clock read
+     */
+    public RtcDeviceBackend(final Path device, final Duration maxAlarmAhead, final Boolean canWake) {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(maxAlarmAhead, "maxAlarmAhead");
         this.path = device.toString();
@@ -133,7 +149,7 @@ public final class RtcDeviceBackend implements RtcBackend {
             LOG.warn("{}: the driver reports no usable alarm (RTC_FEATURE_ALARM clear, features 0x{}); "
                     + "it cannot wake the machine and RTC_WKALM_SET will fail", name, Long.toHexString(features));
         }
-        this.canWake = hasAlarm && sysfsWakeupEnabled(device, SYS_CLASS_RTC);
+        this.canWake = hasAlarm && (canWake != null ? canWake : sysfsWakeupEnabled(device, SYS_CLASS_RTC));
         this.watch = new RtcAlarmWatch(nat, name, this::rtcSecondsForWatch, this::alarmFired);
         LOG.info("{}: opened (can wake: {}, resolution {} s, furthest alarm {} s, features {})", name, canWake,
                 resolutionSec, slot.maxAheadSec(), features < 0 ? "unknown" : "0x" + Long.toHexString(features));

@@ -20,6 +20,9 @@ public final class AlarmSlot {
 
     /** 24 h - 1 s: a plain MC146818 (alarm matches h:m:s only), the default. */
     public static final long DAY_WINDOW = 86_399L;
+
+    /** The smallest window learned by halving (seconds). */
+    public static final long MIN_LEARNED_WINDOW = 60L;
     /** The furthest-alarm windows rtc-cmos reports (year, 28 days, day), largest first. */
     private static final long[] KNOWN_WINDOWS = {365L * 86_400 - 1, 28L * 86_400 - 1, DAY_WINDOW};
 
@@ -127,6 +130,15 @@ public final class AlarmSlot {
                 maxAheadSec = w;
                 return true;
             }
+        }
+        // A chip with a window below the classic ones: halve below the refused distance, down to a minute,
+        // so the device converges instead of retrying the same refused alarm forever.
+        final long half = Math.min(maxAheadSec, deltaSec) / 2;
+        if (half >= MIN_LEARNED_WINDOW && half < maxAheadSec) {
+            LOG.warn("{}: the RTC refused an alarm {} s ahead with EINVAL; halving its assumed window to {} s",
+                    name, deltaSec, half);
+            maxAheadSec = half;
+            return true;
         }
         return false;
     }

@@ -87,8 +87,9 @@ final class ValarmDeviceOverFuseRtcTest {
     private void start(final Duration chipOffset, final Duration chipMax, final Duration backendMax) throws Exception {
         chip = new EmulatedRtcChip(RtcTimeSource.host(), chipOffset, chipMax);
         mount = FuseRtcMount.mount(chip);
-        backend = new RtcDeviceBackend(mount.device(), backendMax);
-        device = Valarm.builder().hostClocks(LinuxHostClocks.open()).rtcBackend(new WakeCapableRtc(backend))
+        // A FUSE file is not described by sysfs: declare that it can wake, as a user of such an RTC would.
+        backend = new RtcDeviceBackend(mount.device(), backendMax, true);
+        device = Valarm.builder().hostClocks(LinuxHostClocks.open()).rtcBackend(backend)
             .listener(recorder).build();
     }
 
@@ -144,6 +145,17 @@ final class ValarmDeviceOverFuseRtcTest {
         assertEquals(0, backend.alarmsReplaced());
         chip.awaitState("the backend to close the device after cancelling (it never holds it)", () -> !chip.isOpen(),
             WAIT);
+    }
+
+    @Test
+    void learnsAWindowBelowADayByHalvingInsteadOfRetryingForever() throws Exception {
+        start(Duration.ZERO, Duration.ofHours(12), RtcDeviceBackend.DEFAULT_MAX_ALARM_AHEAD);
+        final AlarmHandle h = device.createInstance().open(OpenMode.READ_WRITE);
+        h.set(AlarmType.ELAPSED_REALTIME_WAKEUP, in(h, AlarmType.ELAPSED_REALTIME_WAKEUP, 20 * 3600));
+        // 20 h is refused by a 12 h chip; the backend halves its window to 10 h and the chip takes it.
+        awaitChipAlarmAhead("the alarm clamped to the learned window", 10 * 3600);
+        assertEquals(Duration.ofHours(10), backend.capabilities().maxAlarmAhead());
+        assertEquals(0, device.stats().backendFaults(), "learned inside one programming, no retry loop");
     }
 
     @Test

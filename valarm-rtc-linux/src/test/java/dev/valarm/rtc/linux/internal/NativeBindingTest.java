@@ -121,8 +121,13 @@ final class NativeBindingTest {
         assertEquals(28L * 86_400 - 1, slot.maxAheadSec());
         assertTrue(slot.learnFromEinval(28L * 86_400 - 1));
         assertEquals(86_399, slot.maxAheadSec());
-        assertEquals(false, slot.learnFromEinval(86_399), "nothing smaller is known: EINVAL is reported");
-        assertEquals(false, slot.learnFromEinval(10));
+        // Below the known windows (a 12 h chip, say) the window halves until the chip takes the alarm.
+        assertTrue(slot.learnFromEinval(86_399));
+        assertEquals(43_199, slot.maxAheadSec());
+        assertTrue(slot.learnFromEinval(43_199));
+        assertEquals(21_599, slot.maxAheadSec());
+        assertEquals(false, slot.learnFromEinval(100), "never below a minute: EINVAL is then reported");
+        assertEquals(21_599, slot.maxAheadSec());
     }
 
     @Test
