@@ -133,6 +133,27 @@ class MigrationTest extends SimFixture {
         }
 
         @Test
+        void isAtomicWhileAlarmsFire() throws Exception {
+            for (int round = 0; round < 50; round++) {
+                for (final AlarmType t : AlarmType.values()) {
+                    rw.set(t, in(rw, t, 0.001 * (t.number() + 1)));
+                }
+                final Thread time = new Thread(() -> machine.advance(Duration.ofMillis(10)), "advance");
+                time.start();
+                int seen = 0;
+                while (time.isAlive() || seen == 0) {
+                    final InstanceSnapshot s = inst.snapshot();
+                    final int fired = s.pendingEvents().typeMask();
+                    assertEquals(0, s.armedMask() & fired, "a type is either armed or fired, never both: " + s);
+                    assertEquals(AlarmType.ALL_TYPES_MASK, s.armedMask() | fired, "no type is lost: " + s);
+                    seen++;
+                }
+                time.join(WAIT.toMillis());
+                assertEquals(AlarmType.ALL_TYPES_MASK, rw.await(Duration.ZERO).mask());
+            }
+        }
+
+        @Test
         void aClosedInstanceCannotBeSnapshotted() {
             inst.close();
             assertEquals(Errno.ENODEV, assertThrows(ValarmClosedException.class, inst::snapshot).errno());
