@@ -7,6 +7,7 @@ import dev.valarm.ClockBase;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
+import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -49,6 +50,10 @@ final class Instance implements ValarmInstance {
     int blockingWaiters;
     final long[] entry = new long[AlarmType.COUNT];
     final long[] alarmNanos = new long[AlarmType.COUNT];
+    /** Tolerance window per type (0 = exact); the type's heap entry is keyed by the window's end. */
+    final long[] windowNanos = new long[AlarmType.COUNT];
+    /** Entry in the device's window-start heap per type; only windowed alarms have one. */
+    final long[] startEntry = new long[AlarmType.COUNT];
     final Condition changed;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
 
@@ -251,7 +256,13 @@ final class Instance implements ValarmInstance {
 
     /** Sets the wall clock (SET_RTC). Lock held. @return whether the dispatcher must be woken */
     boolean setWallClock(final long instanceRealtime) {
-        final long newOffset = Sat.sub(instanceRealtime, device.clocks.nanos(ClockBase.REALTIME));
+        final long host = device.clocks.nanos(ClockBase.REALTIME);
+        final long newOffset = instanceRealtime - host;
+        if (((instanceRealtime ^ host) & (instanceRealtime ^ newOffset)) < 0) {
+            // A saturated offset would put the clock somewhere else than asked: refuse, change nothing.
+            throw new InvalidAlarmException("SET_RTC: " + Timespec.ofNanos(instanceRealtime) + " is too far from the host clock "
+                    + Timespec.ofNanos(host) + " for a 64-bit nanosecond offset (instance " + name + ", minor " + minor + ")");
+        }
         realtimeOffset = newOffset;
         boolean wake = false;
         for (int t = 0; t <= 1; t++) {
