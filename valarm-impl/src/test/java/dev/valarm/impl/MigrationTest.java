@@ -238,6 +238,25 @@ class MigrationTest extends SimFixture {
         }
 
         @Test
+        void toleranceWindowsSurviveTheMove() throws Exception {
+            rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 10), Duration.ofSeconds(20));
+            final InstanceSnapshot s = inst.snapshot();
+            assertEquals(Optional.of(Duration.ofSeconds(20)), s.window(ELAPSED_REALTIME_WAKEUP));
+            inst.close();
+            final ValarmInstance back = device.restore(InstanceSnapshot.fromBytes(s.toBytes()));
+            assertEquals(s.window(ELAPSED_REALTIME_WAKEUP), back.snapshot().window(ELAPSED_REALTIME_WAKEUP));
+            final AlarmHandle h = back.open(OpenMode.READ_WRITE);
+            advanceSeconds(29.999);
+            assertEquals(AlarmEvents.NONE, h.await(Duration.ZERO), "alone, a windowed alarm fires at its end");
+            advanceSeconds(0.001);
+            assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), h.await(Duration.ZERO).mask());
+            // The child of an unshare inherits windows too.
+            h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 5), Duration.ofSeconds(7));
+            final ValarmInstance child = back.unshare(InstanceConfig.defaults(), true);
+            assertEquals(Optional.of(Duration.ofSeconds(7)), child.snapshot().window(RTC_WAKEUP));
+        }
+
+        @Test
         void optionsChooseTheMinorAndName() {
             final InstanceSnapshot s = inst.snapshot();
             final ValarmInstance any = device.restore(s, RestoreOptions.builder().minor(InstanceConfig.ANY_MINOR).build());
