@@ -174,6 +174,22 @@ class CoalescingTest extends SimFixture {
     }
 
     @Test
+    void aWindowEndingBeforeTheNextWholeSecondIsNotDraggedPastItsEndByAnEarlierExactAlarm() throws Exception {
+        final AlarmHandle other = device.createInstance().open(OpenMode.READ_WRITE);
+        final long bt0 = rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos();
+        other.set(ELAPSED_REALTIME_WAKEUP, in(other, ELAPSED_REALTIME_WAKEUP, 10.2)); // exact: wakes at 11 s
+        rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 9.5), secs(1.1)); // [9.5, 10.6] holds 10 s
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, machine.suspend(Duration.ofHours(1)).result());
+        assertEquals(10 * SEC, rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos() - bt0, "woken inside the window");
+        assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), rw.await(Duration.ZERO).mask());
+        assertEquals(AlarmEvents.NONE, other.await(Duration.ZERO), "the exact alarm is not due yet");
+        rw.await(Duration.ZERO); // acknowledge, so that the machine may suspend again
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, machine.suspend(Duration.ofHours(1)).result());
+        assertEquals(11 * SEC, rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos() - bt0);
+        assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), other.await(Duration.ZERO).mask());
+    }
+
+    @Test
     void exactAlarmsStillRoundTheirWakeUp() {
         final long bt0 = rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos();
         rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 10.2));
