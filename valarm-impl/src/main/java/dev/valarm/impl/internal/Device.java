@@ -5,9 +5,13 @@ import dev.valarm.ClockBase;
 import dev.valarm.DeviceStats;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
+import dev.valarm.InstanceSnapshot;
+import dev.valarm.InvalidSnapshotException;
+import dev.valarm.RestoreOptions;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
+import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
 import dev.valarm.ValarmLimitException;
 import dev.valarm.impl.DeviceListener;
@@ -167,36 +171,160 @@ public final class Device implements ValarmDevice {
         Objects.requireNonNull(config, "config");
         lock.lock();
         try {
-            checkOpen();
-            if (instanceCount >= maxInstances) {
-                throw new ValarmLimitException(Errno.ENOSPC,
-                        "instance limit reached: " + instanceCount + " of " + maxInstances);
-            }
-            final int minor;
-            if (config.minor() == InstanceConfig.ANY_MINOR) {
-                minor = minors.nextClearBit(0);
-                if (minor >= InstanceConfig.Builder.MINOR_LIMIT) {
-                    throw new ValarmLimitException(Errno.ENOSPC, "no free minor below " + InstanceConfig.Builder.MINOR_LIMIT);
-                }
-            } else {
-                minor = config.minor();
-                if (minors.get(minor)) {
-                    throw new ValarmLimitException(Errno.EEXIST, "minor already in use: " + minor);
-                }
-            }
+            final int minor = pickMinor(config.minor());
             final String name = config.name() != null ? config.name() : "valarm" + minor;
             final Instance in = new Instance(this, minor, name, config.wallClockOffset().toNanos(),
                     config.boottimeOffset().toNanos(), config.monotonicOffset().toNanos());
-            if (minor >= byMinor.length) {
-                byMinor = java.util.Arrays.copyOf(byMinor, Math.max(minor + 1, byMinor.length * 2));
-            }
-            byMinor[minor] = in;
-            minors.set(minor);
-            instanceCount++;
+            install(in);
             LOG.debug("created instance {} (minor {})", name, minor);
             return in;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Checks that an instance can be added at {@code requested} and returns its minor. Changes nothing.
+     * Lock held.
+     */
+    private int pickMinor(final int requested) {
+        checkOpen();
+        if (instanceCount >= maxInstances) {
+            throw new ValarmLimitException(Errno.ENOSPC,
+                    "instance limit reached: " + instanceCount + " of " + maxInstances);
+        }
+        final int minor;
+        if (requested == InstanceConfig.ANY_MINOR) {
+            minor = minors.nextClearBit(0);
+            if (minor >= InstanceConfig.Builder.MINOR_LIMIT) {
+                throw new ValarmLimitException(Errno.ENOSPC, "no free minor below " + InstanceConfig.Builder.MINOR_LIMIT);
+            }
+        } else {
+            minor = requested;
+            if (minors.get(minor)) {
+                throw new ValarmLimitException(Errno.EEXIST, "minor already in use: " + minor);
+            }
+        }
+        return minor;
+    }
+
+    /** Adds a new instance at the minor {@link #pickMinor} returned. Lock held. */
+    private void install(final Instance in) {
+        final int minor = in.minor;
+        if (minor >= byMinor.length) {
+            byMinor = java.util.Arrays.copyOf(byMinor, Math.max(minor + 1, byMinor.length * 2));
+        }
+        byMinor[minor] = in;
+        minors.set(minor);
+        instanceCount++;
+    }
+
+    @Override
+    public ValarmInstance restore(final InstanceSnapshot snapshot) {
+        return restore(snapshot, RestoreOptions.defaults());
+    }
+
+    @Override
+    public ValarmInstance restore(final InstanceSnapshot snapshot, final RestoreOptions options) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(options, "options");
+        final Instance in;
+        final boolean wake;
+        final boolean wallMoved;
+        lock.lock();
+        try {
+            // Every check first; nothing below install() can fail.
+            final int minor = pickMinor(options.minor() == RestoreOptions.SNAPSHOT_MINOR ? snapshot.minor()
+                    : options.minor());
+            final long hostRt = clocks.nanos(ClockBase.REALTIME);
+            final long hostBt = clocks.nanos(ClockBase.BOOTTIME);
+            final long hostMono = clocks.nanos(ClockBase.MONOTONIC);
+            final long snapRt = snapshot.realtime().toNanos();
+            final long btOffset = restoreOffset("boottime", snapshot.boottime().toNanos(), hostBt);
+            final long monoOffset = restoreOffset("monotonic", snapshot.monotonic().toNanos(), hostMono);
+            final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
+                    ? snapshot.wallClockOffset().toNanos() : restoreOffset("realtime", snapRt, hostRt);
+            final String name = options.name() != null ? options.name() : snapshot.name();
+            in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
+            install(in);
+            wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
+            wake = in.restoreState(snapshot, wallMoved);
+        } finally {
+            lock.unlock();
+        }
+        if (wake) {
+            wakeDispatcher();
+        }
+        LOG.info("restored instance {} (minor {}) from snapshot of {} (minor {}): armed {}, pending {}, wall clock {}{}",
+                in.name(), in.minor, snapshot.name(), snapshot.minor(), snapshot.armedTypes(), snapshot.pendingEvents(),
+                options.wallClock(), wallMoved ? " (moved: time-change raised)" : "");
+        return in;
+    }
+
+    /** The offset that makes an instance clock continue from {@code instanceValue} now. */
+    private static long restoreOffset(final String clock, final long instanceValue, final long hostNow) {
+        try {
+            return Math.subtractExact(instanceValue, hostNow);
+        } catch (final ArithmeticException e) {
+            throw new InvalidSnapshotException(Errno.ERANGE, "the snapshot's " + clock + " " + instanceValue
+                    + " ns is too far from this host's " + hostNow + " ns for a 64-bit offset");
+        }
+    }
+
+    /** Creates a child of {@code parent} (see {@link ValarmInstance#unshare}). */
+    ValarmInstance unshare(final Instance parent, final InstanceConfig config, final boolean copyAlarms) {
+        final Instance child;
+        boolean wake = false;
+        lock.lock();
+        try {
+            parent.checkOpen();
+            final int minor = pickMinor(config.minor());
+            final long[] delta = {
+                childDelta("wall-clock", config.wallClockOffset()),
+                childDelta("boot-time", config.boottimeOffset()),
+                childDelta("monotonic", config.monotonicOffset()),
+            };
+            final long[] offsets = new long[3];
+            for (int b = 0; b < 3; b++) {
+                try {
+                    offsets[b] = Math.addExact(parent.offset(b), delta[b]);
+                } catch (final ArithmeticException e) {
+                    throw new ValarmException(Errno.ERANGE, "child clock offset overflows: parent offset "
+                            + parent.offset(b) + " ns + " + delta[b] + " ns (base " + b + ")");
+                }
+            }
+            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
+            install(child);
+            if (copyAlarms) {
+                for (int t = 0; t < AlarmType.COUNT; t++) {
+                    if ((parent.enabled & (1 << t)) != 0) {
+                        final int base = BASE_OF[t];
+                        final long time = Sat.add(parent.alarmNanos[t], delta[base]);
+                        child.alarmNanos[t] = time;
+                        child.enabled |= 1 << t;
+                        if (arm(child, t, Sat.sub(time, offsets[base]))) {
+                            wake = true;
+                        }
+                    }
+                }
+            }
+            LOG.debug("unshared instance {} (minor {}) from {} (minor {}), alarms copied: {}", name, minor,
+                    parent.name(), parent.minor, copyAlarms);
+        } finally {
+            lock.unlock();
+        }
+        if (wake) {
+            wakeDispatcher();
+        }
+        return child;
+    }
+
+    private static long childDelta(final String clock, final Duration d) {
+        try {
+            return d.toNanos();
+        } catch (final ArithmeticException e) {
+            throw new ValarmException(Errno.ERANGE, clock + " offset does not fit in 64-bit nanoseconds: " + d);
         }
     }
 

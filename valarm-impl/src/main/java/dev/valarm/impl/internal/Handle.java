@@ -6,6 +6,7 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
+import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -74,6 +75,20 @@ final class Handle implements AlarmHandle {
                     + ") is owned by another handle");
         }
         in.owner = this;
+    }
+
+    /**
+     * The driver's ownership step on its own (alarm-dev claims ownership before it validates the
+     * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
+     */
+    void claimOwnership() {
+        device.lock.lock();
+        try {
+            checkWritable("ioctl");
+            claim("ioctl");
+        } finally {
+            device.lock.unlock();
+        }
     }
 
     @Override
@@ -182,6 +197,7 @@ final class Handle implements AlarmHandle {
                 if (timeoutNanos == 0) {
                     return AlarmEvents.NONE;
                 }
+                in.asyncWaiters.removeIf(w -> w.future.isDone());
                 if (in.blockingWaiters + in.asyncWaiters.size() >= device.maxWaitersPerInstance) {
                     throw new ValarmLimitException(Errno.ENOSPC, "waiter limit reached on " + in.name() + ": "
                             + device.maxWaitersPerInstance);
@@ -255,7 +271,12 @@ final class Handle implements AlarmHandle {
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
-            wake = in.setWallClock(time.toNanos());
+            final long nanos = time.toNanos();
+            if (!Timespec.ofNanos(nanos).equals(time)) {
+                throw new InvalidAlarmException("SET_RTC: " + time + " is outside the 64-bit nanosecond range of a clock"
+                        + " (1677-09-21 to 2262-04-11) on " + in.name() + " (minor " + in.minor + ")");
+            }
+            wake = in.setWallClock(nanos);
         } finally {
             device.lock.unlock();
         }

@@ -291,22 +291,6 @@ public final class SimulatedRtc implements RtcBackend {
         return Math.max(0, Sat.sub(Sat.add(alarmAt, interruptDelay), rtcNanos()));
     }
 
-    /**
-     * Lets time pass and takes the alarm interrupt that became due, as one step: the device's dispatcher,
-     * woken by the same instant, cannot cancel or re-program the alarm in between (on a real machine the
-     * interrupt is what resumes it), so every wake is reported. Called by the machine.
-     */
-    void passAndPoll(final long nanos, final boolean suspended) {
-        final Runnable r;
-        synchronized (this) {
-            clocks.pass(nanos, suspended);
-            r = takeDueInterrupt();
-        }
-        if (r != null) {
-            r.run();
-        }
-    }
-
     /** Fires the alarm if its time (plus any delay) has come. Called by the machine after time passes. */
     void poll() {
         final Runnable r;

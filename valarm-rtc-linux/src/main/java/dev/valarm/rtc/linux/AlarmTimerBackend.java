@@ -55,6 +55,8 @@ public final class AlarmTimerBackend implements RtcBackend {
     private final TimerfdWatcher watcher;
     private volatile Runnable listener;
     private boolean closed;
+    /** Whether the timer is armed: timerfd_gettime on a disarmed alarm timerfd reports stale values. */
+    private boolean armed;
 
     /**
      * Opens a {@code CLOCK_BOOTTIME_ALARM} timerfd and its watcher thread.
@@ -195,6 +197,7 @@ public final class AlarmTimerBackend implements RtcBackend {
             LOG.warn("{}", e.getMessage());
             throw e;
         }
+        armed = true;
         LOG.debug("{}: alarm at realtime {} = boottime {} ns", NAME, time, target);
     }
 
@@ -205,17 +208,23 @@ public final class AlarmTimerBackend implements RtcBackend {
         if (err != 0) {
             throw Native.fail(err, "timerfd_settime(CLOCK_BOOTTIME_ALARM, disarm)", "cannot cancel the alarm");
         }
+        armed = false;
     }
 
     /**
      * {@inheritDoc}
      *
      * <p>The time is {@code realtime now + remaining}, from {@code timerfd_gettime}; never pending (the
-     * watcher consumes expiries at once).
+     * watcher consumes expiries at once). Whether the alarm is armed is tracked here, not asked from the
+     * kernel: on a disarmed alarm-clock timerfd, {@code timerfd_gettime} keeps reporting the remaining time
+     * of the cancelled alarm (seen on Linux 6.18).
      */
     @Override
     public synchronized WakeAlarm readAlarm() {
         checkOpen();
+        if (!armed) {
+            return WakeAlarm.DISABLED;
+        }
         final ITimerSpec cur = new ITimerSpec(nat.runtime());
         if (nat.libc().timerfd_gettime(fd, cur) != 0) {
             throw Native.fail(nat.errno(), "timerfd_gettime(CLOCK_BOOTTIME_ALARM)", "failed");
@@ -234,6 +243,9 @@ public final class AlarmTimerBackend implements RtcBackend {
     }
 
     private void fired() {
+        synchronized (this) {
+            armed = false;
+        }
         LOG.debug("{}: alarm fired", NAME);
         final Runnable l = listener;
         if (l != null) {

@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * deadline), so a host clock change (settimeofday, clock_settime, and every resume from suspend) makes
  * its read fail with {@code ECANCELED}: that becomes {@link WakeReason#CLOCK_SET}, the timer is re-armed,
  * and it is never reported as an error. A timer is re-programmed only when its deadline changes or after
- * it fired.
+ * it fired. The wait and {@link #wakeup()} allocate nothing (direct buffers reused under the wait lock).
+ *
+ * <p>A thread blocked in {@code poll} does not notice {@link Thread#interrupt()}: use {@link #wakeup()} or
+ * {@link #close()} to end a wait from outside; an interrupt set <em>before</em> the call is honoured.
  *
  * <p>Thread-safety: thread-safe. {@link #nanos} and {@link #wakeup()} may be called from any thread at any
  * time; {@link #awaitDeadline} is serialised (one waiter at a time); {@link #close()} wakes a blocked

@@ -318,7 +318,10 @@ public final class RtcDeviceBackend implements RtcBackend {
             }
             final RtcWkAlrm back = readAlarm(fd);
             final long backSec = alarmSeconds(back);
-            if (back.enabled.get() == 0 || backSec != programmed) {
+            if (programmed <= now) {
+                LOG.debug("{}: alarm at {} is not after the RTC clock {}: the kernel fires it at once", name,
+                        programmed, now);
+            } else if (back.enabled.get() == 0 || backSec != programmed) {
                 LOG.warn("{}: read-back after RTC_WKALM_SET differs: wrote enabled at {}, read enabled={} at {} "
                         + "(the chip may round, or another writer raced us)", name, programmed,
                         back.enabled.get(), backSec);

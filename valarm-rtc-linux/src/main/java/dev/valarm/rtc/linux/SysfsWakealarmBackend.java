@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Programming</b> writes {@code 0} (which disables any alarm) and then the new absolute second: the
  * kernel refuses a future value with {@code EBUSY} while an alarm is enabled. If another writer slips in
- * between (EBUSY again), the pair is retried twice more, then EBUSY is reported. The target is rounded up
+ * between (EBUSY again), the pair is retried twice more, then EBUSY is reported. A target at or before
+ * the RTC's clock becomes the next second (sysfs would read it as "disable"). The target is rounded up
  * to a whole second and clamped to the furthest alarm (24 h - 1 s by default, shrinking on EINVAL like
  * {@link RtcDeviceBackend}); the value is read back, and a replaced or disabled alarm is logged and
  * counted. Cancelling writes {@code 0}.
@@ -242,6 +243,12 @@ public final class SysfsWakealarmBackend implements RtcBackend {
             final long cur = readWakealarm();
             slot.stillOurs(cur != AlarmSlot.NONE, cur, now);
             long programmed = slot.clamp(target, now);
+            if (programmed <= now) {
+                // sysfs treats a value at or before now as "disable": ask for the next second instead.
+                LOG.debug("{}: alarm at {} is not after the RTC clock {}; programming {}", name, programmed, now,
+                        now + 1);
+                programmed = now + 1;
+            }
             int busy = 0;
             while (true) {
                 nat.writeSmallFile(wakealarm, "0");

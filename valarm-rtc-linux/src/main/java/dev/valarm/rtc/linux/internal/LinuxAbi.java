@@ -42,6 +42,8 @@ public final class LinuxAbi {
     public static final int O_RDONLY = 0;
     /** {@code O_WRONLY}. */
     public static final int O_WRONLY = 1;
+    /** {@code O_TRUNC} (what a shell's {@code >} passes; sysfs ignores it). */
+    public static final int O_TRUNC = 0x200;
     /** {@code O_CLOEXEC}. */
     public static final int O_CLOEXEC = 0x80000;
 

@@ -319,7 +319,8 @@ public final class Native {
     }
 
     /**
-     * Writes a small file (sysfs attributes) in one {@code write}.
+     * Writes a small file (sysfs attributes) in one {@code write}, opened like a shell's {@code >}
+     * ({@code O_WRONLY | O_TRUNC}, never creating it).
      *
      * @param path the path
      * @param content the ASCII content
@@ -327,7 +328,7 @@ public final class Native {
      */
     public void writeSmallFile(final String path, final String content) {
         final byte[] bytes = content.getBytes(StandardCharsets.US_ASCII);
-        final int fd = open(path, LinuxAbi.O_WRONLY | LinuxAbi.O_CLOEXEC);
+        final int fd = open(path, LinuxAbi.O_WRONLY | LinuxAbi.O_TRUNC | LinuxAbi.O_CLOEXEC);
         try {
             while (true) {
                 final long n = libc.write(fd, bytes, bytes.length);
