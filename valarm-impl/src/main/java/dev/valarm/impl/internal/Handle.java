@@ -84,7 +84,7 @@ final class Handle implements AlarmHandle {
     void claimOwnership() {
         device.lock.lock();
         try {
-            checkWritable("ioctl");
+            checkWritable("ioctl", null);
             claim("ioctl");
         } finally {
             device.lock.unlock();
