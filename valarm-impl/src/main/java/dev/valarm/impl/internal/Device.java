@@ -303,7 +303,7 @@ public final class Device implements ValarmDevice {
                         final long time = Sat.add(parent.alarmNanos[t], delta[base]);
                         child.alarmNanos[t] = time;
                         child.enabled |= 1 << t;
-                        if (arm(child, t, Sat.sub(time, offsets[base]))) {
+                        if (arm(child, t, Sat.sub(time, offsets[base]), parent.windowNanos[t])) {
                             wake = true;
                         }
                     }
