@@ -140,7 +140,7 @@ final class Instance implements ValarmInstance {
                     .waitResultOutstanding(waitPending);
             for (int t = 0; t < AlarmType.COUNT; t++) {
                 if ((enabled & (1 << t)) != 0) {
-                    b.alarm(AlarmType.of(t), Timespec.ofNanos(alarmNanos[t]));
+                    b.alarm(AlarmType.of(t), Timespec.ofNanos(alarmNanos[t]), Duration.ofNanos(windowNanos[t]));
                 }
             }
             return b.build();
@@ -169,7 +169,8 @@ final class Instance implements ValarmInstance {
                 final int t = type.number();
                 alarmNanos[t] = at.get().toNanos();
                 enabled |= 1 << t;
-                if (device.arm(this, t, Sat.sub(alarmNanos[t], offset(Device.BASE_OF[t])))) {
+                final long window = s.window(type).orElseThrow().toNanos();
+                if (device.arm(this, t, Sat.sub(alarmNanos[t], offset(Device.BASE_OF[t])), window)) {
                     wake = true;
                 }
             }

@@ -37,7 +37,7 @@ final class WakeProgrammer {
     private final RtcBackend rtc;
     private final boolean canWake;
     private final long resolution;
-    private final long maxAhead;
+    private long maxAhead;
     DeviceListener listener = DeviceListener.NONE;
 
     private long rtHead = Long.MAX_VALUE;
@@ -188,6 +188,10 @@ final class WakeProgrammer {
             op = "read RTC time";
             // A backend that cannot wake is never touched: decisions are made against host realtime.
             final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
+            if (canWake) {
+                // The furthest alarm may shrink once the backend learns the chip's limit.
+                maxAhead = rtc.capabilities().maxAlarmAhead().toNanos();
+            }
             rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
             haveOffset = true;
             final long target = target(rtcNow, remaining, remainingStart);
