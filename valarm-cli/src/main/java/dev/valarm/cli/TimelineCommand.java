@@ -89,7 +89,8 @@ final class TimelineCommand implements Command {
         try {
             Files.writeString(outFile, SvgTimeline.render(r), StandardCharsets.UTF_8);
         } catch (final IOException e) {
-            err.println("valarm timeline: FAILED: cannot write " + outFile + ": " + e.getMessage());
+            err.println("valarm timeline: FAILED: cannot write " + outFile + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")");
             return FAILED;
         }
         final int expected = instances * 5;

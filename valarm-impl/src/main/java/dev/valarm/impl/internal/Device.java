@@ -104,6 +104,7 @@ public final class Device implements ValarmDevice {
     private long nowForFiring;
     private final FireHandler fireHandler = new FireHandler();
     private final RideAlongHandler rideAlongHandler = new RideAlongHandler();
+    private final CandidateVisitor candidateVisitor = new CandidateVisitor();
 
     // Counters written by the dispatcher outside the lock.
     final AtomicLong hardwareWrites = new AtomicLong();
@@ -526,7 +527,9 @@ public final class Device implements ValarmDevice {
         if (heap.isEmpty()) {
             return Long.MAX_VALUE;
         }
-        return Sat.sub(heap.peekDeadline(), byMinor[heap.peekPayload()].windowNanos[t]);
+        final long end = heap.peekDeadline();
+        // Without windowed alarms every window is a point: skip the lookup (the exact path stays as it was).
+        return windowedArmed == 0 ? end : Sat.sub(end, byMinor[heap.peekPayload()].windowNanos[t]);
     }
 
     /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
@@ -628,6 +631,9 @@ public final class Device implements ValarmDevice {
                     planned[1] = btDeadline;
                     planned[2] = monoDeadline;
                     programmer.capture(heaps[0].peekDeadline(), headStart(0), heaps[2].peekDeadline(), headStart(2));
+                    if (windowedArmed > 0) {
+                        captureWakeCandidates();
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -701,6 +707,40 @@ public final class Device implements ValarmDevice {
             }
         }
         return again;
+    }
+
+    /**
+     * Hands the programmer every wakeup alarm whose window ends within one RTC resolution step of the
+     * earliest end: one of them may need an earlier (rounded-down) wake than the earliest-ending one,
+     * which may be exact and round up. Lock held.
+     */
+    private void captureWakeCandidates() {
+        final long rt = clocks.nanos(ClockBase.REALTIME);
+        final long bt = clocks.nanos(ClockBase.BOOTTIME);
+        final long r0 = heaps[0].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[0].peekDeadline(), rt);
+        final long r2 = heaps[2].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[2].peekDeadline(), bt);
+        final long first = Math.min(r0, r2);
+        if (first == Long.MAX_VALUE) {
+            return;
+        }
+        final long within = Sat.add(Math.max(0L, first), programmer.resolution());
+        candidateVisitor.type = 0;
+        heaps[0].visitBefore(Sat.add(rt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
+        candidateVisitor.type = 2;
+        heaps[2].visitBefore(Sat.add(bt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
+    }
+
+    /** Passes windowed wakeup alarms to the programmer. Lock held. */
+    private final class CandidateVisitor implements TimerHeap.EntryVisitor {
+        int type;
+
+        @Override
+        public void visit(final long deadline, final int payload) {
+            final long window = byMinor[payload].windowNanos[type];
+            if (window != 0L) {
+                programmer.addCandidate(Sat.sub(deadline, window), deadline, type == 0);
+            }
+        }
     }
 
     /** Fires one entry whose window ended (or an exact alarm). Lock held. */

@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
  * read or written. A failed call is counted, reported, and retried with exponential backoff; alarms keep
  * firing in software meanwhile.
  *
- * <p>With tolerance windows the head is the earliest window end; if the head's window holds an instant
- * on the RTC's resolution, the wake is rounded down into the window instead of up past it, so the wake
- * serves the head (and everything whose window started by then) on time. An exact head rounds up, as
- * the driver does.
+ * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
+ * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
+ * (the driver's rounding up). The hardware alarm goes to the earliest of those. Only alarms whose window
+ * ends within one resolution step of the earliest end can beat the earliest-ending alarm's own wake
+ * time, so the device passes just those ({@link #addCandidate}); the wake then serves every alarm whose
+ * window started by then, inside its window.
  */
 final class WakeProgrammer {
     private static final Logger LOG = LoggerFactory.getLogger(WakeProgrammer.class);
@@ -42,6 +44,15 @@ final class WakeProgrammer {
     private long btHead = Long.MAX_VALUE;
     private long rtHeadStart = Long.MAX_VALUE;
     private long btHeadStart = Long.MAX_VALUE;
+
+    /** The most candidates considered per decision; beyond it the wake may be up to one step late. */
+    static final int MAX_CANDIDATES = 64;
+    private final long[] candStart = new long[MAX_CANDIDATES];
+    private final long[] candEnd = new long[MAX_CANDIDATES];
+    private final boolean[] candRealtime = new boolean[MAX_CANDIDATES];
+    private final long[] candRemStart = new long[MAX_CANDIDATES];
+    private final long[] candRemEnd = new long[MAX_CANDIDATES];
+    private int candidates;
     private boolean programmed;
     private long programmedNanos;
     private boolean haveOffset;
@@ -76,6 +87,29 @@ final class WakeProgrammer {
         rtHeadStart = realtimeHeadStart;
         btHead = boottimeHead;
         btHeadStart = boottimeHeadStart;
+        candidates = 0;
+    }
+
+    /** The resolution of the RTC's alarm, in nanoseconds. */
+    long resolution() {
+        return resolution;
+    }
+
+    /**
+     * Adds a wakeup alarm whose window ends within one resolution step of the earliest end (lock held,
+     * after {@link #capture}).
+     *
+     * @return false when the candidate list is full
+     */
+    boolean addCandidate(final long hostStart, final long hostEnd, final boolean realtime) {
+        if (candidates == MAX_CANDIDATES) {
+            return false;
+        }
+        candStart[candidates] = hostStart;
+        candEnd[candidates] = hostEnd;
+        candRealtime[candidates] = realtime;
+        candidates++;
+        return true;
     }
 
     /** The backend reported the alarm firing: it is consumed (unless it was an older alarm's interrupt). */
@@ -156,6 +190,15 @@ final class WakeProgrammer {
         }
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
         checkPassed(bt);
+        if (candidates > 0) {
+            final long rtNow = device.clocks.nanos(ClockBase.REALTIME);
+            for (int i = 0; i < candidates; i++) {
+                final long now = candRealtime[i] ? rtNow : bt;
+                final long end = Math.max(0L, Sat.sub(candEnd[i], now));
+                candRemEnd[i] = end;
+                candRemStart[i] = Math.max(0L, Math.min(Sat.sub(candStart[i], now), end));
+            }
+        }
         if (btHead != Long.MAX_VALUE) {
             final long btRemaining = Sat.sub(btHead, bt);
             if (btRemaining < remaining) {
@@ -203,7 +246,7 @@ final class WakeProgrammer {
             rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
             haveOffset = true;
             final long target = target(rtcNow, remaining, remainingStart);
-            final boolean clamped = target < unclamped(rtcNow, remaining, remainingStart);
+            final boolean clamped = target < unclampedAll(rtcNow, remaining, remainingStart);
             if (programmed && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
@@ -239,7 +282,16 @@ final class WakeProgrammer {
     /** The wake time on the RTC's clock, clamped to the furthest alarm. */
     private long target(final long rtcNow, final long remaining, final long remainingStart) {
         final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclamped(rtcNow, remaining, remainingStart), limit);
+        return Math.min(unclampedAll(rtcNow, remaining, remainingStart), limit);
+    }
+
+    /** The earliest own wake time over the head and the candidates, before clamping. */
+    private long unclampedAll(final long rtcNow, final long remaining, final long remainingStart) {
+        long best = unclamped(rtcNow, remaining, remainingStart);
+        for (int i = 0; i < candidates; i++) {
+            best = Math.min(best, unclamped(rtcNow, candRemEnd[i], candRemStart[i]));
+        }
+        return best;
     }
 
     /**
