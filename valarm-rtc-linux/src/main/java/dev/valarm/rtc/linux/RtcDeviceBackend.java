@@ -410,7 +410,7 @@ public final class RtcDeviceBackend implements RtcBackend {
                 LOG.debug("{}: alarm at {} cancelled", name, when);
             }
             slot.cleared();
-            watch.disarm();
+            watch.disarm(now);
             return 0L;
         });
     }

@@ -175,6 +175,7 @@ final class ValarmDeviceOverFuseRtcTest {
             + ", programmed " + recorder.programmed);
         assertTrue(recorder.clampedCount() >= 2, "programmed " + recorder.programmed);
         assertTrue(device.stats().hardwareWakes() >= 2, device.stats().toString());
+        assertEquals(0, device.stats().missedWakeInterrupts(), "every early wake was reported, none lost in a re-arm");
         assertEquals(0, chip.wkalmSetsRejected(), "never beyond the window");
         chip.awaitState("the slot to be cancelled after the last alarm", () -> !chip.alarm().enabled(), WAIT);
     }
