@@ -28,9 +28,9 @@ public final class TimerHeap {
      *   slot indirection (the Go runtime's "when copied into the heap element" idea, anchors §5.1).
      *   deadline(handle) is keys[slotPosition[slot]].
      *   Memory: 8 + 4 (heap order) + 4 + 4 + 4 (per slot) = 24 bytes per entry of capacity, plus
-     *   (arity - 1) unused heap cells and 5 array headers. Measured by TimerHeapMemoryTest at
-     *   1 048 576 live entries: 24.0 bytes/entry both pre-sized and grown by doubling from
-     *   capacity 1 (growth lands exactly on 2^20). Just after a doubling it is 48 bytes per live
+     *   (arity - 1) unused heap cells and 5 array headers. Measured (TimerHeapTest, array bytes per
+     *   live entry) at 1 048 576 live entries: 24.0 bytes/entry for d = 2, 4 and 8, both pre-sized
+     *   and grown by doubling from capacity 1 (growth lands exactly on 2^20). Just after a doubling it is 48 bytes per live
      *   entry until the heap fills again; ensureCapacity avoids that.
      *   The lead's first version kept a per-slot long[] deadline beside int[] heap: 24 bytes too,
      *   but every compare was keys-by-slot, i.e. a dependent random load per child.
@@ -42,7 +42,7 @@ public final class TimerHeap {
      *   parent(p) = (p >> log2 d) + d - 2. The first d - 1 cells are never used.
      *
      * Sifting: "hole" sifting. The moving key/slot is held in locals; each displaced entry is written
-     *   once and its slotPosition updated once per level. removal of the root (pollExpired) moves the
+     *   once and its slotPosition updated once per level. Removal of the root (pollExpired) moves the
      *   last entry into the hole and sifts it down; cancel of an inner entry sifts the moved last entry
      *   up or down, deciding once by the parent. reschedule sifts in the direction of the change.
      *   replaceTop is one sift-down.
@@ -51,15 +51,58 @@ public final class TimerHeap {
      *   (its cache lines are warm). Generations start at 1 and skip 0 on wrap, so no handle is 0.
      *   Growth doubles (at least to 16) in a separate method, off the inlined hot path.
      *
-     * Lazy deletion / lazy later-reschedule: tried as a variant (benchmarks/.../variants/
-     *   LazyTimerHeap: cancel leaves a tombstone, a later reschedule only records the new deadline and
-     *   re-sifts when the entry reaches the top; rebuild by heapify once tombstones exceed a quarter of
-     *   the heap). See the numbers below; it was not kept.
+     * Measurements that chose this (benchmarks/src/main/java/dev/valarm/benchmarks/variants/).
+     *   How: HeapVariantCpuTimer runs HeapVariantBenchmark's workload methods (the same code JMH runs)
+     *   in one JVM per implementation (-Xms2g -Xmx2g, JDK 17.0.15, 2 vCPUs), 10 warm-up rounds then
+     *   10 timed rounds of 100 000 calls, timed by the thread's CPU time, not wall time: the machine
+     *   ran at load average 18 to 26 (other builds and a qemu guest) and JMH's wall-clock scores had
+     *   error bars larger than the means (a JMH run, -f 1 -wi 3 -i 5 -w 1 -r 1 -prof gc, gave the same
+     *   ranking with +-50..300% errors, and gc.alloc.rate.norm <= 0.09 B/op for every variant).
+     *   Numbers are the best round over 2 to 4 passes in alternating order; medians were 10 to 40%
+     *   higher. Deadlines uniform over 2^36 ns from an inline xorshift, heaps pre-sized to n.
+     *   Indicative only: cache interference from the other processes still inflates the 1M column.
      *
-     * Measurements (JMH 1.37, benchmarks/.../variants/HeapVariantBenchmark, JDK 17.0.15, 2 vCPUs shared
-     * with other builds, 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: indicative, error bars wide).
-     * ns/op, deadlines uniform over a 2^36 ns span, workloads as in timer-anchors §7:
-     *   (filled in below from the runs; see MEASUREMENTS)
+     *   CPU ns/op          n        this d=4  this d=8  this d=2  first version d=4  lazy d=4
+     *   replace            1024        28        25        45          33              52
+     *   (cancel random +   65536       50        51        79          62              70
+     *    schedule)         1048576    287       244       408         406             124
+     *   reschedule         1024        25        24        35          25               6
+     *   (uniform: half     65536       43        34        73          40              14
+     *    earlier)          1048576    187       165       294         193              98
+     *   pushBack           1024        25        22        37          28              10
+     *   (mostly later)     65536       38        32        65          37              13
+     *                      1048576    239       167       321         175              99
+     *   hold (poll 1 +     1024        63        69       121          69              64
+     *    schedule)         65536      133       130       184         183             170
+     *                      1048576    720       641      1143        1354             671
+     *   hold via           1024        47        54        80          73              53
+     *    replaceTop        65536      106       113       165         153             156
+     *                      1048576    684       496      1125        1426             580
+     *   burst (schedule    1024       127        95       180         144             108
+     *    64 due + drain,   65536      116       116       284         196             132
+     *    per entry)        1048576    184       140       416         187             156
+     *
+     *   Reading: keys inline halve the cost of root removal at 1M against the first version (hold
+     *   1354 -> 720, replaceTop 1426 -> 684) and help replace and burst; reschedule is a wash (dominated by
+     *   the random misses on slotPosition and keys; the first version even measured ahead on
+     *   pushBack at 1M, 175 vs 239, within this machine's noise). d = 2 loses
+     *   everywhere; d = 8 is on par at small n and 10 to 30% faster at 1M; d = 4 stays the default
+     *   (the contract) and 8 is there for owners of very large heaps.
+     *
+     * Lazy deletion / lazy later-reschedule: tried (variants/LazyTimerHeap: cancel leaves a tombstone,
+     *   the handle goes stale at once through an odd generation; a later reschedule only records the
+     *   true deadline in a per-slot long[] and the heap key stays as a lower bound, fixed when the
+     *   entry reaches the top; an earlier one sifts up; rebuild by compaction + O(n) heapify past 25%
+     *   tombstones). It wins reschedule by 2 to 4x and replace at 1M by about 2x, ties on hold and burst,
+     *   and loses replace at small n (28 -> 52 ns). NOT KEPT, because of memory: the true-deadline
+     *   array makes it 32 B per slot, and tombstones hold slots, so in replace churn at 1 048 576 live
+     *   entries the slot arrays outgrow 2^20 and double: 64.0 B per live entry measured (32.0 right
+     *   after the fill), against the target of at most 32. A lazy-later-only variant (no tombstones)
+     *   would still need the 8-byte true deadline per slot (32 B + headers, over the target).
+     *   Also tried and not kept (within noise or worse): an unrolled branch-free 4-child minimum and
+     *   bottom-up (Floyd) root removal (variants/TunedXTimerHeap: 1.5 to 2.3x slower at 1024 on hold,
+     *   no clear gain at 1M), and the three per-slot ints interleaved in one int[] so a slot is one
+     *   cache line (variants/InterleavedTimerHeap: +-15%, no consistent direction).
      */
 
     /** A value no live or stale handle ever has. */
