@@ -44,7 +44,8 @@ public class HeapVariantBenchmark {
     /**
      * Implementation name: tuned heap with arity 2/4/8, the first version, the lazy variant, and the 4-ary
      * tuned heap with an unrolled sift-down (x4u), bottom-up root removal (x4f) or both (x4uf), and the
-     * tuned heap with its per-slot ints interleaved in one array (i4, i8).
+     * tuned heap with its per-slot ints interleaved in one array (i4, i8), and the lazy variant with eager
+     * cancel (lazyLater4: only a later reschedule is lazy).
      */
     @Param({"tuned4", "tuned2", "tuned8", "baseline4", "lazy4"})
     public String impl;
@@ -161,6 +162,7 @@ public class HeapVariantBenchmark {
             case "tuned8": return tuned(new TimerHeap(8, capacity));
             case "baseline4": return baseline(new BaselineTimerHeap(4, capacity));
             case "lazy4": return lazy(new LazyTimerHeap(4, capacity));
+            case "lazyLater4": return lazy(new LazyTimerHeap(4, capacity, false));
             case "i4": return interleaved(new InterleavedTimerHeap(4, capacity));
             case "i8": return interleaved(new InterleavedTimerHeap(8, capacity));
             case "x4u": return tunedX(new TunedXTimerHeap(capacity, true, false));

@@ -15,6 +15,8 @@ import java.util.Arrays;
  *       deadline sifts up at once.</li>
  * </ul>
  *
+ * <p>With {@code lazyCancel} false only the later-reschedule is lazy (no tombstones).
+ *
  * <p>Layout as TimerHeap plus a per-slot {@code long[]} of true deadlines: 32 bytes per slot, and up to
  * a quarter more heap cells for tombstones. Live generations are even, tombstones odd.
  */
@@ -22,6 +24,7 @@ public final class LazyTimerHeap {
     private final int arity;
     private final int shift;
     private final int root;
+    private final boolean lazyCancel;
 
     private long[] keys; // heap order; a lower bound of the true deadline
     private int[] slots;
@@ -43,6 +46,18 @@ public final class LazyTimerHeap {
      * @param initialCapacity entries before the first growth, at least 1
      */
     public LazyTimerHeap(final int arity, final int initialCapacity) {
+        this(arity, initialCapacity, true);
+    }
+
+    /**
+     * A d-ary heap; with {@code lazyCancel} false, cancel removes at once (only reschedule is lazy).
+     *
+     * @param arity 2, 4 or 8
+     * @param initialCapacity entries before the first growth, at least 1
+     * @param lazyCancel whether cancel leaves a tombstone
+     */
+    public LazyTimerHeap(final int arity, final int initialCapacity, final boolean lazyCancel) {
+        this.lazyCancel = lazyCancel;
         if (arity != 2 && arity != 4 && arity != 8) {
             throw new IllegalArgumentException("arity must be 2, 4 or 8: " + arity);
         }
@@ -99,6 +114,11 @@ public final class LazyTimerHeap {
         final int slot = liveSlot(handle);
         if (slot < 0) {
             return false;
+        }
+        if (!lazyCancel) {
+            removeAt(slotPosition[slot]);
+            releaseSlot(slot);
+            return true;
         }
         slotGeneration[slot]++; // odd: tombstone; the handle is stale from now on
         tombstones++;
@@ -324,6 +344,19 @@ public final class LazyTimerHeap {
         final int last = root + --heapSize;
         if (last != root) {
             siftDown(root, slots[last], keys[last]);
+        }
+    }
+
+    private void removeAt(final int index) {
+        final int last = root + --heapSize;
+        if (index != last) {
+            final int moved = slots[last];
+            final long key = keys[last];
+            if (index > root && keys[(index >> shift) + root - 1] > key) {
+                siftUp(index, moved, key);
+            } else {
+                siftDown(index, moved, key);
+            }
         }
     }
 
