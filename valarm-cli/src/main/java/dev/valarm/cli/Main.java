@@ -16,6 +16,7 @@ public final class Main {
     static {
         register(new DemoCommand());
         register(new ProbeCommand());
+        register(new TimelineCommand());
     }
 
     private Main() {

@@ -22,7 +22,8 @@ public interface DeviceListener {
      *
      * @param minor the instance's minor
      * @param type the alarm type
-     * @param hostDeadlineNanos the deadline on the type's host clock base
+     * @param hostDeadlineNanos the time the alarm was set for on the type's host clock base (for an alarm
+     *        with a tolerance window, the window's start)
      * @param hostNowNanos the time on that base when it fired
      */
     default void alarmFired(final int minor, final AlarmType type, final long hostDeadlineNanos,
@@ -34,7 +35,7 @@ public interface DeviceListener {
      *
      * @param rtcTime the alarm time on the RTC's clock
      * @param clamped whether the wanted time was beyond the RTC's furthest alarm and was clamped
-     * @param remainingNanos how far ahead the earliest wakeup deadline was
+     * @param remainingNanos how far ahead the earliest wakeup deadline (window end) was
      * @param written false when the backend cannot wake the machine, so nothing was written to it
      */
     default void hardwareProgrammed(final Timespec rtcTime, final boolean clamped, final long remainingNanos,

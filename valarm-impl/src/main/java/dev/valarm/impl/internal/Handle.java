@@ -6,6 +6,7 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
+import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -76,6 +77,20 @@ final class Handle implements AlarmHandle {
         in.owner = this;
     }
 
+    /**
+     * The driver's ownership step on its own (alarm-dev claims ownership before it validates the
+     * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
+     */
+    void claimOwnership() {
+        device.lock.lock();
+        try {
+            checkWritable("ioctl", null);
+            claim("ioctl");
+        } finally {
+            device.lock.unlock();
+        }
+    }
+
     @Override
     public void set(final AlarmType type, final Timespec time) {
         Objects.requireNonNull(type, "type");
@@ -85,7 +100,29 @@ final class Handle implements AlarmHandle {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
-            wake = arm(type, time);
+            wake = arm(type, time, 0L);
+        } finally {
+            device.lock.unlock();
+        }
+        if (wake) {
+            device.wakeDispatcher();
+        }
+    }
+
+    @Override
+    public void set(final AlarmType type, final Timespec time, final Duration window) {
+        Objects.requireNonNull(type, "type");
+        boolean wake;
+        device.lock.lock();
+        try {
+            checkWritable("SET", type);
+            Objects.requireNonNull(time, "time");
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("window must not be negative: " + window);
+            }
+            claim("SET");
+            wake = arm(type, time, saturatedNanos(window));
         } finally {
             device.lock.unlock();
         }
@@ -95,13 +132,13 @@ final class Handle implements AlarmHandle {
     }
 
     /** SET's body. Lock held. */
-    private boolean arm(final AlarmType type, final Timespec time) {
+    private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
         final int t = type.number();
         final long instanceTime = time.toNanos();
         final int base = Device.BASE_OF[t];
         in.alarmNanos[t] = instanceTime;
         in.enabled |= 1 << t;
-        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)));
+        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)), windowNanos);
     }
 
     @Override
@@ -160,6 +197,7 @@ final class Handle implements AlarmHandle {
                 if (timeoutNanos == 0) {
                     return AlarmEvents.NONE;
                 }
+                in.asyncWaiters.removeIf(w -> w.future.isDone());
                 if (in.blockingWaiters + in.asyncWaiters.size() >= device.maxWaitersPerInstance) {
                     throw new ValarmLimitException(Errno.ENOSPC, "waiter limit reached on " + in.name() + ": "
                             + device.maxWaitersPerInstance);
@@ -233,7 +271,12 @@ final class Handle implements AlarmHandle {
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
-            wake = in.setWallClock(time.toNanos());
+            final long nanos = time.toNanos();
+            if (!Timespec.ofNanos(nanos).equals(time)) {
+                throw new InvalidAlarmException("SET_RTC: " + time + " is outside the 64-bit nanosecond range of a clock"
+                        + " (1677-09-21 to 2262-04-11) on " + in.name() + " (minor " + in.minor + ")");
+            }
+            wake = in.setWallClock(nanos);
         } finally {
             device.lock.unlock();
         }

@@ -1,5 +1,6 @@
 package dev.valarm.rtc.linux.internal;
 
+import dev.valarm.Errno;
 import dev.valarm.spi.RtcException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -85,7 +86,7 @@ public final class RtcAlarmWatch implements AutoCloseable {
         final int err = nat.timerfdSetAbsolute(timerFd, spec, boot + delay, 0);
         if (err != 0) {
             LOG.error("{}: cannot arm the alarm-fired check (timerfd_settime {}); the device will still "
-                    + "re-read its clocks after its own timers", name, dev.valarm.Errno.name(err));
+                    + "re-read its clocks after its own timers", name, Errno.name(err));
         }
     }
 
