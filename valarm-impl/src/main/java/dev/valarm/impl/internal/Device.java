@@ -112,6 +112,7 @@ public final class Device implements ValarmDevice {
     final AtomicLong hardwareWakes = new AtomicLong();
     final AtomicLong backendFaults = new AtomicLong();
     final AtomicLong backendRetries = new AtomicLong();
+    final AtomicLong missedWakeInterrupts = new AtomicLong();
 
     private volatile boolean hardwareFired;
     private final Thread dispatcher;
@@ -406,7 +407,7 @@ public final class Device implements ValarmDevice {
         try {
             return new DeviceStats(instanceCount, armed, alarmsSet, alarmsFired, lateDeliveries,
                     hardwareWrites.get(), hardwareCancels.get(), hardwareWakes.get(), backendFaults.get(),
-                    backendRetries.get(), clockChanges);
+                    backendRetries.get(), clockChanges, missedWakeInterrupts.get());
         } finally {
             lock.unlock();
         }
@@ -644,7 +645,10 @@ public final class Device implements ValarmDevice {
                 if (again || closed) {
                     continue;
                 }
-                final WakeReason reason = clocks.awaitDeadline(rtDeadline, btDeadline, Math.min(monoDeadline, retryAt));
+                // Also wake when the programmed hardware alarm's time comes, in case its interrupt is lost:
+                // a clamped alarm must then be re-armed before the machine can suspend again.
+                final WakeReason reason = clocks.awaitDeadline(rtDeadline, Math.min(btDeadline, programmer.checkDeadline()),
+                        Math.min(monoDeadline, retryAt));
                 if (reason == WakeReason.CLOCK_SET) {
                     onHostClockChange();
                 }

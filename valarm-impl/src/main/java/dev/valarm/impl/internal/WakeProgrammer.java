@@ -59,6 +59,9 @@ final class WakeProgrammer {
     private long rtcMinusBoottime;
     private long retryAt = Long.MAX_VALUE;
     private long retryBackoff;
+    /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
+    private long unconfirmed = Long.MAX_VALUE;
+    private final long grace;
 
     WakeProgrammer(final Device device, final RtcBackend rtc, final RtcCapabilities caps) {
         this.device = device;
@@ -66,6 +69,7 @@ final class WakeProgrammer {
         this.canWake = caps.canWake();
         this.resolution = Math.max(1L, caps.resolution().toNanos());
         this.maxAhead = caps.maxAlarmAhead().toNanos();
+        this.grace = Math.max(resolution, 1_000_000_000L);
     }
 
     /** Records the heads of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps, exact alarms (lock held). */
@@ -108,10 +112,56 @@ final class WakeProgrammer {
         return true;
     }
 
-    /** The backend reported the alarm firing: it is consumed. */
+    /** The backend reported the alarm firing: it is consumed (unless it was an older alarm's interrupt). */
     void onFired() {
-        programmed = false;
+        // First settle the past: count an older interrupt that is overdue, consume an alarm whose time came.
+        checkPassed(device.clocks.nanos(ClockBase.BOOTTIME));
+        if (unconfirmed != Long.MAX_VALUE) {
+            // This is the interrupt of the alarm whose time came; one programmed since stays armed.
+            unconfirmed = Long.MAX_VALUE;
+        } else {
+            programmed = false;
+        }
         listener.hardwareFired();
+    }
+
+    /**
+     * The BOOTTIME at which the dispatcher must look at the hardware alarm even if no interrupt comes:
+     * the programmed alarm's time (then it is consumed and must be re-armed), or the end of the grace
+     * period of one whose interrupt has not come (then the interrupt counts as missed).
+     *
+     * @return a boottime deadline, or {@code Long.MAX_VALUE}
+     */
+    long checkDeadline() {
+        if (!canWake || !haveOffset) {
+            return Long.MAX_VALUE;
+        }
+        long c = programmed ? programmedNanos : Long.MAX_VALUE;
+        if (unconfirmed != Long.MAX_VALUE) {
+            c = Math.min(c, Sat.add(unconfirmed, grace));
+        }
+        return c == Long.MAX_VALUE ? c : Sat.sub(c, rtcMinusBoottime);
+    }
+
+    /** Consumes a hardware alarm whose time has passed and counts an interrupt that never came. */
+    private void checkPassed(final long bt) {
+        if (!haveOffset) {
+            return;
+        }
+        final long estNow = Sat.add(bt, rtcMinusBoottime);
+        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace)
+                || programmed && estNow >= programmedNanos)) {
+            // Overdue, or a later alarm's time came too: the earlier interrupt is not coming.
+            device.missedWakeInterrupts.incrementAndGet();
+            LOG.warn("wake alarm at RTC {} on {} passed without its interrupt (lost or more than {} ms late); "
+                    + "the hardware was re-armed", Timespec.ofNanos(unconfirmed), rtc.name(), grace / 1_000_000);
+            unconfirmed = Long.MAX_VALUE;
+        }
+        if (programmed && estNow >= programmedNanos) {
+            // The hardware consumed it whether or not its interrupt reached us: re-arm from scratch.
+            programmed = false;
+            unconfirmed = programmedNanos;
+        }
     }
 
     /** The host clock changed: re-read the RTC before trusting the remembered offset. */
@@ -139,6 +189,7 @@ final class WakeProgrammer {
             remainingStart = Sat.sub(rtHeadStart, rt);
         }
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
+        checkPassed(bt);
         if (candidates > 0) {
             final long rtNow = device.clocks.nanos(ClockBase.REALTIME);
             for (int i = 0; i < candidates; i++) {

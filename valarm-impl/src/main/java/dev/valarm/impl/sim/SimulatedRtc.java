@@ -121,6 +121,7 @@ public final class SimulatedRtc implements RtcBackend {
     public void programAlarm(final Timespec time) {
         Objects.requireNonNull(time, "time");
         final Runnable fireNow;
+        final Runnable latched;
         synchronized (this) {
             checkFault(Op.PROGRAM, time);
             final long now = rtcNanos();
@@ -136,10 +137,16 @@ public final class SimulatedRtc implements RtcBackend {
                 throw new RtcException(Errno.EINVAL, "simulated RTC PROGRAM",
                         "alarm time " + time + " is more than " + caps.maxAlarmAhead() + " after RTC time " + nowTs);
             }
+            // An interrupt of the replaced alarm that is already due is latched, as on hardware: it is
+            // delivered, not dropped by the reprogramming.
+            latched = takeDueInterrupt();
             calls.add(new RtcCall(Op.PROGRAM, time, nowTs, 0));
             enabled = true;
             alarmAt = at;
             fireNow = takeDueInterrupt();
+        }
+        if (latched != null) {
+            latched.run();
         }
         if (fireNow != null) {
             fireNow.run();
@@ -147,10 +154,17 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     @Override
-    public synchronized void cancelAlarm() {
-        checkFault(Op.CANCEL, null);
-        calls.add(new RtcCall(Op.CANCEL, null, Timespec.ofNanos(rtcNanos()), 0));
-        enabled = false;
+    public void cancelAlarm() {
+        final Runnable latched;
+        synchronized (this) {
+            checkFault(Op.CANCEL, null);
+            latched = takeDueInterrupt();
+            calls.add(new RtcCall(Op.CANCEL, null, Timespec.ofNanos(rtcNanos()), 0));
+            enabled = false;
+        }
+        if (latched != null) {
+            latched.run();
+        }
     }
 
     @Override
