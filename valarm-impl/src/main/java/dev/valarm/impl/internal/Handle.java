@@ -29,7 +29,7 @@ final class Handle implements AlarmHandle {
     private final Instance in;
     private final Device device;
     private final OpenMode mode;
-    private boolean closed; // guarded by device.lock
+    private volatile boolean closed; // written under device.lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
@@ -47,15 +47,16 @@ final class Handle implements AlarmHandle {
         return mode;
     }
 
-    /** Open checks plus EPERM. Lock held. */
-    private void checkWritable(final String op) {
+    /** Open checks plus EPERM. Lock held. The message is built only on failure (no allocation). */
+    private void checkWritable(final String op, final AlarmType type) {
         checkOpen();
         if (mode == OpenMode.READ_ONLY) {
-            throw new AlarmPermissionException(op + " on a read-only handle of " + in.name() + " (minor " + in.minor + ")");
+            throw new AlarmPermissionException(op + (type != null ? "(" + type + ")" : "")
+                    + " on a read-only handle of " + in.name() + " (minor " + in.minor + ")");
         }
     }
 
-    /** Open checks. Lock held. */
+    /** Open checks (volatile reads; safe with or without the lock). */
     private void checkOpen() {
         in.checkOpen();
         if (closed) {
@@ -83,7 +84,7 @@ final class Handle implements AlarmHandle {
     void claimOwnership() {
         device.lock.lock();
         try {
-            checkWritable("ioctl");
+            checkWritable("ioctl", null);
             claim("ioctl");
         } finally {
             device.lock.unlock();
@@ -96,10 +97,32 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("SET(" + type + ")");
+            checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
-            wake = arm(type, time);
+            wake = arm(type, time, 0L);
+        } finally {
+            device.lock.unlock();
+        }
+        if (wake) {
+            device.wakeDispatcher();
+        }
+    }
+
+    @Override
+    public void set(final AlarmType type, final Timespec time, final Duration window) {
+        Objects.requireNonNull(type, "type");
+        boolean wake;
+        device.lock.lock();
+        try {
+            checkWritable("SET", type);
+            Objects.requireNonNull(time, "time");
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("window must not be negative: " + window);
+            }
+            claim("SET");
+            wake = arm(type, time, saturatedNanos(window));
         } finally {
             device.lock.unlock();
         }
@@ -109,13 +132,13 @@ final class Handle implements AlarmHandle {
     }
 
     /** SET's body. Lock held. */
-    private boolean arm(final AlarmType type, final Timespec time) {
+    private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
         final int t = type.number();
         final long instanceTime = time.toNanos();
         final int base = Device.BASE_OF[t];
         in.alarmNanos[t] = instanceTime;
         in.enabled |= 1 << t;
-        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)));
+        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)), windowNanos);
     }
 
     @Override
@@ -124,7 +147,7 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("CLEAR(" + type + ")");
+            checkWritable("CLEAR", type);
             claim("CLEAR");
             final int mask = type.mask();
             if (in.pending != 0) {
@@ -167,7 +190,7 @@ final class Handle implements AlarmHandle {
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
         device.lock.lockInterruptibly();
         try {
-            checkWritable("WAIT");
+            checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending == 0) {
@@ -215,7 +238,7 @@ final class Handle implements AlarmHandle {
         final CompletableFuture<AlarmEvents> future = new CompletableFuture<>();
         device.lock.lock();
         try {
-            checkWritable("WAIT");
+            checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending != 0) {
@@ -237,12 +260,7 @@ final class Handle implements AlarmHandle {
     @Override
     public Timespec getTime(final AlarmType type) {
         Objects.requireNonNull(type, "type");
-        device.lock.lock();
-        try {
-            checkOpen();
-        } finally {
-            device.lock.unlock();
-        }
+        checkOpen(); // volatile reads only: GET_TIME takes no lock
         return Timespec.ofNanos(in.nowNanos(type.clockBase()));
     }
 
@@ -251,7 +269,7 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("SET_RTC");
+            checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
             final long nanos = time.toNanos();
             if (!Timespec.ofNanos(nanos).equals(time)) {

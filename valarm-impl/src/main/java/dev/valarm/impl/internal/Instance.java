@@ -5,6 +5,8 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.ClockBase;
 import dev.valarm.Errno;
+import dev.valarm.InstanceConfig;
+import dev.valarm.InstanceSnapshot;
 import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
@@ -43,11 +45,15 @@ final class Instance implements ValarmInstance {
     int pending;
     boolean waitPending;
     boolean blockerHeld;
-    boolean closed;
+    volatile boolean closed; // written under device.lock
     int wakeSeq;
     int blockingWaiters;
     final long[] entry = new long[AlarmType.COUNT];
     final long[] alarmNanos = new long[AlarmType.COUNT];
+    /** Tolerance window per type (0 = exact); the type's heap entry is keyed by the window's end. */
+    final long[] windowNanos = new long[AlarmType.COUNT];
+    /** Entry in the device's window-start heap per type; only windowed alarms have one. */
+    final long[] startEntry = new long[AlarmType.COUNT];
     final Condition changed;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
 
@@ -113,6 +119,65 @@ final class Instance implements ValarmInstance {
     @Override
     public Duration wallClockOffset() {
         return Duration.ofNanos(realtimeOffset);
+    }
+
+    @Override
+    public InstanceSnapshot snapshot() {
+        device.lock.lock();
+        try {
+            checkOpen();
+            final long hostRt = device.clocks.nanos(ClockBase.REALTIME);
+            final long hostBt = device.clocks.nanos(ClockBase.BOOTTIME);
+            final long hostMono = device.clocks.nanos(ClockBase.MONOTONIC);
+            final long rtOffset = realtimeOffset;
+            final InstanceSnapshot.Builder b = InstanceSnapshot.builder()
+                    .minor(minor)
+                    .name(name)
+                    .clocks(Timespec.ofNanos(Sat.add(hostRt, rtOffset)), Timespec.ofNanos(Sat.add(hostBt, boottimeOffset)),
+                            Timespec.ofNanos(Sat.add(hostMono, monotonicOffset)))
+                    .wallClockOffset(Duration.ofNanos(rtOffset))
+                    .pendingEvents(AlarmEvents.of(pending))
+                    .waitResultOutstanding(waitPending);
+            for (int t = 0; t < AlarmType.COUNT; t++) {
+                if ((enabled & (1 << t)) != 0) {
+                    b.alarm(AlarmType.of(t), Timespec.ofNanos(alarmNanos[t]), Duration.ofNanos(windowNanos[t]));
+                }
+            }
+            return b.build();
+        } finally {
+            device.lock.unlock();
+        }
+    }
+
+    @Override
+    public ValarmInstance unshare(final InstanceConfig childConfig, final boolean copyAlarms) {
+        Objects.requireNonNull(childConfig, "childConfig");
+        return device.unshare(this, childConfig, copyAlarms);
+    }
+
+    /**
+     * Arms a freshly installed, restored instance with a snapshot's alarms and events. Lock held.
+     *
+     * @param wallMoved whether the wall clock moved against the snapshot's (raises time-change)
+     * @return whether the dispatcher must be woken
+     */
+    boolean restoreState(final InstanceSnapshot s, final boolean wallMoved) {
+        boolean wake = false;
+        for (final AlarmType type : AlarmType.values()) {
+            final java.util.Optional<Timespec> at = s.alarm(type);
+            if (at.isPresent()) {
+                final int t = type.number();
+                alarmNanos[t] = at.get().toNanos();
+                enabled |= 1 << t;
+                final long window = s.window(type).orElseThrow().toNanos();
+                if (device.arm(this, t, Sat.sub(alarmNanos[t], offset(Device.BASE_OF[t])), window)) {
+                    wake = true;
+                }
+            }
+        }
+        pending = s.pendingEvents().mask() | (wallMoved ? AlarmEvents.TIME_CHANGE_MASK : 0);
+        waitPending = false;
+        return wake;
     }
 
     @Override

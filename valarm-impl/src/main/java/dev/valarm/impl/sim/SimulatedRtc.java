@@ -43,9 +43,9 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     private final SimulatedClocks clocks;
-    private final RtcCapabilities caps;
+    private volatile RtcCapabilities caps;
     private final long resolution;
-    private final long maxAhead;
+    private volatile long maxAhead;
 
     // Guarded by this.
     private final List<RtcCall> calls = new ArrayList<>();
@@ -186,6 +186,18 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     // ------------------------------------------------------------------ simulation controls
+
+    /**
+     * Changes the furthest alarm the chip takes (as when a backend learns the real limit from EINVAL);
+     * {@link #capabilities()} reports it from now on.
+     *
+     * @param max positive
+     * @throws IllegalArgumentException if not positive
+     */
+    public synchronized void setMaxAlarmAhead(final Duration max) {
+        caps = new RtcCapabilities(caps.resolution(), max, caps.canWake(), caps.canSetTime());
+        maxAhead = max.toNanos();
+    }
 
     /**
      * Makes the next {@code count} calls of {@code op} fail with {@code errno}.

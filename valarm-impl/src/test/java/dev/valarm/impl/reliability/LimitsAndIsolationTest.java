@@ -137,6 +137,13 @@ class LimitsAndIsolationTest {
                 values.add(Duration.ZERO);
             } else if (t == OpenMode.class) {
                 values.addAll(Arrays.asList(OpenMode.values()));
+            } else if (t == InstanceConfig.class) {
+                values.add(InstanceConfig.defaults());
+                values.add(InstanceConfig.builder().wallClockOffset(Duration.ofDays(-400))
+                        .boottimeOffset(Duration.ofHours(5)).build());
+            } else if (t == boolean.class) {
+                values.add(true);
+                values.add(false);
             } else {
                 throw new AssertionError("no isolation arguments for parameter type " + t + " of " + m
                         + ": add them to LimitsAndIsolationTest");
