@@ -157,7 +157,7 @@ final class Handle implements AlarmHandle {
                 }
             }
             in.enabled &= ~mask;
-            wake = device.disarm(in, type.number());
+            wake = device.disarm(in, type.number(), true);
         } finally {
             device.lock.unlock();
         }

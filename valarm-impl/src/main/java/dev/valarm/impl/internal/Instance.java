@@ -49,6 +49,8 @@ final class Instance implements ValarmInstance {
     int wakeSeq;
     int blockingWaiters;
     final long[] entry = new long[AlarmType.COUNT];
+    /** Types whose {@link #entry} is a tombstone left by a lazy CLEAR (see {@link Device#disarm}). */
+    int tombMask;
     final long[] alarmNanos = new long[AlarmType.COUNT];
     /** Tolerance window per type (0 = exact); the type's heap entry is keyed by the window's end. */
     final long[] windowNanos = new long[AlarmType.COUNT];
