@@ -205,7 +205,9 @@ final class Instance implements ValarmInstance {
         if (wake) {
             device.wakeDispatcher();
         }
-        failAll(failed, new ValarmClosedException(Errno.ENODEV, "instance " + name + " (minor " + minor + ") was closed"));
+        if (!failed.isEmpty()) {
+            failAll(failed, new ValarmClosedException(Errno.ENODEV, "instance " + name + " (minor " + minor + ") was closed"));
+        }
     }
 
     /** Closes as part of the device's close. */
@@ -222,7 +224,10 @@ final class Instance implements ValarmInstance {
         } finally {
             device.lock.unlock();
         }
-        failAll(failed, new ValarmClosedException(Errno.ENODEV, "device was closed: " + device.description()));
+        if (!failed.isEmpty()) {
+            // Built only when someone waits: closing a device of 100 000 idle instances allocates nothing here.
+            failAll(failed, new ValarmClosedException(Errno.ENODEV, "device was closed: " + device.description()));
+        }
     }
 
     /** Cancels everything and marks closed. Lock held. @return whether the dispatcher must be woken */
