@@ -491,6 +491,9 @@ public final class Device implements ValarmDevice {
         if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, end)) {
             in.entry[t] = heap.schedule(end, in.minor);
             armed++;
+        } else if ((in.tombMask & (1 << t)) != 0) {
+            in.tombMask &= ~(1 << t); // a lazily cleared entry comes back to life, rescheduled in place
+            armed++;
         }
         setStart(in, t, hostStart, window);
         alarmsSet++;
@@ -547,11 +550,46 @@ public final class Device implements ValarmDevice {
 
     /** Disarms type {@code t} of {@code in}. Lock held. */
     boolean disarm(final Instance in, final int t) {
+        return disarm(in, t, false);
+    }
+
+    /*
+     * Lazy CLEAR. Clearing and re-setting an alarm is the commonest churn (Android's AlarmManager re-arms
+     * its kernel alarms all the time), and an eager CLEAR followed by SET costs two sifts through the
+     * heap. A CLEAR of an exact, non-wakeup alarm that is not its heap's head therefore leaves the entry in
+     * place as a tombstone (tombMask); the next SET of the type reschedules it in place (one sift), and if
+     * it comes due first the dispatcher drops it silently. Tombstones are bounded by construction (at most
+     * one per instance and type), never sit in a wakeup heap (so they never reach the hardware alarm), and
+     * are removed eagerly whenever an instance or owner closes (so a reused minor never inherits one). At
+     * worst a tombstone at a non-wakeup head costs the dispatcher one spurious wake.
+     */
+
+    /**
+     * Disarms type {@code t} of {@code in}. Lock held.
+     *
+     * @param lazy whether a tombstone may be left (CLEAR); false removes the entry (close paths)
+     * @return true if the dispatcher must be woken
+     */
+    boolean disarm(final Instance in, final int t, final boolean lazy) {
         final long e = in.entry[t];
         if (e == TimerHeap.NULL_HANDLE) {
             return false;
         }
         final TimerHeap heap = heaps[t];
+        final int mask = 1 << t;
+        if ((in.tombMask & mask) != 0) {
+            if (!lazy) {
+                in.tombMask &= ~mask;
+                in.entry[t] = TimerHeap.NULL_HANDLE;
+                heap.cancel(e); // a non-wakeup tombstone: no hardware decision depends on it
+            }
+            return false;
+        }
+        if (lazy && !WAKEUP[t] && in.windowNanos[t] == 0L && heap.peekHandle() != e) {
+            in.tombMask |= mask;
+            armed--;
+            return false;
+        }
         final long oldHead = heap.peekDeadline();
         final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
         in.entry[t] = TimerHeap.NULL_HANDLE;
@@ -750,6 +788,12 @@ public final class Device implements ValarmDevice {
         @Override
         public boolean onExpiry(final long handle, final long deadline, final int payload) {
             final Instance in = byMinor[payload];
+            if ((in.tombMask & (1 << type)) != 0) {
+                // A lazily cleared alarm came due before its type was set again: drop it, fire nothing.
+                in.tombMask &= ~(1 << type);
+                in.entry[type] = TimerHeap.NULL_HANDLE;
+                return true;
+            }
             if (nowForFiring - deadline > lateThresholdNanos) {
                 lateDeliveries++;
             }
