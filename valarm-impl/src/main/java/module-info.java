@@ -5,4 +5,11 @@
 module dev.valarm.impl {
     requires transitive dev.valarm.api;
     requires org.slf4j;
+
+    exports dev.valarm.impl;
+    exports dev.valarm.impl.sim;
+    exports dev.valarm.impl.jdk;
+
+    uses dev.valarm.spi.BackendProvider;
+    provides dev.valarm.spi.BackendProvider with dev.valarm.impl.jdk.JdkBackendProvider;
 }

@@ -1,0 +1,301 @@
+package dev.valarm.impl;
+
+import dev.valarm.Errno;
+import dev.valarm.ValarmDevice;
+import dev.valarm.impl.internal.Device;
+import dev.valarm.impl.jdk.JdkBackendProvider;
+import dev.valarm.spi.BackendProbe;
+import dev.valarm.spi.BackendProvider;
+import dev.valarm.spi.HostClocks;
+import dev.valarm.spi.RtcBackend;
+import dev.valarm.spi.RtcException;
+import dev.valarm.spi.SuspendBlocker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: builds a {@link ValarmDevice} over given host clocks and an RTC backend, or over the
+ * best platform found through {@link ServiceLoader}.
+ *
+ * <pre>{@code
+ * try (ValarmDevice device = Valarm.openDefault()) {
+ *     ValarmInstance tenant = device.createInstance();
+ *     AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);
+ *     Timespec now = alarm.getTime(AlarmType.ELAPSED_REALTIME_WAKEUP);
+ *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, Timespec.ofNanos(now.toNanos() + 1_000_000_000L));
+ *     AlarmEvents events = alarm.await();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: the static methods are thread-safe; a {@link Builder} is not.
+ */
+public final class Valarm {
+    private static final Logger LOG = LoggerFactory.getLogger(Valarm.class);
+
+    /** The system property naming the provider to use ({@code "linux"}, {@code "jdk"}). */
+    public static final String BACKEND_PROPERTY = "valarm.backend";
+
+    private Valarm() {
+    }
+
+    /**
+     * A new builder.
+     *
+     * @return a builder with the defaults
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Opens a device on the best available platform: the provider named by the system property
+     * {@value #BACKEND_PROPERTY} if set, else the usable provider with the highest priority (the Linux
+     * backend where it loads, else the portable JDK one). Needs no root.
+     *
+     * @return a running device
+     * @throws RtcException if the named provider does not exist or cannot open
+     */
+    public static ValarmDevice openDefault() {
+        final BackendProvider provider = selectProvider();
+        final HostClocks clocks = provider.openHostClocks();
+        final RtcBackend rtc;
+        try {
+            rtc = openRtc(provider);
+        } catch (final RuntimeException e) {
+            clocks.close();
+            throw e;
+        }
+        return builder().hostClocks(clocks).rtcBackend(rtc).build();
+    }
+
+    private static RtcBackend openRtc(final BackendProvider provider) {
+        try {
+            return provider.openRtcBackend(null);
+        } catch (final RtcException e) {
+            LOG.warn("provider {} has no usable RTC backend ({}); using the portable no-wake backend",
+                    provider.name(), e.getMessage());
+            return new JdkBackendProvider().openRtcBackend(null);
+        }
+    }
+
+    /**
+     * The providers found through {@link ServiceLoader}, highest priority first.
+     *
+     * @return the providers
+     */
+    public static List<BackendProvider> providers() {
+        final List<BackendProvider> list = new ArrayList<>();
+        for (final BackendProvider p : ServiceLoader.load(BackendProvider.class, Valarm.class.getClassLoader())) {
+            list.add(p);
+        }
+        if (list.stream().noneMatch(p -> p instanceof JdkBackendProvider)) {
+            list.add(new JdkBackendProvider());
+        }
+        list.sort(Comparator.comparingInt(BackendProvider::priority).reversed());
+        return List.copyOf(list);
+    }
+
+    /**
+     * Probes every backend of every provider on this machine.
+     *
+     * @return one entry per backend, usable or not, with the reason
+     */
+    public static List<BackendProbe> probe() {
+        final List<BackendProbe> all = new ArrayList<>();
+        for (final BackendProvider p : providers()) {
+            try {
+                all.addAll(p.probe());
+            } catch (final RuntimeException | LinkageError e) {
+                all.add(new BackendProbe(p.name(), "*", false, false, "probe failed: " + e));
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    private static BackendProvider selectProvider() {
+        final String wanted = System.getProperty(BACKEND_PROPERTY);
+        final List<BackendProvider> providers = providers();
+        if (wanted != null && !wanted.isBlank()) {
+            for (final BackendProvider p : providers) {
+                if (p.name().equals(wanted)) {
+                    return p;
+                }
+            }
+            throw new RtcException(Errno.ENOENT, "select backend provider",
+                    "no provider named \"" + wanted + "\" (system property " + BACKEND_PROPERTY + "); have "
+                            + providers.stream().map(BackendProvider::name).toList());
+        }
+        for (final BackendProvider p : providers) {
+            try {
+                final boolean usable = p.probe().stream().anyMatch(BackendProbe::usable);
+                if (usable) {
+                    return p;
+                }
+                LOG.info("backend provider {} is not usable here; trying the next", p.name());
+            } catch (final RuntimeException | LinkageError e) {
+                LOG.warn("backend provider {} failed to probe: {}; trying the next", p.name(), e.toString());
+            }
+        }
+        return new JdkBackendProvider();
+    }
+
+    /**
+     * Builds a {@link ValarmDevice}. Not thread-safe.
+     */
+    public static final class Builder {
+        private HostClocks hostClocks;
+        private RtcBackend rtcBackend;
+        private SuspendBlocker suspendBlocker = SuspendBlocker.none();
+        private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private int maxInstances = 1 << 20;
+        private int maxWaitersPerInstance = 64;
+        private Duration lateThreshold = Duration.ofSeconds(1);
+        private String threadName = "valarm-dispatcher";
+        private DeviceListener listener = DeviceListener.NONE;
+
+        private Builder() {
+        }
+
+        /**
+         * The host clocks (required). The device owns them and closes them on close.
+         *
+         * @param clocks the clocks, not null
+         * @return this builder
+         */
+        public Builder hostClocks(final HostClocks clocks) {
+            this.hostClocks = Objects.requireNonNull(clocks, "clocks");
+            return this;
+        }
+
+        /**
+         * The RTC backend (required). The device owns it and closes it on close.
+         *
+         * @param rtc the backend, not null
+         * @return this builder
+         */
+        public Builder rtcBackend(final RtcBackend rtc) {
+            this.rtcBackend = Objects.requireNonNull(rtc, "rtc");
+            return this;
+        }
+
+        /**
+         * The suspend blocker (default: none).
+         *
+         * @param blocker the blocker, not null
+         * @return this builder
+         */
+        public Builder suspendBlocker(final SuspendBlocker blocker) {
+            this.suspendBlocker = Objects.requireNonNull(blocker, "blocker");
+            return this;
+        }
+
+        /**
+         * Where asynchronous waits complete (default: the common fork-join pool). It must not reject.
+         *
+         * @param executor the executor, not null
+         * @return this builder
+         */
+        public Builder callbackExecutor(final Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * The most instances the device holds (default 2^20).
+         *
+         * @param max in [1, 2^20]
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder maxInstances(final int max) {
+            if (max < 1 || max > (1 << 20)) {
+                throw new IllegalArgumentException("maxInstances must be in [1, 1048576]: " + max);
+            }
+            this.maxInstances = max;
+            return this;
+        }
+
+        /**
+         * The most concurrent waiters (blocking and asynchronous) per instance (default 64).
+         *
+         * @param max in [1, 65536]
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder maxWaitersPerInstance(final int max) {
+            if (max < 1 || max > 65536) {
+                throw new IllegalArgumentException("maxWaitersPerInstance must be in [1, 65536]: " + max);
+            }
+            this.maxWaitersPerInstance = max;
+            return this;
+        }
+
+        /**
+         * How late a firing must be to count in {@link dev.valarm.DeviceStats#lateDeliveries()} (default 1 s).
+         *
+         * @param threshold not negative
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder lateThreshold(final Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold");
+            if (threshold.isNegative()) {
+                throw new IllegalArgumentException("lateThreshold must not be negative: " + threshold);
+            }
+            this.lateThreshold = threshold;
+            return this;
+        }
+
+        /**
+         * The dispatcher thread's name (default {@code "valarm-dispatcher"}).
+         *
+         * @param name not null, not blank
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
+        public Builder threadName(final String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("threadName must not be blank: \"" + name + "\"");
+            }
+            this.threadName = name;
+            return this;
+        }
+
+        /**
+         * Observes firings and hardware decisions (default: none).
+         *
+         * @param listener the listener, not null
+         * @return this builder
+         */
+        public Builder listener(final DeviceListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Builds the device and starts its dispatcher.
+         *
+         * @return a running device
+         * @throws IllegalStateException if the host clocks or the RTC backend are missing
+         */
+        public ValarmDevice build() {
+            if (hostClocks == null) {
+                throw new IllegalStateException("hostClocks must be set");
+            }
+            if (rtcBackend == null) {
+                throw new IllegalStateException("rtcBackend must be set");
+            }
+            return new Device(hostClocks, rtcBackend, suspendBlocker, callbackExecutor, maxInstances,
+                    maxWaitersPerInstance, lateThreshold, threadName, listener);
+        }
+    }
+}

@@ -1,0 +1,525 @@
+package dev.valarm.impl.internal;
+
+import dev.valarm.AlarmType;
+import dev.valarm.ClockBase;
+import dev.valarm.DeviceStats;
+import dev.valarm.Errno;
+import dev.valarm.InstanceConfig;
+import dev.valarm.Timespec;
+import dev.valarm.ValarmClosedException;
+import dev.valarm.ValarmDevice;
+import dev.valarm.ValarmInstance;
+import dev.valarm.ValarmLimitException;
+import dev.valarm.impl.DeviceListener;
+import dev.valarm.spi.HostClocks;
+import dev.valarm.spi.RtcBackend;
+import dev.valarm.spi.RtcCapabilities;
+import dev.valarm.spi.RtcException;
+import dev.valarm.spi.SuspendBlocker;
+import dev.valarm.spi.WakeReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The multiplexer behind {@link ValarmDevice}. Thread-safe.
+ *
+ * <p>Concurrency: one {@link ReentrantLock} guards every instance's driver state and the five heaps (one
+ * per alarm type, keyed by the host clock of the type's base, payload = the instance's minor). Callers
+ * (SET, CLEAR, WAIT ...) take the lock briefly and never touch the hardware. One dispatcher thread
+ * sleeps in {@link HostClocks#awaitDeadline}, fires due entries under the lock, and alone talks to the
+ * {@link RtcBackend}, outside the lock. A caller wakes the dispatcher only when its change moves a heap
+ * head ahead of what the dispatcher sleeps for, or changes a wakeup heap's head (the hardware alarm may
+ * need a new second); redundant wakes are collapsed through {@code wakePending}.
+ *
+ * <p>Expiry is level-triggered by time: after any wake, clock change or error the dispatcher re-reads
+ * the clocks and fires what is due, so a spurious wake is harmless and a lost interrupt is caught at the
+ * next read.
+ */
+public final class Device implements ValarmDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(Device.class);
+
+    /** The driver's wakelock timeout. */
+    static final Duration WAKELOCK_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Entries fired per heap per dispatcher pass before the lock is released for callers. */
+    private static final int FIRE_BUDGET = 1024;
+
+    private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    final ReentrantLock lock = new ReentrantLock();
+    final HostClocks clocks;
+    final SuspendBlocker blocker;
+    final Executor callbackExecutor;
+    final int maxWaitersPerInstance;
+
+    private final RtcBackend rtc;
+    private final RtcCapabilities caps;
+    private final int maxInstances;
+    private final long lateThresholdNanos;
+    private final String description;
+    private final WakeProgrammer programmer;
+    private final DeviceListener listener;
+
+    // Guarded by lock.
+    private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
+    private Instance[] byMinor = new Instance[64];
+    private final BitSet minors = new BitSet();
+    private int instanceCount;
+    private int armed;
+    private final long[] planned = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+    private boolean wakePending;
+    private volatile boolean closed;
+    private long alarmsSet;
+    private long alarmsFired;
+    private long lateDeliveries;
+    private long clockChanges;
+    private long nowForFiring;
+    private final FireHandler fireHandler = new FireHandler();
+
+    // Counters written by the dispatcher outside the lock.
+    final AtomicLong hardwareWrites = new AtomicLong();
+    final AtomicLong hardwareCancels = new AtomicLong();
+    final AtomicLong hardwareWakes = new AtomicLong();
+    final AtomicLong backendFaults = new AtomicLong();
+    final AtomicLong backendRetries = new AtomicLong();
+
+    private volatile boolean hardwareFired;
+    private final Thread dispatcher;
+
+    /**
+     * Creates a device and starts its dispatcher thread.
+     *
+     * @param clocks the host clocks, owned (closed) by the device
+     * @param rtc the RTC backend, owned (closed) by the device
+     * @param blocker the suspend blocker
+     * @param callbackExecutor runs asynchronous-wait completions
+     * @param maxInstances the instance limit
+     * @param maxWaitersPerInstance the waiter limit per instance
+     * @param lateThreshold how late a firing counts as a late delivery
+     * @param threadName the dispatcher thread's name
+     * @param listener observes firings and hardware decisions
+     */
+    public Device(final HostClocks clocks, final RtcBackend rtc, final SuspendBlocker blocker,
+            final Executor callbackExecutor, final int maxInstances, final int maxWaitersPerInstance,
+            final Duration lateThreshold, final String threadName, final DeviceListener listener) {
+        this.clocks = Objects.requireNonNull(clocks, "clocks");
+        this.rtc = Objects.requireNonNull(rtc, "rtc");
+        this.blocker = Objects.requireNonNull(blocker, "blocker");
+        this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+        this.maxInstances = maxInstances;
+        this.maxWaitersPerInstance = maxWaitersPerInstance;
+        this.lateThresholdNanos = lateThreshold.toNanos();
+        this.caps = rtc.capabilities();
+        this.description = clocks.name() + " + " + rtc.name();
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            heaps[t] = new TimerHeap(64);
+        }
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.programmer = new WakeProgrammer(this, rtc, caps);
+        programmer.listener = listener;
+        if (!caps.canWake()) {
+            LOG.warn("RTC backend {} cannot wake the machine: wakeup alarms fire only while it is awake", rtc.name());
+        }
+        rtc.setAlarmListener(this::onHardwareAlarm);
+        dispatcher = new Thread(this::dispatchLoop, threadName);
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+        LOG.info("valarm device started on {} (resolution {}, furthest alarm {}, can wake: {})",
+                description, caps.resolution(), caps.maxAlarmAhead(), caps.canWake());
+    }
+
+    // ------------------------------------------------------------------ ValarmDevice
+
+    @Override
+    public ValarmInstance createInstance() {
+        return createInstance(InstanceConfig.defaults());
+    }
+
+    @Override
+    public ValarmInstance createInstance(final InstanceConfig config) {
+        Objects.requireNonNull(config, "config");
+        lock.lock();
+        try {
+            checkOpen();
+            if (instanceCount >= maxInstances) {
+                throw new ValarmLimitException(Errno.ENOSPC,
+                        "instance limit reached: " + instanceCount + " of " + maxInstances);
+            }
+            final int minor;
+            if (config.minor() == InstanceConfig.ANY_MINOR) {
+                minor = minors.nextClearBit(0);
+                if (minor >= InstanceConfig.Builder.MINOR_LIMIT) {
+                    throw new ValarmLimitException(Errno.ENOSPC, "no free minor below " + InstanceConfig.Builder.MINOR_LIMIT);
+                }
+            } else {
+                minor = config.minor();
+                if (minors.get(minor)) {
+                    throw new ValarmLimitException(Errno.EEXIST, "minor already in use: " + minor);
+                }
+            }
+            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            final Instance in = new Instance(this, minor, name, config.wallClockOffset().toNanos(),
+                    config.boottimeOffset().toNanos(), config.monotonicOffset().toNanos());
+            if (minor >= byMinor.length) {
+                byMinor = java.util.Arrays.copyOf(byMinor, Math.max(minor + 1, byMinor.length * 2));
+            }
+            byMinor[minor] = in;
+            minors.set(minor);
+            instanceCount++;
+            LOG.debug("created instance {} (minor {})", name, minor);
+            return in;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<ValarmInstance> instance(final int minor) {
+        lock.lock();
+        try {
+            if (minor < 0 || minor >= byMinor.length) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(byMinor[minor]);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<ValarmInstance> instances() {
+        lock.lock();
+        try {
+            final List<ValarmInstance> list = new ArrayList<>(instanceCount);
+            for (int m = minors.nextSetBit(0); m >= 0; m = minors.nextSetBit(m + 1)) {
+                list.add(byMinor[m]);
+            }
+            return List.copyOf(list);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean destroyInstance(final int minor) {
+        final Optional<ValarmInstance> in = instance(minor);
+        in.ifPresent(ValarmInstance::close);
+        return in.isPresent();
+    }
+
+    @Override
+    public Timespec hostTime() {
+        checkOpen();
+        return Timespec.ofNanos(clocks.nanos(ClockBase.REALTIME));
+    }
+
+    @Override
+    public void setHostTime(final Timespec time) {
+        Objects.requireNonNull(time, "time");
+        checkOpen();
+        clocks.setRealtime(time.toNanos());
+        LOG.info("host clock set to {}", time);
+        if (caps.canSetTime()) {
+            try {
+                rtc.setTime(time);
+            } catch (final RtcException e) {
+                backendFaults.incrementAndGet();
+                LOG.warn("host clock set to {} but the RTC write failed: {}", time, e.getMessage());
+                throw new RtcException(e.errno(), e.operation(),
+                        "host clock was set to " + time + " but the RTC was not: " + e.getMessage(), e);
+            }
+        } else {
+            LOG.info("RTC backend {} cannot set time; only the host clock was set", rtc.name());
+        }
+        // The clocks report CLOCK_SET to the dispatcher, which raises TIME_CHANGE on every instance.
+        requestWake();
+    }
+
+    @Override
+    public RtcCapabilities rtcCapabilities() {
+        return caps;
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public DeviceStats stats() {
+        lock.lock();
+        try {
+            return new DeviceStats(instanceCount, armed, alarmsSet, alarmsFired, lateDeliveries,
+                    hardwareWrites.get(), hardwareCancels.get(), hardwareWakes.get(), backendFaults.get(),
+                    backendRetries.get(), clockChanges);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        final List<Instance> live;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            live = new ArrayList<>(instanceCount);
+            for (int m = minors.nextSetBit(0); m >= 0; m = minors.nextSetBit(m + 1)) {
+                live.add(byMinor[m]);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (final Instance in : live) {
+            in.closeFromDevice();
+        }
+        clocks.wakeup();
+        try {
+            dispatcher.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (dispatcher.isAlive()) {
+            LOG.error("dispatcher thread {} did not stop within 10 s", dispatcher.getName());
+        }
+        programmer.cancelOnClose();
+        try {
+            rtc.close();
+        } finally {
+            clocks.close();
+        }
+        LOG.info("valarm device on {} closed", description);
+    }
+
+    // ------------------------------------------------------------------ used by Instance / Handle
+
+    /** Throws if the device is closed. */
+    void checkOpen() {
+        if (closed) {
+            throw new ValarmClosedException(Errno.ENODEV, "device is closed: " + description);
+        }
+    }
+
+    /**
+     * Arms type {@code t} of {@code in} at host deadline {@code hostDeadline}. Lock held.
+     *
+     * @return true if the dispatcher must be woken (the caller calls {@link #wakeDispatcher()} after
+     *         releasing the lock)
+     */
+    boolean arm(final Instance in, final int t, final long hostDeadline) {
+        final TimerHeap heap = heaps[t];
+        final long oldHead = heap.peekDeadline();
+        final long e = in.entry[t];
+        if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, hostDeadline)) {
+            in.entry[t] = heap.schedule(hostDeadline, in.minor);
+            armed++;
+        }
+        alarmsSet++;
+        return needsWake(t, heap, oldHead);
+    }
+
+    /** Re-keys an armed entry (SET_RTC). Lock held. */
+    boolean rekey(final Instance in, final int t, final long hostDeadline) {
+        final TimerHeap heap = heaps[t];
+        final long oldHead = heap.peekDeadline();
+        heap.reschedule(in.entry[t], hostDeadline);
+        return needsWake(t, heap, oldHead);
+    }
+
+    /** Disarms type {@code t} of {@code in}. Lock held. */
+    boolean disarm(final Instance in, final int t) {
+        final long e = in.entry[t];
+        if (e == TimerHeap.NULL_HANDLE) {
+            return false;
+        }
+        in.entry[t] = TimerHeap.NULL_HANDLE;
+        final TimerHeap heap = heaps[t];
+        final long oldHead = heap.peekDeadline();
+        if (heap.cancel(e)) {
+            armed--;
+        }
+        return needsWake(t, heap, oldHead);
+    }
+
+    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead) {
+        if (wakePending) {
+            return false;
+        }
+        final long head = heap.peekDeadline();
+        final int base = BASE_OF[t];
+        if (head < planned[base] || (WAKEUP[t] && head != oldHead)) {
+            wakePending = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** Wakes the dispatcher; call without the lock. */
+    void wakeDispatcher() {
+        clocks.wakeup();
+    }
+
+    private void requestWake() {
+        lock.lock();
+        try {
+            wakePending = true;
+        } finally {
+            lock.unlock();
+        }
+        clocks.wakeup();
+    }
+
+    /** Forgets an instance. Lock held. */
+    void remove(final Instance in) {
+        if (byMinor[in.minor] == in) {
+            byMinor[in.minor] = null;
+            minors.clear(in.minor);
+            instanceCount--;
+        }
+    }
+
+    // ------------------------------------------------------------------ dispatcher
+
+    private void onHardwareAlarm() {
+        hardwareFired = true;
+        clocks.wakeup();
+    }
+
+    private void dispatchLoop() {
+        long errorBackoff = FIRST_RETRY_NANOS;
+        while (!closed) {
+            try {
+                final long rtDeadline;
+                final long btDeadline;
+                final long monoDeadline;
+                boolean again;
+                lock.lock();
+                try {
+                    wakePending = false;
+                    again = fireDue();
+                    rtDeadline = Math.min(heaps[0].peekDeadline(), heaps[1].peekDeadline());
+                    btDeadline = Math.min(heaps[2].peekDeadline(), heaps[3].peekDeadline());
+                    monoDeadline = heaps[4].peekDeadline();
+                    planned[0] = rtDeadline;
+                    planned[1] = btDeadline;
+                    planned[2] = monoDeadline;
+                    programmer.capture(heaps[0].peekDeadline(), heaps[2].peekDeadline());
+                } finally {
+                    lock.unlock();
+                }
+                if (hardwareFired) {
+                    hardwareFired = false;
+                    hardwareWakes.incrementAndGet();
+                    programmer.onFired();
+                }
+                final long retryAt = programmer.apply();
+                if (again || closed) {
+                    continue;
+                }
+                final WakeReason reason = clocks.awaitDeadline(rtDeadline, btDeadline, Math.min(monoDeadline, retryAt));
+                if (reason == WakeReason.CLOCK_SET) {
+                    onHostClockChange();
+                }
+                errorBackoff = FIRST_RETRY_NANOS;
+            } catch (final RuntimeException | Error e) {
+                if (closed) {
+                    break;
+                }
+                backendFaults.incrementAndGet();
+                LOG.error("dispatcher error; retrying in {} ms", TimeUnit.NANOSECONDS.toMillis(errorBackoff), e);
+                LockSupport.parkNanos(errorBackoff);
+                errorBackoff = Math.min(MAX_RETRY_NANOS, errorBackoff * 2);
+            }
+        }
+        LOG.debug("dispatcher stopped");
+    }
+
+    /** Fires due entries of every heap. Lock held. @return true if a budget ran out */
+    private boolean fireDue() {
+        boolean again = false;
+        final long rt = clocks.nanos(ClockBase.REALTIME);
+        final long bt = clocks.nanos(ClockBase.BOOTTIME);
+        final long mono = clocks.nanos(ClockBase.MONOTONIC);
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
+            final TimerHeap heap = heaps[t];
+            if (heap.isEmpty() || heap.peekDeadline() > now) {
+                continue;
+            }
+            fireHandler.type = t;
+            nowForFiring = now;
+            if (heap.pollExpired(now, fireHandler, FIRE_BUDGET) == FIRE_BUDGET && heap.peekDeadline() <= now) {
+                again = true;
+            }
+        }
+        return again;
+    }
+
+    /** Fires one entry. Lock held. */
+    private final class FireHandler implements TimerHeap.ExpiryHandler {
+        int type;
+
+        @Override
+        public boolean onExpiry(final long handle, final long deadline, final int payload) {
+            final Instance in = byMinor[payload];
+            if (nowForFiring - deadline > lateThresholdNanos) {
+                lateDeliveries++;
+            }
+            alarmsFired++;
+            armed--;
+            in.fired(type);
+            listener.alarmFired(payload, TYPES[type], deadline, nowForFiring);
+            return true;
+        }
+    }
+
+    private void onHostClockChange() {
+        lock.lock();
+        try {
+            clockChanges++;
+            for (int m = minors.nextSetBit(0); m >= 0; m = minors.nextSetBit(m + 1)) {
+                byMinor[m].raiseTimeChange();
+            }
+        } finally {
+            lock.unlock();
+        }
+        programmer.onClockChange();
+        LOG.info("host clock changed: time-change raised on {} instances", instanceCount);
+    }
+
+    private static final AlarmType[] TYPES = AlarmType.values();
+
+    /** Base index (0 realtime, 1 boottime, 2 monotonic) per type. */
+    static final int[] BASE_OF = {0, 0, 1, 1, 2};
+    /** Whether each type is a wakeup type. */
+    static final boolean[] WAKEUP = {true, false, true, false, false};
+
+    /** The description used in logs and errors. */
+    String description() {
+        return description;
+    }
+
+    static long backoff(final long current) {
+        return current == 0 ? FIRST_RETRY_NANOS : Math.min(MAX_RETRY_NANOS, current * 2);
+    }
+}

@@ -1,0 +1,286 @@
+package dev.valarm.impl.sim;
+
+import dev.valarm.ClockBase;
+import dev.valarm.Errno;
+import dev.valarm.impl.internal.Sat;
+import dev.valarm.spi.HostClocks;
+import dev.valarm.spi.RtcException;
+import dev.valarm.spi.WakeReason;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Host clocks that move only when told. Usually reached through {@link SimulatedMachine}.
+ *
+ * <p>Besides {@link HostClocks} it knows what its waiter (the device's dispatcher) sleeps for, which lets
+ * {@link #awaitIdle()} return exactly when the dispatcher has processed everything that is due: the
+ * handshake that makes tests on simulated time deterministic without sleeping.
+ *
+ * <p>Thread-safety: thread-safe. Reads are lock-free; changes and the handshake use one lock.
+ */
+public final class SimulatedClocks implements HostClocks {
+    private static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    private volatile long realtime;
+    private volatile long boottime;
+    private volatile long monotonic;
+    private volatile boolean allowSet = true;
+
+    // Guarded by lock.
+    private boolean attached;
+    private boolean waiting;
+    private boolean woken;
+    private boolean clockSet;
+    private long rtDeadline = NO_DEADLINE;
+    private long btDeadline = NO_DEADLINE;
+    private long monoDeadline = NO_DEADLINE;
+
+    /**
+     * Creates clocks at the given readings.
+     *
+     * @param realtimeNanos host realtime, nanoseconds since the epoch
+     * @param boottimeNanos host boottime
+     * @param monotonicNanos host monotonic time, at most {@code boottimeNanos}
+     */
+    public SimulatedClocks(final long realtimeNanos, final long boottimeNanos, final long monotonicNanos) {
+        this.realtime = realtimeNanos;
+        this.boottime = boottimeNanos;
+        this.monotonic = monotonicNanos;
+    }
+
+    @Override
+    public String name() {
+        return "simulated-clocks";
+    }
+
+    @Override
+    public long nanos(final ClockBase base) {
+        switch (Objects.requireNonNull(base, "base")) {
+            case REALTIME:
+                return realtime;
+            case BOOTTIME:
+                return boottime;
+            default:
+                return monotonic;
+        }
+    }
+
+    @Override
+    public boolean canSetRealtime() {
+        return allowSet;
+    }
+
+    /**
+     * Makes {@link #setRealtime} fail with EPERM (as without {@code CAP_SYS_TIME}) or work again.
+     *
+     * @param allowed whether setting is allowed
+     */
+    public void allowSetRealtime(final boolean allowed) {
+        this.allowSet = allowed;
+    }
+
+    @Override
+    public void setRealtime(final long epochNanos) {
+        if (!allowSet) {
+            throw new RtcException(Errno.EPERM, "clock_settime(CLOCK_REALTIME)",
+                    "not permitted on these simulated clocks (wanted " + epochNanos + " ns)");
+        }
+        lock.lock();
+        try {
+            realtime = epochNanos;
+            clockSet = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Moves the realtime clock by {@code deltaNanos}, as another program setting the host clock would; the
+     * waiter sees {@link WakeReason#CLOCK_SET}.
+     *
+     * @param deltaNanos how far, either way
+     */
+    public void jumpRealtime(final long deltaNanos) {
+        lock.lock();
+        try {
+            realtime = Sat.add(realtime, deltaNanos);
+            clockSet = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lets time pass: all three clocks move by {@code nanos} (or, when {@code suspended}, REALTIME and
+     * BOOTTIME only).
+     *
+     * @param nanos not negative
+     * @param suspended whether the machine sleeps meanwhile (MONOTONIC stops)
+     * @throws IllegalArgumentException if {@code nanos} is negative
+     */
+    public void pass(final long nanos, final boolean suspended) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("time cannot pass backwards: " + nanos + " ns");
+        }
+        lock.lock();
+        try {
+            realtime = Sat.add(realtime, nanos);
+            boottime = Sat.add(boottime, nanos);
+            if (!suspended) {
+                monotonic = Sat.add(monotonic, nanos);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public WakeReason awaitDeadline(final long realtimeDeadline, final long boottimeDeadline,
+            final long monotonicDeadline) {
+        lock.lock();
+        try {
+            attached = true;
+            rtDeadline = realtimeDeadline;
+            btDeadline = boottimeDeadline;
+            monoDeadline = monotonicDeadline;
+            waiting = true;
+            changed.signalAll();
+            while (true) {
+                if (!attached) {
+                    return WakeReason.WOKEN;
+                }
+                if (clockSet) {
+                    clockSet = false;
+                    return WakeReason.CLOCK_SET;
+                }
+                if (woken) {
+                    woken = false;
+                    return WakeReason.WOKEN;
+                }
+                if (due()) {
+                    return WakeReason.DEADLINE;
+                }
+                try {
+                    changed.await();
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return WakeReason.WOKEN;
+                }
+            }
+        } finally {
+            waiting = false;
+            lock.unlock();
+        }
+    }
+
+    private boolean due() {
+        return rtDeadline <= realtime || btDeadline <= boottime || monoDeadline <= monotonic;
+    }
+
+    @Override
+    public void wakeup() {
+        lock.lock();
+        try {
+            woken = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until the waiter (the device's dispatcher) sleeps with nothing due, nothing woken and no clock
+     * change unseen: everything due has been fired. Returns at once if no dispatcher is attached.
+     *
+     * @throws IllegalStateException if that does not happen within 30 s of real time (a stuck dispatcher)
+     */
+    public void awaitIdle() {
+        lock.lock();
+        try {
+            long left = IDLE_TIMEOUT_NANOS;
+            while (attached && !(waiting && !woken && !clockSet && !due())) {
+                if (left <= 0) {
+                    throw new IllegalStateException("dispatcher did not become idle within 30 s: waiting=" + waiting
+                            + ", woken=" + woken + ", clockSet=" + clockSet + ", due=" + due());
+                }
+                left = changed.awaitNanos(left);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the dispatcher", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until a dispatcher has attached (called {@link #awaitDeadline} once).
+     *
+     * @throws IllegalStateException if none attaches within 30 s of real time
+     */
+    public void awaitAttached() {
+        lock.lock();
+        try {
+            long left = IDLE_TIMEOUT_NANOS;
+            while (!attached) {
+                if (left <= 0) {
+                    throw new IllegalStateException("no dispatcher attached within 30 s");
+                }
+                left = changed.awaitNanos(left);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a dispatcher", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How far ahead the waiter's earliest deadline is, over the clocks that move now.
+     *
+     * @param suspended whether MONOTONIC is stopped (its deadlines then never come)
+     * @return nanoseconds until the earliest deadline (0 if one is due), or {@code Long.MAX_VALUE}
+     */
+    public long nanosToNextDeadline(final boolean suspended) {
+        lock.lock();
+        try {
+            if (!attached || !waiting) {
+                return Long.MAX_VALUE;
+            }
+            long next = Long.MAX_VALUE;
+            if (rtDeadline != NO_DEADLINE) {
+                next = Math.min(next, Math.max(0, Sat.sub(rtDeadline, realtime)));
+            }
+            if (btDeadline != NO_DEADLINE) {
+                next = Math.min(next, Math.max(0, Sat.sub(btDeadline, boottime)));
+            }
+            if (!suspended && monoDeadline != NO_DEADLINE) {
+                next = Math.min(next, Math.max(0, Sat.sub(monoDeadline, monotonic)));
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Detaches the current waiter (it returns); the clocks stay usable for another device. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            attached = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
