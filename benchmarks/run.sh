@@ -4,7 +4,8 @@
 #   benchmarks/run.sh heap [--quick] [--huge]   timer structures: our heap vs its peers (JMH, -prof gc)
 #   benchmarks/run.sh mux  [--quick]            the multiplexer vs ScheduledThreadPoolExecutor
 #
-# --quick  one fork, short iterations, sizes 65536 and 1048576 only (about 15 minutes on 2 cores)
+# --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
+#          1048576 and build + drain at 65536 only): about 100 forks, 10 to 15 minutes on 2 quiet cores
 # --huge   adds 10485760 entries for the primitive structures (our heap, Agrona), with a 12 GB heap
 #
 # Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
@@ -52,17 +53,23 @@ if [ "${VALARM_BENCH_SMOKE:-0}" = 1 ]; then
   jmh_mode=(-f 1 -wi 0 -i 1 -r 100ms)
   sizes="1024"
   small_sizes="1024"
+  idle_sizes="1024"
+  build_sizes="1024"
   mixes="50"
   jmh_lock=(-Djmh.ignoreLock=true)
 elif [ $quick = 1 ]; then
-  jmh_mode=(-f 1 -wi 3 -w 500ms -i 5 -r 500ms)
+  jmh_mode=(-f 1 -wi 2 -w 500ms -i 4 -r 500ms)
   sizes="65536,1048576"
   small_sizes="65536"
+  idle_sizes="1048576"
+  build_sizes="65536"
   mixes="100,50"
 else
   jmh_mode=()
   sizes="1024,65536,1048576"
   small_sizes="1024,65536"
+  idle_sizes="$sizes"
+  build_sizes="$sizes"
   mixes="100,90,50"
 fi
 
@@ -108,8 +115,11 @@ heap_suite() {
   jmh reschedule RescheduleBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes" \
       -p laterPct="$mixes"
   jmh reschedule-pq RescheduleBenchmark -p impl=pq -p size="$small_sizes" -p laterPct="$mixes"
-  jmh queue 'dev.valarm.bench.(Hold|Burst|IdlePoll|BuildDrain)Benchmark' \
+  jmh queue 'dev.valarm.bench.(Hold|Burst)Benchmark' \
       -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$sizes"
+  # idle poll and build + drain are outside the targets: the quick grid runs them at one size
+  jmh idle IdlePollBenchmark -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$idle_sizes"
+  jmh build BuildDrainBenchmark -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$build_sizes"
   if [ $huge = 1 ]; then
     jmh huge 'dev.valarm.bench.(Replace|Reschedule|Hold|Burst|IdlePoll|BuildDrain)Benchmark' \
         -p impl="$heaps,agronaWheel" -p size=10485760 -p laterPct=50 \

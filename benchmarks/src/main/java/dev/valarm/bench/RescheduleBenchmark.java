@@ -18,7 +18,8 @@ import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * Workload W1b, reschedule: move a random live entry by up to {@link Workloads#MOVE} ns, later with
- * probability {@code laterPct} percent and earlier otherwise. In place where the structure can
+ * probability {@code laterPct} percent and earlier otherwise, deadlines wrapping inside
+ * {@link Workloads#RESCHEDULE_RANGE} (so about 0.2% of the "later" moves become a jump to the start). In place where the structure can
  * (our heap's {@code reschedule}, Netty DPQ's {@code priorityChanged}), remove + insert for
  * {@code pq}, cancel + schedule for the wheels and the executor. Nothing expires.
  *
@@ -62,7 +63,7 @@ public class RescheduleBenchmark {
         handles = new long[size];
         deadlines = new long[size];
         for (int i = 0; i < size; i++) {
-            deadlines[i] = initial[i & Workloads.MASK];
+            deadlines[i] = initial[i & Workloads.MASK] * (Workloads.RESCHEDULE_RANGE / Workloads.SPAN);
             handles[i] = adapter.schedule(deadlines[i]);
         }
     }
@@ -101,7 +102,7 @@ public class RescheduleBenchmark {
     public long reschedule() {
         final int k = index++ & Workloads.MASK;
         final int i = victims[k];
-        final long d = deadlines[i] + moves[k];
+        final long d = (deadlines[i] + moves[k]) & (Workloads.RESCHEDULE_RANGE - 1);
         deadlines[i] = d;
         final long h = adapter.reschedule(handles[i], d);
         handles[i] = h;

@@ -23,6 +23,12 @@ public final class Workloads {
     public static final int BURST = 64;
     /** The in-place reschedule moves an entry by up to 2^30 ns (about 1.07 s) each way. */
     public static final long MOVE = 1L << 30;
+    /**
+     * The reschedule workload keeps deadlines in [0, 2^38) (four spans, about 275 s): a move that leaves
+     * the range wraps around. Without a bound the "earlier" moves drift below the wheel's start time
+     * (Agrona then piles them all into the current spoke) and the "later" ones drift without limit.
+     */
+    public static final long RESCHEDULE_RANGE = 1L << 38;
     /** Size of every precomputed random table; read with {@code index++ & MASK}. */
     public static final int RANDOMS = 1 << 20;
     /** Mask for indexing the random tables. */
