@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 
 /**
@@ -40,6 +41,7 @@ public class BurstBenchmark {
     public int size;
 
     private TimerAdapter adapter;
+    private final CpuMeter cpu = new CpuMeter();
     private long[] deltas;
     private int index;
     private long now;
@@ -58,9 +60,20 @@ public class BurstBenchmark {
         burst();
     }
 
-    /** Checks the population. */
+    /** Starts the CPU meter (on the benchmark thread). */
+    @Setup(Level.Iteration)
+    public void beginIteration() {
+        cpu.begin(adapter, index);
+    }
+
+    /**
+     * Checks the population and records the CPU time per op.
+     *
+     * @param iteration JMH's iteration parameters
+     */
     @TearDown(Level.Iteration)
-    public void endIteration() {
+    public void endIteration(final IterationParams iteration) {
+        cpu.end(adapter, index, "burst", impl, size, "", iteration);
         Checks.size(adapter, impl, size);
     }
 

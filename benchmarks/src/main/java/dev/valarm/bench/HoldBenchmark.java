@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * Workload W2, hold (fire and reschedule): remove the earliest entry, let virtual time jump to its
@@ -41,6 +42,7 @@ public class HoldBenchmark {
     public int size;
 
     private TimerAdapter adapter;
+    private final CpuMeter cpu = new CpuMeter();
     private long[] deltas;
     private int index;
 
@@ -55,9 +57,20 @@ public class HoldBenchmark {
         }
     }
 
-    /** Checks the population. */
+    /** Starts the CPU meter (on the benchmark thread). */
+    @Setup(Level.Iteration)
+    public void beginIteration() {
+        cpu.begin(adapter, index);
+    }
+
+    /**
+     * Checks the population and records the CPU time per op.
+     *
+     * @param iteration JMH's iteration parameters
+     */
     @TearDown(Level.Iteration)
-    public void endIteration() {
+    public void endIteration(final IterationParams iteration) {
+        cpu.end(adapter, index, "hold", impl, size, "", iteration);
         Checks.size(adapter, impl, size);
     }
 

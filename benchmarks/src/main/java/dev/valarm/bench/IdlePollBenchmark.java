@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * Workload W4, idle poll: every entry is far in the future; virtual time advances by one tick per
@@ -39,6 +40,7 @@ public class IdlePollBenchmark {
     public int size;
 
     private TimerAdapter adapter;
+    private final CpuMeter cpu = new CpuMeter();
     private long now;
 
     /** Builds the adapter and fills it with {@code size} far entries. */
@@ -51,9 +53,20 @@ public class IdlePollBenchmark {
         }
     }
 
-    /** Checks the population. */
+    /** Starts the CPU meter (on the benchmark thread). */
+    @Setup(Level.Iteration)
+    public void beginIteration() {
+        cpu.begin(adapter, now / Workloads.TICK);
+    }
+
+    /**
+     * Checks the population and records the CPU time per op.
+     *
+     * @param iteration JMH's iteration parameters
+     */
     @TearDown(Level.Iteration)
-    public void endIteration() {
+    public void endIteration(final IterationParams iteration) {
+        cpu.end(adapter, now / Workloads.TICK, "idle", impl, size, "", iteration);
         Checks.size(adapter, impl, size);
     }
 

@@ -51,7 +51,7 @@ public class RescheduleBenchmark {
     private long[] moves;
     private int[] victims;
     private int index;
-    private final WorkerCpu workerCpu = new WorkerCpu();
+    private final CpuMeter cpu = new CpuMeter();
 
     /** Builds the adapter and fills it with {@code size} entries. */
     @Setup(Level.Trial)
@@ -68,22 +68,20 @@ public class RescheduleBenchmark {
         }
     }
 
-    /**
-     * Starts the worker-CPU meter.
-     */
+    /** Starts the CPU meter (on the benchmark thread). */
     @Setup(Level.Iteration)
     public void beginIteration() {
-        workerCpu.begin(adapter, index);
+        cpu.begin(adapter, index);
     }
 
     /**
-     * Checks the population and reports the worker's CPU.
+     * Checks the population and records the CPU time per op.
      *
      * @param iteration JMH's iteration parameters
      */
     @TearDown(Level.Iteration)
     public void endIteration(final IterationParams iteration) {
-        workerCpu.end(adapter, index, "reschedule", impl, size, "laterPct=" + laterPct, iteration);
+        cpu.end(adapter, index, "reschedule", impl, size, "laterPct=" + laterPct, iteration);
         Checks.size(adapter, impl, size);
     }
 
