@@ -9,6 +9,7 @@ module dev.valarm.impl {
     exports dev.valarm.impl;
     exports dev.valarm.impl.sim;
     exports dev.valarm.impl.jdk;
+    exports dev.valarm.impl.abi;
 
     uses dev.valarm.spi.BackendProvider;
     provides dev.valarm.spi.BackendProvider with dev.valarm.impl.jdk.JdkBackendProvider;

@@ -47,6 +47,33 @@ public interface AlarmHandle extends AutoCloseable {
     void set(AlarmType type, Timespec time);
 
     /**
+     * SET with a tolerance window (an extension, the idea of Android's {@code setWindow}): arms the alarm
+     * of {@code type} to fire at any moment in {@code [time, time + window]} on that type's clock as the
+     * instance sees it, replacing any earlier alarm of that type. The device uses the freedom to coalesce
+     * wakeups across all instances: it fires an alarm at the end of its window unless the device wakes
+     * for another alarm inside the window first, in which case the alarm rides along. A window of zero
+     * is exactly {@link #set(AlarmType, Timespec)}.
+     *
+     * <p>Delivery stays inside the window except where the hardware cannot hit it: while the machine
+     * sleeps, the RTC can only wake on its resolution (typically whole seconds). A window that holds no
+     * such instant ends in a wake on the next one, as an exact alarm does; so does a window that ends
+     * in the same resolution step as an exact wakeup alarm due before it (the wake that serves the exact
+     * alarm serves both). Delivery is never before the window's start, and never later than the first
+     * resolution instant at or after its end. An alarm whose window has already ended fires at once;
+     * one whose window has begun but not ended fires no later than its end.
+     *
+     * @param type the alarm type, not null
+     * @param time the start of the window (absolute time), not null
+     * @param window how long after {@code time} the alarm may fire, not null, not negative; lengths
+     *        beyond about 292 years saturate
+     * @throws IllegalArgumentException if {@code window} is negative
+     * @throws AlarmPermissionException (EPERM) on a read-only handle
+     * @throws AlarmBusyException (EBUSY) if another handle owns the instance
+     * @throws ValarmClosedException if the handle, instance or device is closed
+     */
+    void set(AlarmType type, Timespec time, Duration window);
+
+    /**
      * ANDROID_ALARM_CLEAR: disarms the alarm of {@code type} and drops its pending event, if any; a
      * no-op success if it was not armed. The time-change bit is not touched.
      *
@@ -130,6 +157,9 @@ public interface AlarmHandle extends AutoCloseable {
      *
      * @param time the new wall-clock time of the instance, not null
      * @throws AlarmPermissionException (EPERM) on a read-only handle
+     * @throws InvalidAlarmException (EINVAL) if the clock cannot hold {@code time}: outside the 64-bit
+     *         nanosecond range (1677-09-21 to 2262-04-11), or so far before the host clock that the
+     *         offset overflows 64 bits of nanoseconds; nothing is changed
      * @throws ValarmClosedException if the handle, instance or device is closed
      */
     void setRtc(Timespec time);

@@ -43,6 +43,8 @@ public final class Errno {
     public static final int ERANGE = 34;
     /** Function not implemented. */
     public static final int ENOSYS = 38;
+    /** Bad message (used for corrupt or truncated instance snapshots). */
+    public static final int EBADMSG = 74;
     /** Operation not supported. */
     public static final int EOPNOTSUPP = 95;
     /** Connection timed out. */
@@ -79,6 +81,7 @@ public final class Errno {
             case ENOSPC: return "ENOSPC";
             case ERANGE: return "ERANGE";
             case ENOSYS: return "ENOSYS";
+            case EBADMSG: return "EBADMSG";
             case EOPNOTSUPP: return "EOPNOTSUPP";
             case ETIMEDOUT: return "ETIMEDOUT";
             case ECANCELED: return "ECANCELED";

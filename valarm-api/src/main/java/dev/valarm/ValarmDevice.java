@@ -62,6 +62,41 @@ public interface ValarmDevice extends AutoCloseable {
     boolean destroyInstance(int minor);
 
     /**
+     * Restores a snapshot with the default options: at the snapshot's minor, with its name, its wall
+     * clock following the host ({@link RestoreOptions#defaults()}).
+     *
+     * @param snapshot the snapshot, not null
+     * @return the restored instance, without an owner
+     * @throws InvalidSnapshotException (ERANGE) if a clock offset would overflow
+     * @throws ValarmLimitException (EEXIST) if the minor is taken, (ENOSPC) if the instance limit is reached
+     * @throws ValarmClosedException (ENODEV) if the device is closed
+     * @see #restore(InstanceSnapshot, RestoreOptions)
+     */
+    ValarmInstance restore(InstanceSnapshot snapshot);
+
+    /**
+     * Restores a snapshot taken on this or another device (another process, host or boot) as a new
+     * instance, atomically: every check runs first, and on any error nothing on this device changed.
+     *
+     * <p>The restored instance's boot-time and monotonic clocks continue from the snapshot's values, with
+     * offsets from this host's clocks fixed for its life, so they never go backwards and armed ELAPSED and
+     * SYSTEMTIME alarms keep their remaining time. Its wall clock follows {@link RestoreOptions#wallClock()}
+     * (by default the snapshot's wall-clock offset is kept, so RTC-type alarms keep their wall-clock time
+     * and the time-change event is raised if the wall clock moved against the elapsed clock); see
+     * {@link InstanceSnapshot} for the rules. Every armed alarm is armed again (one already due fires at
+     * once), the pending events are kept, and the instance has no owner: the first handle to issue a
+     * state-changing call owns it, and its first WAIT returns the pending events.
+     *
+     * @param snapshot the snapshot, not null
+     * @param options the minor, name and wall-clock rule, not null
+     * @return the restored instance, without an owner
+     * @throws InvalidSnapshotException (ERANGE) if a clock offset would overflow
+     * @throws ValarmLimitException (EEXIST) if the minor is taken, (ENOSPC) if the instance limit is reached
+     * @throws ValarmClosedException (ENODEV) if the device is closed
+     */
+    ValarmInstance restore(InstanceSnapshot snapshot, RestoreOptions options);
+
+    /**
      * The host wall clock (host {@code CLOCK_REALTIME}).
      *
      * @return the host time since the epoch

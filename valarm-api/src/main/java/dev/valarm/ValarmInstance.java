@@ -64,6 +64,43 @@ public interface ValarmInstance extends AutoCloseable {
     Duration wallClockOffset();
 
     /**
+     * Takes a snapshot of this instance, atomically with respect to every other operation on the device:
+     * its minor and name, its three clocks now, its armed alarms (on its own clocks), its pending events
+     * and the sticky time-change bit. The instance is not changed. To move an instance, snapshot it, close
+     * it, and {@link ValarmDevice#restore(InstanceSnapshot, RestoreOptions) restore} the snapshot (or its
+     * {@link InstanceSnapshot#toBytes() bytes}) on the target device.
+     *
+     * @return the snapshot
+     * @throws ValarmClosedException (ENODEV) if the instance or device is closed
+     */
+    InstanceSnapshot snapshot();
+
+    /**
+     * Creates a child instance on the same device that inherits this instance's clock views (the
+     * {@code unshare} of the original valarm-dev proposal). After the call the two are fully independent:
+     * a SET_RTC, an alarm, an owner or a close of one never affects the other.
+     *
+     * <p>The child's clocks are this instance's clocks plus the offsets of {@code childConfig}, which are
+     * therefore relative to the parent here, not to the host: with the default (zero) offsets the child
+     * sees exactly the parent's wall, boot-time and monotonic time. Its boot-time and monotonic offsets are
+     * fixed; its wall clock can be set later like any instance's. The child's minor and name come from
+     * {@code childConfig} as for {@link ValarmDevice#createInstance(InstanceConfig)}.
+     *
+     * <p>With {@code copyAlarms}, every armed alarm of this instance is armed in the child too, at the
+     * same moment: its time is shifted by the child's offset for that type's clock, so it keeps its
+     * remaining time (with zero offsets, the same value). Pending events, the time-change bit and
+     * ownership are never copied: the child starts with no owner and nothing pending.
+     *
+     * @param childConfig the child's minor, name and offsets relative to this instance, not null
+     * @param copyAlarms whether to copy the armed alarms
+     * @return the child instance
+     * @throws ValarmLimitException (ENOSPC) if the instance limit is reached, (EEXIST) if the minor is taken
+     * @throws ValarmException (ERANGE) if a child offset would overflow 64-bit nanoseconds
+     * @throws ValarmClosedException (ENODEV) if this instance or the device is closed
+     */
+    ValarmInstance unshare(InstanceConfig childConfig, boolean copyAlarms);
+
+    /**
      * Whether the instance was closed.
      *
      * @return true once closed

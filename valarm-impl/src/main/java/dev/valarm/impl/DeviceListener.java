@@ -22,7 +22,8 @@ public interface DeviceListener {
      *
      * @param minor the instance's minor
      * @param type the alarm type
-     * @param hostDeadlineNanos the deadline on the type's host clock base
+     * @param hostDeadlineNanos the time the alarm was set for on the type's host clock base (for an alarm
+     *        with a tolerance window, the window's start)
      * @param hostNowNanos the time on that base when it fired
      */
     default void alarmFired(final int minor, final AlarmType type, final long hostDeadlineNanos,
@@ -30,13 +31,15 @@ public interface DeviceListener {
     }
 
     /**
-     * The hardware wake alarm was programmed.
+     * The hardware wake alarm was programmed (or, on a backend that cannot wake, would have been).
      *
      * @param rtcTime the alarm time on the RTC's clock
      * @param clamped whether the wanted time was beyond the RTC's furthest alarm and was clamped
-     * @param remainingNanos how far ahead the earliest wakeup deadline was
+     * @param remainingNanos how far ahead the earliest wakeup deadline (window end) was
+     * @param written false when the backend cannot wake the machine, so nothing was written to it
      */
-    default void hardwareProgrammed(final Timespec rtcTime, final boolean clamped, final long remainingNanos) {
+    default void hardwareProgrammed(final Timespec rtcTime, final boolean clamped, final long remainingNanos,
+            final boolean written) {
     }
 
     /**
@@ -47,8 +50,13 @@ public interface DeviceListener {
     default void hardwareUnchanged(final Timespec rtcTime) {
     }
 
-    /** The hardware wake alarm was cancelled (no wakeup alarm is left). */
-    default void hardwareCancelled() {
+    /**
+     * The hardware wake alarm was cancelled because no wakeup alarm is left (or, on a backend that cannot
+     * wake, would have been).
+     *
+     * @param written false when the backend cannot wake the machine, so nothing was written to it
+     */
+    default void hardwareCancelled(final boolean written) {
     }
 
     /**

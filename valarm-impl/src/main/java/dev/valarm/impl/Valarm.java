@@ -64,6 +64,19 @@ public final class Valarm {
      * @throws RtcException if the named provider does not exist or cannot open
      */
     public static ValarmDevice openDefault() {
+        return openDefault(b -> { });
+    }
+
+    /**
+     * Opens a device on the best available platform, as {@link #openDefault()}, with extra builder settings
+     * (a listener, limits, an executor).
+     *
+     * @param customizer adjusts the builder, which already has the platform's clocks and RTC backend
+     * @return a running device
+     * @throws RtcException if the named provider does not exist or cannot open
+     */
+    public static ValarmDevice openDefault(final java.util.function.Consumer<Builder> customizer) {
+        Objects.requireNonNull(customizer, "customizer");
         final BackendProvider provider = selectProvider();
         final HostClocks clocks = provider.openHostClocks();
         final RtcBackend rtc;
@@ -73,7 +86,15 @@ public final class Valarm {
             clocks.close();
             throw e;
         }
-        return builder().hostClocks(clocks).rtcBackend(rtc).build();
+        final Builder b = builder().hostClocks(clocks).rtcBackend(rtc);
+        try {
+            customizer.accept(b);
+            return b.build();
+        } catch (final RuntimeException e) {
+            rtc.close();
+            clocks.close();
+            throw e;
+        }
     }
 
     private static RtcBackend openRtc(final BackendProvider provider) {

@@ -5,9 +5,13 @@ import dev.valarm.ClockBase;
 import dev.valarm.DeviceStats;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
+import dev.valarm.InstanceSnapshot;
+import dev.valarm.InvalidSnapshotException;
+import dev.valarm.RestoreOptions;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
+import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
 import dev.valarm.ValarmLimitException;
 import dev.valarm.impl.DeviceListener;
@@ -45,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * <p>Expiry is level-triggered by time: after any wake, clock change or error the dispatcher re-reads
  * the clocks and fires what is due, so a spurious wake is harmless and a lost interrupt is caught at the
  * next read.
+ *
+ * <p>Wakeup coalescing: an alarm with a tolerance window {@code [start, end]} sits in its type's heap
+ * keyed by {@code end} (the latest allowed time), so the dispatcher and the hardware alarm aim at the
+ * earliest window end, exactly as for exact alarms (whose window is the single point {@code start =
+ * end}). Windowed alarms also sit in a second heap per type keyed by {@code start}. Whenever a pass fires
+ * some alarm by its end, or follows a hardware wake, every windowed alarm whose start has passed rides
+ * along. Done online this is the greedy earliest-end stabbing of the windows, which is optimal when the
+ * windows are known ahead. Exact alarms never enter the start heaps, so their cost is unchanged (one
+ * emptiness check per pass).
  */
 public final class Device implements ValarmDevice {
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
@@ -74,6 +87,9 @@ public final class Device implements ValarmDevice {
 
     // Guarded by lock.
     private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
+    /** Windowed alarms only, keyed by the host time their window starts; payload = minor. */
+    private final TimerHeap[] starts = new TimerHeap[AlarmType.COUNT];
+    private int windowedArmed;
     private Instance[] byMinor = new Instance[64];
     private final BitSet minors = new BitSet();
     private int instanceCount;
@@ -87,6 +103,7 @@ public final class Device implements ValarmDevice {
     private long clockChanges;
     private long nowForFiring;
     private final FireHandler fireHandler = new FireHandler();
+    private final RideAlongHandler rideAlongHandler = new RideAlongHandler();
 
     // Counters written by the dispatcher outside the lock.
     final AtomicLong hardwareWrites = new AtomicLong();
@@ -125,6 +142,7 @@ public final class Device implements ValarmDevice {
         this.description = clocks.name() + " + " + rtc.name();
         for (int t = 0; t < AlarmType.COUNT; t++) {
             heaps[t] = new TimerHeap(64);
+            starts[t] = new TimerHeap(16);
         }
         this.listener = Objects.requireNonNull(listener, "listener");
         this.programmer = new WakeProgrammer(this, rtc, caps);
@@ -152,36 +170,160 @@ public final class Device implements ValarmDevice {
         Objects.requireNonNull(config, "config");
         lock.lock();
         try {
-            checkOpen();
-            if (instanceCount >= maxInstances) {
-                throw new ValarmLimitException(Errno.ENOSPC,
-                        "instance limit reached: " + instanceCount + " of " + maxInstances);
-            }
-            final int minor;
-            if (config.minor() == InstanceConfig.ANY_MINOR) {
-                minor = minors.nextClearBit(0);
-                if (minor >= InstanceConfig.Builder.MINOR_LIMIT) {
-                    throw new ValarmLimitException(Errno.ENOSPC, "no free minor below " + InstanceConfig.Builder.MINOR_LIMIT);
-                }
-            } else {
-                minor = config.minor();
-                if (minors.get(minor)) {
-                    throw new ValarmLimitException(Errno.EEXIST, "minor already in use: " + minor);
-                }
-            }
+            final int minor = pickMinor(config.minor());
             final String name = config.name() != null ? config.name() : "valarm" + minor;
             final Instance in = new Instance(this, minor, name, config.wallClockOffset().toNanos(),
                     config.boottimeOffset().toNanos(), config.monotonicOffset().toNanos());
-            if (minor >= byMinor.length) {
-                byMinor = java.util.Arrays.copyOf(byMinor, Math.max(minor + 1, byMinor.length * 2));
-            }
-            byMinor[minor] = in;
-            minors.set(minor);
-            instanceCount++;
+            install(in);
             LOG.debug("created instance {} (minor {})", name, minor);
             return in;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Checks that an instance can be added at {@code requested} and returns its minor. Changes nothing.
+     * Lock held.
+     */
+    private int pickMinor(final int requested) {
+        checkOpen();
+        if (instanceCount >= maxInstances) {
+            throw new ValarmLimitException(Errno.ENOSPC,
+                    "instance limit reached: " + instanceCount + " of " + maxInstances);
+        }
+        final int minor;
+        if (requested == InstanceConfig.ANY_MINOR) {
+            minor = minors.nextClearBit(0);
+            if (minor >= InstanceConfig.Builder.MINOR_LIMIT) {
+                throw new ValarmLimitException(Errno.ENOSPC, "no free minor below " + InstanceConfig.Builder.MINOR_LIMIT);
+            }
+        } else {
+            minor = requested;
+            if (minors.get(minor)) {
+                throw new ValarmLimitException(Errno.EEXIST, "minor already in use: " + minor);
+            }
+        }
+        return minor;
+    }
+
+    /** Adds a new instance at the minor {@link #pickMinor} returned. Lock held. */
+    private void install(final Instance in) {
+        final int minor = in.minor;
+        if (minor >= byMinor.length) {
+            byMinor = java.util.Arrays.copyOf(byMinor, Math.max(minor + 1, byMinor.length * 2));
+        }
+        byMinor[minor] = in;
+        minors.set(minor);
+        instanceCount++;
+    }
+
+    @Override
+    public ValarmInstance restore(final InstanceSnapshot snapshot) {
+        return restore(snapshot, RestoreOptions.defaults());
+    }
+
+    @Override
+    public ValarmInstance restore(final InstanceSnapshot snapshot, final RestoreOptions options) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(options, "options");
+        final Instance in;
+        final boolean wake;
+        final boolean wallMoved;
+        lock.lock();
+        try {
+            // Every check first; nothing below install() can fail.
+            final int minor = pickMinor(options.minor() == RestoreOptions.SNAPSHOT_MINOR ? snapshot.minor()
+                    : options.minor());
+            final long hostRt = clocks.nanos(ClockBase.REALTIME);
+            final long hostBt = clocks.nanos(ClockBase.BOOTTIME);
+            final long hostMono = clocks.nanos(ClockBase.MONOTONIC);
+            final long snapRt = snapshot.realtime().toNanos();
+            final long btOffset = restoreOffset("boottime", snapshot.boottime().toNanos(), hostBt);
+            final long monoOffset = restoreOffset("monotonic", snapshot.monotonic().toNanos(), hostMono);
+            final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
+                    ? snapshot.wallClockOffset().toNanos() : restoreOffset("realtime", snapRt, hostRt);
+            final String name = options.name() != null ? options.name() : snapshot.name();
+            in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
+            install(in);
+            wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
+            wake = in.restoreState(snapshot, wallMoved);
+        } finally {
+            lock.unlock();
+        }
+        if (wake) {
+            wakeDispatcher();
+        }
+        LOG.info("restored instance {} (minor {}) from snapshot of {} (minor {}): armed {}, pending {}, wall clock {}{}",
+                in.name(), in.minor, snapshot.name(), snapshot.minor(), snapshot.armedTypes(), snapshot.pendingEvents(),
+                options.wallClock(), wallMoved ? " (moved: time-change raised)" : "");
+        return in;
+    }
+
+    /** The offset that makes an instance clock continue from {@code instanceValue} now. */
+    private static long restoreOffset(final String clock, final long instanceValue, final long hostNow) {
+        try {
+            return Math.subtractExact(instanceValue, hostNow);
+        } catch (final ArithmeticException e) {
+            throw new InvalidSnapshotException(Errno.ERANGE, "the snapshot's " + clock + " " + instanceValue
+                    + " ns is too far from this host's " + hostNow + " ns for a 64-bit offset");
+        }
+    }
+
+    /** Creates a child of {@code parent} (see {@link ValarmInstance#unshare}). */
+    ValarmInstance unshare(final Instance parent, final InstanceConfig config, final boolean copyAlarms) {
+        final Instance child;
+        boolean wake = false;
+        lock.lock();
+        try {
+            parent.checkOpen();
+            final int minor = pickMinor(config.minor());
+            final long[] delta = {
+                childDelta("wall-clock", config.wallClockOffset()),
+                childDelta("boot-time", config.boottimeOffset()),
+                childDelta("monotonic", config.monotonicOffset()),
+            };
+            final long[] offsets = new long[3];
+            for (int b = 0; b < 3; b++) {
+                try {
+                    offsets[b] = Math.addExact(parent.offset(b), delta[b]);
+                } catch (final ArithmeticException e) {
+                    throw new ValarmException(Errno.ERANGE, "child clock offset overflows: parent offset "
+                            + parent.offset(b) + " ns + " + delta[b] + " ns (base " + b + ")");
+                }
+            }
+            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
+            install(child);
+            if (copyAlarms) {
+                for (int t = 0; t < AlarmType.COUNT; t++) {
+                    if ((parent.enabled & (1 << t)) != 0) {
+                        final int base = BASE_OF[t];
+                        final long time = Sat.add(parent.alarmNanos[t], delta[base]);
+                        child.alarmNanos[t] = time;
+                        child.enabled |= 1 << t;
+                        if (arm(child, t, Sat.sub(time, offsets[base]))) {
+                            wake = true;
+                        }
+                    }
+                }
+            }
+            LOG.debug("unshared instance {} (minor {}) from {} (minor {}), alarms copied: {}", name, minor,
+                    parent.name(), parent.minor, copyAlarms);
+        } finally {
+            lock.unlock();
+        }
+        if (wake) {
+            wakeDispatcher();
+        }
+        return child;
+    }
+
+    private static long childDelta(final String clock, final Duration d) {
+        try {
+            return d.toNanos();
+        } catch (final ArithmeticException e) {
+            throw new ValarmException(Errno.ERANGE, clock + " offset does not fit in 64-bit nanoseconds: " + d);
         }
     }
 
@@ -321,29 +463,82 @@ public final class Device implements ValarmDevice {
     }
 
     /**
-     * Arms type {@code t} of {@code in} at host deadline {@code hostDeadline}. Lock held.
+     * Arms type {@code t} of {@code in} exactly at host deadline {@code hostDeadline}. Lock held.
      *
      * @return true if the dispatcher must be woken (the caller calls {@link #wakeDispatcher()} after
      *         releasing the lock)
      */
     boolean arm(final Instance in, final int t, final long hostDeadline) {
-        final TimerHeap heap = heaps[t];
-        final long oldHead = heap.peekDeadline();
-        final long e = in.entry[t];
-        if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, hostDeadline)) {
-            in.entry[t] = heap.schedule(hostDeadline, in.minor);
-            armed++;
-        }
-        alarmsSet++;
-        return needsWake(t, heap, oldHead);
+        return arm(in, t, hostDeadline, 0L);
     }
 
-    /** Re-keys an armed entry (SET_RTC). Lock held. */
-    boolean rekey(final Instance in, final int t, final long hostDeadline) {
+    /**
+     * Arms type {@code t} of {@code in} anywhere in {@code [hostStart, hostStart + window]} on the type's
+     * host base. Lock held.
+     *
+     * @return true if the dispatcher must be woken (the caller calls {@link #wakeDispatcher()} after
+     *         releasing the lock)
+     */
+    boolean arm(final Instance in, final int t, final long hostStart, final long window) {
         final TimerHeap heap = heaps[t];
         final long oldHead = heap.peekDeadline();
-        heap.reschedule(in.entry[t], hostDeadline);
-        return needsWake(t, heap, oldHead);
+        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        in.windowNanos[t] = window;
+        final long end = Sat.add(hostStart, window);
+        final long e = in.entry[t];
+        if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, end)) {
+            in.entry[t] = heap.schedule(end, in.minor);
+            armed++;
+        }
+        setStart(in, t, hostStart, window);
+        alarmsSet++;
+        return needsWake(t, heap, oldHead, oldHeadStart);
+    }
+
+    /** Keeps the start-heap entry of a (re-)armed alarm in line with its window. Lock held. */
+    private void setStart(final Instance in, final int t, final long hostStart, final long window) {
+        final long s = in.startEntry[t];
+        if (window == 0L) {
+            if (s != TimerHeap.NULL_HANDLE) {
+                dropStart(in, t);
+            }
+        } else if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
+            in.startEntry[t] = starts[t].schedule(hostStart, in.minor);
+            windowedArmed++;
+        }
+    }
+
+    /** Removes the start-heap entry of {@code in}'s type {@code t}, if any. Lock held. */
+    private void dropStart(final Instance in, final int t) {
+        final long s = in.startEntry[t];
+        if (s != TimerHeap.NULL_HANDLE) {
+            in.startEntry[t] = TimerHeap.NULL_HANDLE;
+            if (starts[t].cancel(s)) {
+                windowedArmed--;
+            }
+        }
+    }
+
+    /** The window start of the earliest-ending alarm of type {@code t}, or MAX if none. Lock held. */
+    private long headStart(final int t) {
+        final TimerHeap heap = heaps[t];
+        if (heap.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        return Sat.sub(heap.peekDeadline(), byMinor[heap.peekPayload()].windowNanos[t]);
+    }
+
+    /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
+    boolean rekey(final Instance in, final int t, final long hostStart) {
+        final TimerHeap heap = heaps[t];
+        final long oldHead = heap.peekDeadline();
+        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long window = in.windowNanos[t];
+        heap.reschedule(in.entry[t], Sat.add(hostStart, window));
+        if (window != 0L) {
+            starts[t].reschedule(in.startEntry[t], hostStart);
+        }
+        return needsWake(t, heap, oldHead, oldHeadStart);
     }
 
     /** Disarms type {@code t} of {@code in}. Lock held. */
@@ -352,22 +547,26 @@ public final class Device implements ValarmDevice {
         if (e == TimerHeap.NULL_HANDLE) {
             return false;
         }
-        in.entry[t] = TimerHeap.NULL_HANDLE;
         final TimerHeap heap = heaps[t];
         final long oldHead = heap.peekDeadline();
+        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        in.entry[t] = TimerHeap.NULL_HANDLE;
         if (heap.cancel(e)) {
             armed--;
         }
-        return needsWake(t, heap, oldHead);
+        dropStart(in, t);
+        return needsWake(t, heap, oldHead, oldHeadStart);
     }
 
-    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead) {
+    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldHeadStart) {
         if (wakePending) {
             return false;
         }
         final long head = heap.peekDeadline();
         final int base = BASE_OF[t];
-        if (head < planned[base] || (WAKEUP[t] && head != oldHead)) {
+        // A wakeup heap's head decides the hardware alarm: its end, and its start (a window lets the
+        // programmer round the wake time down instead of up).
+        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || headStart(t) != oldHeadStart))) {
             wakePending = true;
             return true;
         }
@@ -413,22 +612,25 @@ public final class Device implements ValarmDevice {
                 final long btDeadline;
                 final long monoDeadline;
                 boolean again;
+                final boolean hardwareWake = hardwareFired;
+                if (hardwareWake) {
+                    hardwareFired = false;
+                }
                 lock.lock();
                 try {
                     wakePending = false;
-                    again = fireDue();
+                    again = fireDue(hardwareWake);
                     rtDeadline = Math.min(heaps[0].peekDeadline(), heaps[1].peekDeadline());
                     btDeadline = Math.min(heaps[2].peekDeadline(), heaps[3].peekDeadline());
                     monoDeadline = heaps[4].peekDeadline();
                     planned[0] = rtDeadline;
                     planned[1] = btDeadline;
                     planned[2] = monoDeadline;
-                    programmer.capture(heaps[0].peekDeadline(), heaps[2].peekDeadline());
+                    programmer.capture(heaps[0].peekDeadline(), headStart(0), heaps[2].peekDeadline(), headStart(2));
                 } finally {
                     lock.unlock();
                 }
-                if (hardwareFired) {
-                    hardwareFired = false;
+                if (hardwareWake) {
                     hardwareWakes.incrementAndGet();
                     programmer.onFired();
                 }
@@ -454,12 +656,19 @@ public final class Device implements ValarmDevice {
         LOG.debug("dispatcher stopped");
     }
 
-    /** Fires due entries of every heap. Lock held. @return true if a budget ran out */
-    private boolean fireDue() {
+    /**
+     * Fires due entries of every heap, then, if anything fired by its window's end or the hardware woke
+     * the machine, every windowed alarm whose window has started. Lock held.
+     *
+     * @param hardwareWake whether the hardware wake alarm fired since the last pass
+     * @return true if a budget ran out
+     */
+    private boolean fireDue(final boolean hardwareWake) {
         boolean again = false;
         final long rt = clocks.nanos(ClockBase.REALTIME);
         final long bt = clocks.nanos(ClockBase.BOOTTIME);
         final long mono = clocks.nanos(ClockBase.MONOTONIC);
+        final long firedBefore = alarmsFired;
         for (int t = 0; t < AlarmType.COUNT; t++) {
             final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
             final TimerHeap heap = heaps[t];
@@ -472,10 +681,25 @@ public final class Device implements ValarmDevice {
                 again = true;
             }
         }
+        if (windowedArmed > 0 && (hardwareWake || alarmsFired != firedBefore)) {
+            for (int t = 0; t < AlarmType.COUNT; t++) {
+                final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
+                final TimerHeap heap = starts[t];
+                if (heap.isEmpty() || heap.peekDeadline() > now) {
+                    continue;
+                }
+                rideAlongHandler.type = t;
+                nowForFiring = now;
+                if (heap.pollExpired(now, rideAlongHandler, FIRE_BUDGET) == FIRE_BUDGET
+                        && heap.peekDeadline() <= now) {
+                    again = true;
+                }
+            }
+        }
         return again;
     }
 
-    /** Fires one entry. Lock held. */
+    /** Fires one entry whose window ended (or an exact alarm). Lock held. */
     private final class FireHandler implements TimerHeap.ExpiryHandler {
         int type;
 
@@ -485,12 +709,37 @@ public final class Device implements ValarmDevice {
             if (nowForFiring - deadline > lateThresholdNanos) {
                 lateDeliveries++;
             }
-            alarmsFired++;
-            armed--;
-            in.fired(type);
-            listener.alarmFired(payload, TYPES[type], deadline, nowForFiring);
+            final long window = in.windowNanos[type];
+            if (window != 0L) {
+                dropStart(in, type);
+            }
+            fire(in, type, Sat.sub(deadline, window));
             return true;
         }
+    }
+
+    /** Fires one windowed entry whose window started, riding along with another firing. Lock held. */
+    private final class RideAlongHandler implements TimerHeap.ExpiryHandler {
+        int type;
+
+        @Override
+        public boolean onExpiry(final long handle, final long start, final int payload) {
+            final Instance in = byMinor[payload];
+            // The start heap removes this entry itself after we return; the end heap's entry goes here.
+            in.startEntry[type] = TimerHeap.NULL_HANDLE;
+            windowedArmed--;
+            heaps[type].cancel(in.entry[type]);
+            fire(in, type, start);
+            return true;
+        }
+    }
+
+    /** Common firing bookkeeping. Lock held. */
+    private void fire(final Instance in, final int type, final long hostStart) {
+        alarmsFired++;
+        armed--;
+        in.fired(type);
+        listener.alarmFired(in.minor, TYPES[type], hostStart, nowForFiring);
     }
 
     private void onHostClockChange() {

@@ -6,6 +6,7 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
+import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -28,7 +29,7 @@ final class Handle implements AlarmHandle {
     private final Instance in;
     private final Device device;
     private final OpenMode mode;
-    private boolean closed; // guarded by device.lock
+    private volatile boolean closed; // written under device.lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
@@ -46,15 +47,16 @@ final class Handle implements AlarmHandle {
         return mode;
     }
 
-    /** Open checks plus EPERM. Lock held. */
-    private void checkWritable(final String op) {
+    /** Open checks plus EPERM. Lock held. The message is built only on failure (no allocation). */
+    private void checkWritable(final String op, final AlarmType type) {
         checkOpen();
         if (mode == OpenMode.READ_ONLY) {
-            throw new AlarmPermissionException(op + " on a read-only handle of " + in.name() + " (minor " + in.minor + ")");
+            throw new AlarmPermissionException(op + (type != null ? "(" + type + ")" : "")
+                    + " on a read-only handle of " + in.name() + " (minor " + in.minor + ")");
         }
     }
 
-    /** Open checks. Lock held. */
+    /** Open checks (volatile reads; safe with or without the lock). */
     private void checkOpen() {
         in.checkOpen();
         if (closed) {
@@ -75,16 +77,52 @@ final class Handle implements AlarmHandle {
         in.owner = this;
     }
 
+    /**
+     * The driver's ownership step on its own (alarm-dev claims ownership before it validates the
+     * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
+     */
+    void claimOwnership() {
+        device.lock.lock();
+        try {
+            checkWritable("ioctl", null);
+            claim("ioctl");
+        } finally {
+            device.lock.unlock();
+        }
+    }
+
     @Override
     public void set(final AlarmType type, final Timespec time) {
         Objects.requireNonNull(type, "type");
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("SET(" + type + ")");
+            checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
-            wake = arm(type, time);
+            wake = arm(type, time, 0L);
+        } finally {
+            device.lock.unlock();
+        }
+        if (wake) {
+            device.wakeDispatcher();
+        }
+    }
+
+    @Override
+    public void set(final AlarmType type, final Timespec time, final Duration window) {
+        Objects.requireNonNull(type, "type");
+        boolean wake;
+        device.lock.lock();
+        try {
+            checkWritable("SET", type);
+            Objects.requireNonNull(time, "time");
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("window must not be negative: " + window);
+            }
+            claim("SET");
+            wake = arm(type, time, saturatedNanos(window));
         } finally {
             device.lock.unlock();
         }
@@ -94,13 +132,13 @@ final class Handle implements AlarmHandle {
     }
 
     /** SET's body. Lock held. */
-    private boolean arm(final AlarmType type, final Timespec time) {
+    private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
         final int t = type.number();
         final long instanceTime = time.toNanos();
         final int base = Device.BASE_OF[t];
         in.alarmNanos[t] = instanceTime;
         in.enabled |= 1 << t;
-        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)));
+        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)), windowNanos);
     }
 
     @Override
@@ -109,7 +147,7 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("CLEAR(" + type + ")");
+            checkWritable("CLEAR", type);
             claim("CLEAR");
             final int mask = type.mask();
             if (in.pending != 0) {
@@ -152,13 +190,14 @@ final class Handle implements AlarmHandle {
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
         device.lock.lockInterruptibly();
         try {
-            checkWritable("WAIT");
+            checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending == 0) {
                 if (timeoutNanos == 0) {
                     return AlarmEvents.NONE;
                 }
+                in.asyncWaiters.removeIf(w -> w.future.isDone());
                 if (in.blockingWaiters + in.asyncWaiters.size() >= device.maxWaitersPerInstance) {
                     throw new ValarmLimitException(Errno.ENOSPC, "waiter limit reached on " + in.name() + ": "
                             + device.maxWaitersPerInstance);
@@ -199,7 +238,7 @@ final class Handle implements AlarmHandle {
         final CompletableFuture<AlarmEvents> future = new CompletableFuture<>();
         device.lock.lock();
         try {
-            checkWritable("WAIT");
+            checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending != 0) {
@@ -221,12 +260,7 @@ final class Handle implements AlarmHandle {
     @Override
     public Timespec getTime(final AlarmType type) {
         Objects.requireNonNull(type, "type");
-        device.lock.lock();
-        try {
-            checkOpen();
-        } finally {
-            device.lock.unlock();
-        }
+        checkOpen(); // volatile reads only: GET_TIME takes no lock
         return Timespec.ofNanos(in.nowNanos(type.clockBase()));
     }
 
@@ -235,9 +269,14 @@ final class Handle implements AlarmHandle {
         boolean wake;
         device.lock.lock();
         try {
-            checkWritable("SET_RTC");
+            checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
-            wake = in.setWallClock(time.toNanos());
+            final long nanos = time.toNanos();
+            if (!Timespec.ofNanos(nanos).equals(time)) {
+                throw new InvalidAlarmException("SET_RTC: " + time + " is outside the 64-bit nanosecond range of a clock"
+                        + " (1677-09-21 to 2262-04-11) on " + in.name() + " (minor " + in.minor + ")");
+            }
+            wake = in.setWallClock(nanos);
         } finally {
             device.lock.unlock();
         }

@@ -5,6 +5,9 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.ClockBase;
 import dev.valarm.Errno;
+import dev.valarm.InstanceConfig;
+import dev.valarm.InstanceSnapshot;
+import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -42,11 +45,15 @@ final class Instance implements ValarmInstance {
     int pending;
     boolean waitPending;
     boolean blockerHeld;
-    boolean closed;
+    volatile boolean closed; // written under device.lock
     int wakeSeq;
     int blockingWaiters;
     final long[] entry = new long[AlarmType.COUNT];
     final long[] alarmNanos = new long[AlarmType.COUNT];
+    /** Tolerance window per type (0 = exact); the type's heap entry is keyed by the window's end. */
+    final long[] windowNanos = new long[AlarmType.COUNT];
+    /** Entry in the device's window-start heap per type; only windowed alarms have one. */
+    final long[] startEntry = new long[AlarmType.COUNT];
     final Condition changed;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
 
@@ -112,6 +119,64 @@ final class Instance implements ValarmInstance {
     @Override
     public Duration wallClockOffset() {
         return Duration.ofNanos(realtimeOffset);
+    }
+
+    @Override
+    public InstanceSnapshot snapshot() {
+        device.lock.lock();
+        try {
+            checkOpen();
+            final long hostRt = device.clocks.nanos(ClockBase.REALTIME);
+            final long hostBt = device.clocks.nanos(ClockBase.BOOTTIME);
+            final long hostMono = device.clocks.nanos(ClockBase.MONOTONIC);
+            final long rtOffset = realtimeOffset;
+            final InstanceSnapshot.Builder b = InstanceSnapshot.builder()
+                    .minor(minor)
+                    .name(name)
+                    .clocks(Timespec.ofNanos(Sat.add(hostRt, rtOffset)), Timespec.ofNanos(Sat.add(hostBt, boottimeOffset)),
+                            Timespec.ofNanos(Sat.add(hostMono, monotonicOffset)))
+                    .wallClockOffset(Duration.ofNanos(rtOffset))
+                    .pendingEvents(AlarmEvents.of(pending))
+                    .waitResultOutstanding(waitPending);
+            for (int t = 0; t < AlarmType.COUNT; t++) {
+                if ((enabled & (1 << t)) != 0) {
+                    b.alarm(AlarmType.of(t), Timespec.ofNanos(alarmNanos[t]));
+                }
+            }
+            return b.build();
+        } finally {
+            device.lock.unlock();
+        }
+    }
+
+    @Override
+    public ValarmInstance unshare(final InstanceConfig childConfig, final boolean copyAlarms) {
+        Objects.requireNonNull(childConfig, "childConfig");
+        return device.unshare(this, childConfig, copyAlarms);
+    }
+
+    /**
+     * Arms a freshly installed, restored instance with a snapshot's alarms and events. Lock held.
+     *
+     * @param wallMoved whether the wall clock moved against the snapshot's (raises time-change)
+     * @return whether the dispatcher must be woken
+     */
+    boolean restoreState(final InstanceSnapshot s, final boolean wallMoved) {
+        boolean wake = false;
+        for (final AlarmType type : AlarmType.values()) {
+            final java.util.Optional<Timespec> at = s.alarm(type);
+            if (at.isPresent()) {
+                final int t = type.number();
+                alarmNanos[t] = at.get().toNanos();
+                enabled |= 1 << t;
+                if (device.arm(this, t, Sat.sub(alarmNanos[t], offset(Device.BASE_OF[t])))) {
+                    wake = true;
+                }
+            }
+        }
+        pending = s.pendingEvents().mask() | (wallMoved ? AlarmEvents.TIME_CHANGE_MASK : 0);
+        waitPending = false;
+        return wake;
     }
 
     @Override
@@ -191,7 +256,13 @@ final class Instance implements ValarmInstance {
 
     /** Sets the wall clock (SET_RTC). Lock held. @return whether the dispatcher must be woken */
     boolean setWallClock(final long instanceRealtime) {
-        final long newOffset = Sat.sub(instanceRealtime, device.clocks.nanos(ClockBase.REALTIME));
+        final long host = device.clocks.nanos(ClockBase.REALTIME);
+        final long newOffset = instanceRealtime - host;
+        if (((instanceRealtime ^ host) & (instanceRealtime ^ newOffset)) < 0) {
+            // A saturated offset would put the clock somewhere else than asked: refuse, change nothing.
+            throw new InvalidAlarmException("SET_RTC: " + Timespec.ofNanos(instanceRealtime) + " is too far from the host clock "
+                    + Timespec.ofNanos(host) + " for a 64-bit nanosecond offset (instance " + name + ", minor " + minor + ")");
+        }
         realtimeOffset = newOffset;
         boolean wake = false;
         for (int t = 0; t <= 1; t++) {

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The RTC backend of a machine with no reachable hardware RTC: it reads the host clock as "the RTC",
- * and its capabilities say it cannot wake the machine and cannot set time. The device never programs a
+ * and its capabilities say it cannot wake the machine and cannot set time. It models a classic RTC chip
+ * (1-second resolution, alarms at most 24 h - 1 s ahead), so the device's wake decisions, reported to a
+ * {@link dev.valarm.impl.DeviceListener} as not written, look as they would on real hardware. The device never programs a
  * backend that cannot wake; a direct call to {@link #programAlarm} or {@link #setTime} fails with
  * EOPNOTSUPP and a log line.
  *
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class NoWakeRtcBackend implements RtcBackend {
     private static final Logger LOG = LoggerFactory.getLogger(NoWakeRtcBackend.class);
     private static final RtcCapabilities CAPS =
-            new RtcCapabilities(Duration.ofNanos(1), Duration.ofDays(365L * 100), false, false);
+            new RtcCapabilities(Duration.ofSeconds(1), Duration.ofHours(24).minusSeconds(1), false, false);
 
     private final HostClocks clocks;
 

@@ -126,6 +126,15 @@ public final class SimulatedClocks implements HostClocks {
      * @throws IllegalArgumentException if {@code nanos} is negative
      */
     public void pass(final long nanos, final boolean suspended) {
+        passThen(nanos, suspended, null);
+    }
+
+    /**
+     * Lets time pass as {@link #pass}, then runs {@code action} before any waiter can observe the new
+     * time (the lock is held). The machine uses it to raise the RTC interrupt that ends a suspend before
+     * the dispatcher sees the clocks jump, as on real hardware.
+     */
+    void passThen(final long nanos, final boolean suspended, final Runnable action) {
         if (nanos < 0) {
             throw new IllegalArgumentException("time cannot pass backwards: " + nanos + " ns");
         }
@@ -135,6 +144,9 @@ public final class SimulatedClocks implements HostClocks {
             boottime = Sat.add(boottime, nanos);
             if (!suspended) {
                 monotonic = Sat.add(monotonic, nanos);
+            }
+            if (action != null) {
+                action.run();
             }
             changed.signalAll();
         } finally {

@@ -120,13 +120,11 @@ public final class SimulatedMachine {
             clocks.awaitIdle();
             final long step = Math.min(clocks.nanosToNextDeadline(false), rtc.nanosToInterrupt());
             if (step >= remaining || guard > 10_000_000) {
-                clocks.pass(remaining, false);
-                rtc.poll();
+                clocks.passThen(remaining, false, rtc::poll);
                 break;
             }
-            clocks.pass(step, false);
+            clocks.passThen(step, false, rtc::poll);
             remaining -= step;
-            rtc.poll();
         }
         clocks.awaitIdle();
     }
@@ -165,8 +163,8 @@ public final class SimulatedMachine {
         final long alarm = rtc.capabilities().canWake() ? rtc.nanosToInterrupt() : Long.MAX_VALUE;
         final boolean byAlarm = alarm <= max;
         final long slept = byAlarm ? alarm : max;
-        clocks.pass(slept, true);
-        rtc.poll();
+        // The RTC interrupt is what ends the suspend: it is raised before the dispatcher sees the new time.
+        clocks.passThen(slept, true, rtc::poll);
         clocks.awaitIdle();
         return new SuspendOutcome(byAlarm && slept == alarm ? SuspendOutcome.Result.WOKEN_BY_ALARM
                 : SuspendOutcome.Result.LIMIT_REACHED, Duration.ofNanos(slept), Set.of());

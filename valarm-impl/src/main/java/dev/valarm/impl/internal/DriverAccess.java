@@ -1,0 +1,84 @@
+package dev.valarm.impl.internal;
+
+import dev.valarm.AlarmHandle;
+import dev.valarm.AlarmType;
+import dev.valarm.ValarmDevice;
+import dev.valarm.ValarmInstance;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Reaches into the driver state for the ABI codec and for tests. Not API (this package is not
+ * exported). Thread-safe: every method takes the device's lock where it reads or changes state.
+ */
+public final class DriverAccess {
+    private DriverAccess() {
+    }
+
+    /**
+     * The driver's ownership step (alarm-dev section 4.1 step 2b) on its own: claims ownership of the
+     * handle's instance, or fails as a state-changing call would.
+     *
+     * @param handle a handle of a valarm-impl device
+     * @throws IllegalArgumentException if the handle is not one of valarm-impl's
+     * @throws dev.valarm.AlarmPermissionException (EPERM) on a read-only handle
+     * @throws dev.valarm.AlarmBusyException (EBUSY) if another handle owns the instance
+     * @throws dev.valarm.ValarmClosedException if the handle, instance or device is closed
+     */
+    public static void claimOwnership(final AlarmHandle handle) {
+        Objects.requireNonNull(handle, "handle");
+        if (!(handle instanceof Handle)) {
+            throw new IllegalArgumentException("not a handle of a valarm-impl device: " + handle.getClass().getName());
+        }
+        ((Handle) handle).claimOwnership();
+    }
+
+    /**
+     * A consistent snapshot of an instance's driver state.
+     *
+     * @param instance an instance of a valarm-impl device
+     * @return the state now
+     * @throws IllegalArgumentException if the instance is not one of valarm-impl's
+     */
+    public static InstanceState state(final ValarmInstance instance) {
+        final Instance in = cast(instance);
+        in.device.lock.lock();
+        try {
+            final long[] times = new long[AlarmType.COUNT];
+            for (int t = 0; t < AlarmType.COUNT; t++) {
+                times[t] = (in.enabled & (1 << t)) != 0 ? in.alarmNanos[t] : Long.MIN_VALUE;
+            }
+            return new InstanceState(in.minor, in.closed, in.owner, in.enabled, in.pending, in.waitPending,
+                    in.blockerHeld, in.offset(0), java.util.List.of(times[0], times[1], times[2],
+                            times[3], times[4]), in.blockingWaiters, in.asyncWaiters.size());
+        } finally {
+            in.device.lock.unlock();
+        }
+    }
+
+    /**
+     * The lock that guards every instance's state and the heaps of a device. Holding it makes a sequence
+     * of calls atomic with respect to the dispatcher (the lock is reentrant; a blocking WAIT releases it
+     * while it sleeps). For tests that need an exact model of the driver state.
+     *
+     * @param device a valarm-impl device
+     * @return its lock
+     * @throws IllegalArgumentException if the device is not one of valarm-impl's
+     */
+    public static ReentrantLock lock(final ValarmDevice device) {
+        Objects.requireNonNull(device, "device");
+        if (!(device instanceof Device)) {
+            throw new IllegalArgumentException("not a valarm-impl device: " + device.getClass().getName());
+        }
+        return ((Device) device).lock;
+    }
+
+    private static Instance cast(final ValarmInstance instance) {
+        Objects.requireNonNull(instance, "instance");
+        if (!(instance instanceof Instance)) {
+            throw new IllegalArgumentException("not an instance of a valarm-impl device: "
+                    + instance.getClass().getName());
+        }
+        return (Instance) instance;
+    }
+}

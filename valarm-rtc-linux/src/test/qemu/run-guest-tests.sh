@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Tier 3 of the Linux backend tests: run a set of JUnit test classes inside a qemu guest that boots
+# Debian's stock kernel, so that they talk to the real rtc_cmos driver (/dev/rtc0, IRQ 8) and to
+# alarm-clock timerfds backed by a real RTC.
+#
+# How: the Debian kernel package that linux-image-amd64 depends on is found in a cache or fetched
+# with `apt-get download` (never installed), unpacked, its xz-compressed vmlinuz turned into an ELF
+# vmlinux (booted through the PVH entry by qboot: ~2.5 s to init under TCG), and a tiny initramfs is
+# built from busybox-static plus the 9p/virtio modules. The guest mounts the host root read-only over
+# virtio-9p, mounts a writable share for the results over the same path the host uses (it also serves
+# as the guest's temporary directory), chroots into the host root and runs the JUnit Platform console
+# launcher with the given class path, so the very same paths work inside and outside. The launcher's exit code and XML reports come back through the
+# writable share; this script exits with the launcher's status.
+#
+# This script installs nothing. It needs: qemu-system-x86_64 (+ qboot.rom, Debian qemu-system-x86),
+# busybox (statically linked, Debian busybox-static), xz (xz-utils), dpkg-deb, tar, gzip, timeout,
+# and apt-get only when the kernel package is not cached yet.
+#
+# Usage: run-guest-tests.sh --classpath CP --launcher JAR --results DIR [options] -- [launcher args]
+#   --classpath CP   test class path (':'-separated absolute paths) handed to the launcher's -cp
+#   --launcher JAR   junit-platform-console-standalone jar
+#   --results DIR    host directory (created, emptied) for exit-code, console.log and XML reports
+#   --work DIR       scratch directory for the initramfs (default: DIR/../work)
+#   --cache DIR      kernel cache (default: $VALARM_QEMU_CACHE or ${XDG_CACHE_HOME:-~/.cache}/valarm-qemu)
+#   --java PATH      java executable to run in the guest (default: `java` on PATH, resolved)
+#   --jvm-arg ARG    extra JVM argument for the guest JVM (repeatable)
+#   --timeout SECS   hard limit for the guest run (default 240)
+#   --check          only check that the tools are present (exit 0 if so, 3 if not)
+# Everything after `--` goes to the console launcher (e.g. --select-package dev.valarm.rtc.linux.guest).
+# Environment: VALARM_QEMU_BIN (default qemu-system-x86_64), VALARM_QEMU_QBOOT (default
+# /usr/share/qemu/qboot.rom), VALARM_QEMU_CACHE (kernel cache), VALARM_QEMU_KERNEL_DEB (use this
+# linux-image .deb instead of the one linux-image-amd64 depends on).
+#
+# Exit codes: 0 tests passed; 1 tests failed; 2 usage error; 3 tools missing; 4 kernel/initramfs
+# could not be prepared; 5 the guest did not report a result (boot failure, timeout, crash).
+set -euo pipefail
+
+readonly EXIT_USAGE=2 EXIT_MISSING=3 EXIT_PREPARE=4 EXIT_NO_RESULT=5
+log() { printf '[qemu-tier3] %s\n' "$*" >&2; }
+die() { local code=$1; shift; log "ERROR: $*"; exit "$code"; }
+
+classpath="" launcher="" results="" work="" java_bin="" check_only=0 guest_timeout=240
+cache="${VALARM_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/valarm-qemu}"
+jvm_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --classpath) classpath=$2; shift 2 ;;
+    --launcher) launcher=$2; shift 2 ;;
+    --results) results=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --cache) cache=$2; shift 2 ;;
+    --java) java_bin=$2; shift 2 ;;
+    --jvm-arg) jvm_args+=("$2"); shift 2 ;;
+    --timeout) guest_timeout=$2; shift 2 ;;
+    --check) check_only=1; shift ;;
+    --) shift; break ;;
+    *) die $EXIT_USAGE "unknown argument: $1" ;;
+  esac
+done
+launcher_args=("$@")
+
+# ---------------------------------------------------------------------------------------------
+# Tools. Report every missing one at once, with the Debian package that provides it.
+QEMU=${VALARM_QEMU_BIN:-qemu-system-x86_64}
+QBOOT=${VALARM_QEMU_QBOOT:-/usr/share/qemu/qboot.rom}
+missing=()
+has_interp() {
+  local f=$1 phoff phentsize phnum i
+  phoff=$(od -An -t u8 -j 32 -N 8 "$f" | tr -d ' ')
+  phentsize=$(od -An -t u2 -j 54 -N 2 "$f" | tr -d ' ')
+  phnum=$(od -An -t u2 -j 56 -N 2 "$f" | tr -d ' ')
+  for ((i = 0; i < phnum; i++)); do
+    [ "$(od -An -t u4 -j $((phoff + i * phentsize)) -N 4 "$f" | tr -d ' ')" = 3 ] && return 0
+  done
+  return 1
+}
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$1 (Debian package $2)"); }
+need "$QEMU" qemu-system-x86
+[ -f "$QBOOT" ] || missing+=("$QBOOT (Debian package qemu-system-data, pulled in by qemu-system-x86)")
+need busybox busybox-static
+need xz xz-utils
+need dpkg-deb dpkg
+need tar tar
+need gzip gzip
+need timeout coreutils
+if command -v busybox >/dev/null 2>&1; then
+  bb=$(command -v busybox)
+  # A dynamically linked busybox cannot run in an initramfs without its libraries: look for an
+  # ELF PT_INTERP program header (type 3).
+  if has_interp "$bb"; then
+    missing+=("a statically linked busybox ($bb is dynamic; Debian package busybox-static)")
+  fi
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  log "missing tools for the qemu tier:"
+  for m in "${missing[@]}"; do log "  - $m"; done
+  exit $EXIT_MISSING
+fi
+if [ $check_only -eq 1 ]; then log "all tools present"; exit 0; fi
+
+[ -n "$classpath" ] || die $EXIT_USAGE "--classpath is required"
+[ -n "$launcher" ] && [ -f "$launcher" ] || die $EXIT_USAGE "--launcher JAR is required and must exist (got '$launcher')"
+[ -n "$results" ] || die $EXIT_USAGE "--results is required"
+case "$guest_timeout" in ''|*[!0-9]*) die $EXIT_USAGE "--timeout must be whole seconds" ;; esac
+if [ -z "$java_bin" ]; then
+  java_bin=$(command -v java) || die $EXIT_MISSING "no java on PATH (use --java)"
+fi
+java_bin=$(readlink -f "$java_bin")
+launcher=$(readlink -f "$launcher")
+mkdir -p "$results"
+results=$(readlink -f "$results")
+[ -n "$work" ] || work="$(dirname "$results")/work"
+mkdir -p "$work" "$cache"
+work=$(readlink -f "$work")
+cache=$(readlink -f "$cache")
+case "$results" in *[[:space:]]*|*:*|*,*) die $EXIT_USAGE "results path must not contain blanks, ':' or ',': $results" ;; esac
+
+# ---------------------------------------------------------------------------------------------
+# Kernel: the package linux-image-amd64 depends on, cached by version.
+t_start=$(date +%s)
+# Several builds may share the cache: serialise its preparation when flock(1) is there.
+if command -v flock >/dev/null 2>&1; then
+  exec 9> "$cache/.lock"
+  flock -w 300 9 || die $EXIT_PREPARE "could not lock $cache/.lock within 300 s"
+fi
+kdeb="${VALARM_QEMU_KERNEL_DEB:-}"
+if [ -n "$kdeb" ]; then
+  [ -f "$kdeb" ] || die $EXIT_PREPARE "VALARM_QEMU_KERNEL_DEB=$kdeb does not exist"
+else
+  kpkg=$(timeout 30 apt-cache depends linux-image-amd64 2>/dev/null \
+         | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1 || true)
+  if [ -z "$kpkg" ]; then
+    # No apt lists (or not Debian): fall back to whatever kernel package the cache already holds.
+    kdeb=$(ls -1t "$cache"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | head -n1 || true)
+    [ -n "$kdeb" ] || die $EXIT_PREPARE "cannot tell which kernel linux-image-amd64 depends on" \
+      "(apt-cache depends linux-image-amd64 gave nothing; run apt-get update) and none is cached in $cache"
+  else
+    kdeb=$(ls -1t "$cache/${kpkg}"_*.deb /var/cache/apt/archives/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
+    if [ -z "$kdeb" ]; then
+      log "downloading $kpkg into $cache"
+      (cd "$cache" && timeout 300 apt-get download -q "$kpkg" >&2) \
+        || die $EXIT_PREPARE "apt-get download $kpkg failed"
+      kdeb=$(ls -1t "$cache/${kpkg}"_*.deb | head -n1)
+    fi
+  fi
+fi
+kver_file=$(basename "$kdeb" .deb)
+kdir="$cache/$kver_file"
+if [ ! -f "$kdir/.complete" ]; then
+  log "unpacking $(basename "$kdeb")"
+  rm -rf "$kdir"; mkdir -p "$kdir/x"
+  # Only the kernel image and the modules (the full package is ~400 MB unpacked).
+  timeout 180 dpkg-deb --fsys-tarfile "$kdeb" \
+    | tar -x -C "$kdir/x" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/*' \
+    || die $EXIT_PREPARE "unpacking $kdeb failed"
+  vmlinuz=$(ls -1 "$kdir"/x/boot/vmlinuz-* | head -n1)
+  # vmlinuz is a bzImage whose payload is an xz stream: find it and decompress to an ELF vmlinux,
+  # which qboot boots through the PVH entry point (much faster than the bzImage path under TCG).
+  ok=0
+  for off in $(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | cut -d: -f1); do
+    # (process substitution: xz stops reading after the stream, which would fail a pipefail pipe)
+    if xz -dc --single-stream < <(tail -c +$((off + 1)) "$vmlinuz") > "$kdir/vmlinux" 2>/dev/null \
+       && [ "$(head -c4 "$kdir/vmlinux" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ]; then
+      ok=1; break
+    fi
+  done
+  [ $ok -eq 1 ] || die $EXIT_PREPARE "no xz-compressed ELF kernel found in $vmlinuz"
+  mv "$kdir"/x/lib/modules/* "$kdir/modules"
+  rm -rf "$kdir/x"
+  touch "$kdir/.complete"
+fi
+vmlinux="$kdir/vmlinux"
+moddir="$kdir/modules"
+exec 9>&-
+
+# ---------------------------------------------------------------------------------------------
+# Modules for 9p over virtio-pci, in dependency order (read from each module's .modinfo `depends=`;
+# the package carries no modules.dep).
+declare -A modpath=()
+while IFS= read -r f; do
+  n=${f##*/}; n=${n%.ko}; modpath[${n//-/_}]=$f
+done < <(find "$moddir" -name '*.ko')
+order=()
+declare -A seen=()
+add_mod() {
+  local n=${1//-/_} d
+  [ -n "${seen[$n]:-}" ] && return 0
+  seen[$n]=1
+  [ -n "${modpath[$n]:-}" ] || die $EXIT_PREPARE "kernel module $n not found in $moddir"
+  for d in $(LC_ALL=C tr '\0' '\n' < "${modpath[$n]}" | sed -n 's/^depends=//p' | head -n1 | tr ',' ' '); do
+    add_mod "$d"
+  done
+  order+=("$n")
+}
+for m in virtio_pci 9pnet_virtio 9p; do add_mod "$m"; done
+
+# ---------------------------------------------------------------------------------------------
+# Initramfs: static busybox, the modules, an init that mounts the shares and runs the launcher.
+rootfs="$work/initramfs"
+rm -rf "$rootfs"; mkdir -p "$rootfs"/{bin,dev,proc,sys,host,mod}
+cp "$(command -v busybox)" "$rootfs/bin/busybox"
+: > "$rootfs/mod/order"
+for n in "${order[@]}"; do cp "${modpath[$n]}" "$rootfs/mod/$n.ko"; echo "$n" >> "$rootfs/mod/order"; done
+
+q() { printf '%q' "$1"; }   # bash quoting; the guest's busybox ash understands this subset
+{
+  echo '#!/bin/sh'
+  echo 'export LANG=C.UTF-8 LC_ALL=C.UTF-8'
+  printf 'cd %s\n' "$(q "$PWD")"
+  printf 'exec timeout %s %s' "$((guest_timeout - 15))" "$(q "$java_bin")"
+  # The host root is read-only in the guest (no tmpfs over /tmp: it would hide host paths under /tmp),
+  # so temporary files go to the writable results share and the JVM keeps no perf-data file.
+  printf ' %s' -Dvalarm.guest=true "-Djava.io.tmpdir=$(q "$results/tmp")" -XX:-UsePerfData \
+    -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
+  for a in "${jvm_args[@]+"${jvm_args[@]}"}"; do printf ' %s' "$(q "$a")"; done
+  printf ' -jar %s execute --disable-banner --disable-ansi-colors --details=tree' "$(q "$launcher")"
+  printf ' --reports-dir %s' "$(q "$results/reports")"
+  printf ' -cp %s' "$(q "$classpath")"
+  for a in "${launcher_args[@]+"${launcher_args[@]}"}"; do printf ' %s' "$(q "$a")"; done
+  echo
+} > "$rootfs/run-tests"
+chmod +x "$rootfs/run-tests"
+
+cat > "$rootfs/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+halt() { sync; poweroff -f; sleep 5; }
+fail() { echo "GUEST-INIT-FAILED: \$*"; halt; }
+for m in \$(cat /mod/order); do insmod /mod/\$m.ko || fail "insmod \$m"; done
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host || fail "mount hostroot"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /host$results || fail "mount results"
+mount --bind /proc /host/proc && mount --bind /sys /host/sys && mount --bind /dev /host/dev || fail "bind mounts"
+mkdir -p /host$results/tmp && cp /run-tests /host$results/tmp/run-tests || fail "writing to the results share"
+echo "GUEST-READY uptime=\$(cut -d' ' -f1 /proc/uptime) rtc=\$(cat /sys/class/rtc/rtc0/name 2>/dev/null)"
+chroot /host /bin/sh $results/tmp/run-tests
+echo \$? > /host$results/exit-code
+echo "GUEST-DONE uptime=\$(cut -d' ' -f1 /proc/uptime)"
+halt
+EOF
+chmod +x "$rootfs/init"
+initrd="$work/initrd.gz"
+(cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$initrd") \
+  || die $EXIT_PREPARE "building the initramfs failed"
+log "kernel $(basename "$kdir"), modules: ${order[*]}; prepared in $(( $(date +%s) - t_start )) s"
+
+# ---------------------------------------------------------------------------------------------
+# Boot. TCG only (KVM cannot boot stock kernels on these hosts). The writable share is emptied first.
+find "$results" -mindepth 1 -delete
+mkdir -p "$results/reports"
+console="$results/console.log"
+t_boot=$(date +%s)
+set +e
+timeout --kill-after=10 "$guest_timeout" "$QEMU" \
+  -machine pc -bios "$QBOOT" -accel tcg,thread=multi -smp 2 -m 2048 \
+  -nodefaults -display none -serial stdio -no-reboot \
+  -kernel "$vmlinux" -initrd "$initrd" \
+  -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
+  < /dev/null 2>&1 | tee "$console.tmp" >&2
+qemu_status=${PIPESTATUS[0]}
+set -e
+mv "$console.tmp" "$console"
+log "guest ran $(( $(date +%s) - t_boot )) s (qemu status $qemu_status)"
+[ "$qemu_status" -eq 124 ] && log "qemu hit the ${guest_timeout} s timeout"
+if [ ! -s "$results/exit-code" ]; then
+  die $EXIT_NO_RESULT "the guest reported no result (see $console)"
+fi
+rc=$(tr -d '[:space:]' < "$results/exit-code")
+if [ "$rc" = 0 ]; then
+  log "guest tests passed"; exit 0
+fi
+log "guest tests FAILED (launcher exit code $rc; reports in $results/reports)"
+exit 1
