@@ -17,8 +17,11 @@ public final class Workloads {
     public static final int SPOKES = 1 << 16;
     /** Deadlines are spread uniformly over this span: 2^36 ns, about 68.7 s. */
     public static final long SPAN = TICK * SPOKES;
-    /** Background entries of the burst and idle workloads sit this far ahead (2^50 ns, about 13 days). */
-    public static final long FAR = 1L << 50;
+    /**
+     * Background entries of the burst and idle workloads sit this far ahead (2^60 ns, about 36 years):
+     * idle polling advances virtual time one tick per call, 2^30 calls would reach 2^50.
+     */
+    public static final long FAR = 1L << 60;
     /** Entries drained per burst. */
     public static final int BURST = 64;
     /** The in-place reschedule moves an entry by up to 2^30 ns (about 1.07 s) each way. */
