@@ -120,10 +120,17 @@ public final class MuxLateness {
         final List<Waiter> valarm = new ArrayList<>();
         for (int w = 0; w < WAITERS; w++) {
             final AlarmHandle h = device.createInstance().open(OpenMode.READ_WRITE);
+            // The instance's ELAPSED_REALTIME clock is System.nanoTime() plus a fixed offset on the JDK
+            // backend; estimate the offset once (the largest of many "instance time - nanoTime" reads is
+            // the closest), so each deadline is one nanoTime value, the same for the device and for us.
+            long offset = Long.MIN_VALUE;
+            for (int i = 0; i < 1000; i++) {
+                offset = Math.max(offset, h.getTime(TYPE).toNanos() - System.nanoTime());
+            }
+            final long instanceOffset = offset;
             valarm.add(delay -> {
-                final long instanceNow = h.getTime(TYPE).toNanos();
                 final long deadline = System.nanoTime() + delay;
-                h.set(TYPE, Timespec.ofNanos(instanceNow + delay));
+                h.set(TYPE, Timespec.ofNanos(deadline + instanceOffset));
                 final AlarmEvents events = h.await();
                 final long late = System.nanoTime() - deadline;
                 if (!events.fired(TYPE)) {
