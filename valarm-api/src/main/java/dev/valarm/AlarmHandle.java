@@ -56,11 +56,10 @@ public interface AlarmHandle extends AutoCloseable {
      *
      * <p>Delivery stays inside the window except where the hardware cannot hit it: while the machine
      * sleeps, the RTC can only wake on its resolution (typically whole seconds). A window that holds no
-     * such instant ends in a wake on the next one, as an exact alarm does; so does a window that ends
-     * in the same resolution step as an exact wakeup alarm due before it (the wake that serves the exact
-     * alarm serves both). Delivery is never before the window's start, and never later than the first
-     * resolution instant at or after its end. An alarm whose window has already ended fires at once;
-     * one whose window has begun but not ended fires no later than its end.
+     * such instant ends in a wake on the next one, as an exact alarm does. Delivery is never before the
+     * window's start, and never later than the first resolution instant at or after its end. An alarm
+     * whose window has already ended fires at once; one whose window has begun but not ended fires no
+     * later than its end.
      *
      * @param type the alarm type, not null
      * @param time the start of the window (absolute time), not null

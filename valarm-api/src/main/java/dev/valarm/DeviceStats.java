@@ -16,6 +16,9 @@ package dev.valarm;
  * @param backendFaults backend calls that failed
  * @param backendRetries backend calls retried after a failure
  * @param clockChanges host clock changes seen
+ * @param missedWakeInterrupts programmed wake alarms whose time passed without the backend reporting them
+ *        firing within a grace period (a lost or very late interrupt); the device re-arms the hardware
+ *        when the time passes, so no alarm is lost, but a suspend in between could overrun
  */
 public record DeviceStats(
         int instances,
@@ -28,5 +31,6 @@ public record DeviceStats(
         long hardwareWakes,
         long backendFaults,
         long backendRetries,
-        long clockChanges) {
+        long clockChanges,
+        long missedWakeInterrupts) {
 }

@@ -22,8 +22,8 @@ import java.util.zip.CRC32;
  * <li>its minor number and name;</li>
  * <li>its three clock views at the moment of the snapshot (instance realtime, boottime and monotonic
  * time) and its wall-clock offset (instance realtime minus host realtime);</li>
- * <li>its armed alarms, one absolute time per armed type, on the instance's own clock of that type
- * (exactly what the owner passed to SET);</li>
+ * <li>its armed alarms, one per armed type: the absolute time on the instance's own clock of that type
+ * and the tolerance window (exactly what the owner passed to SET; zero for an exact alarm);</li>
  * <li>its pending events (fired types not yet collected by a WAIT, and the sticky time-change bit) and
  * whether a WAIT result was handed out and not yet acknowledged by the next WAIT.</li>
  * </ul>
@@ -47,14 +47,14 @@ import java.util.zip.CRC32;
  * its snapshot value like the other two clocks, and no time-change event is added.</li>
  * </ul>
  *
- * <h2>Binary format, version 1</h2>
+ * <h2>Binary format, version 2</h2>
  * {@link #toBytes()} writes, and {@link #fromBytes(byte[])} reads, this layout; all integers are
  * big-endian, times are signed 64-bit nanoseconds:
  * <pre>
  * offset  size  field
  *  0      4     magic: the ASCII bytes "VALS" (0x56 0x41 0x4C 0x53)
- *  4      2     format version, unsigned (1)
- *  6      4     total length in bytes, checksum included, unsigned (102 + n)
+ *  4      2     format version, unsigned (2)
+ *  6      4     total length in bytes, checksum included, unsigned (142 + n)
  * 10      2     flags: bit 0 = a WAIT result is outstanding; bits 1-15 are zero
  * 12      4     minor, in [0, 2^20)
  * 16      8     instance realtime (wall clock), nanoseconds since the epoch
@@ -65,11 +65,15 @@ import java.util.zip.CRC32;
  * 52      4     pending mask: fired type bits (0-4) and the time-change bit (16)
  * 56      40    five alarm times, types 0 to 4 in order, on the instance clock of the type;
  *               zero for a type that is not armed
- * 96      2     n, the length of the name in bytes, 1 to 256
- * 98      n     the name, UTF-8 (1 to 64 characters, no control characters)
- * 98+n    4     CRC-32 (ISO-HDLC / IEEE 802.3, as java.util.zip.CRC32) of bytes 0 to 97+n
+ * 96      40    five tolerance windows, types 0 to 4, nanoseconds, not negative;
+ *               zero for an exact alarm and for a type that is not armed
+ * 136     2     n, the length of the name in bytes, 1 to 256
+ * 138     n     the name, UTF-8 (1 to 64 characters, no control characters)
+ * 138+n   4     CRC-32 (ISO-HDLC / IEEE 802.3, as java.util.zip.CRC32) of bytes 0 to 137+n
  * </pre>
- * Every later version keeps the magic, the version and the length at the same offsets and ends with the
+ * Version 1 (written before tolerance windows existed) is still read: it is the same layout without the
+ * windows field (the name length at offset 96, the name at 98, total length 102 + n), and its alarms are
+ * exact. Every version keeps the magic, the version and the length at the same offsets and ends with the
  * same checksum over everything before it, so a reader can always tell a corrupt snapshot
  * ({@link Errno#EBADMSG}) from an intact one of a newer version ({@link Errno#EOPNOTSUPP}). Java
  * serialization is never used.
@@ -78,7 +82,7 @@ import java.util.zip.CRC32;
  */
 public final class InstanceSnapshot {
     /** The format version this class writes and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     /** The magic number at offset 0: the ASCII bytes {@code "VALS"}. */
     public static final int MAGIC = 0x56414C53;
@@ -87,7 +91,8 @@ public final class InstanceSnapshot {
     public static final int MAX_NAME_BYTES = 256;
 
     private static final int HEADER = 10; // magic, version, length
-    private static final int FIXED = 98;  // everything before the name
+    private static final int FIXED_V1 = 98;  // everything before the name, version 1
+    private static final int FIXED = 138;    // everything before the name, version 2
     private static final int CRC_BYTES = 4;
     private static final int FLAG_WAIT_OUTSTANDING = 1;
     private static final int MINOR_LIMIT = InstanceConfig.Builder.MINOR_LIMIT;
@@ -100,12 +105,13 @@ public final class InstanceSnapshot {
     private final long wallClockOffset;
     private final int armedMask;
     private final long[] alarms;
+    private final long[] windows;
     private final int pendingMask;
     private final boolean waitOutstanding;
 
     private InstanceSnapshot(final int minor, final String name, final long realtime, final long boottime,
             final long monotonic, final long wallClockOffset, final int armedMask, final long[] alarms,
-            final int pendingMask, final boolean waitOutstanding) {
+            final long[] windows, final int pendingMask, final boolean waitOutstanding) {
         this.minor = minor;
         this.name = name;
         this.realtime = realtime;
@@ -114,6 +120,7 @@ public final class InstanceSnapshot {
         this.wallClockOffset = wallClockOffset;
         this.armedMask = armedMask;
         this.alarms = alarms;
+        this.windows = windows;
         this.pendingMask = pendingMask;
         this.waitOutstanding = waitOutstanding;
     }
@@ -250,8 +257,23 @@ public final class InstanceSnapshot {
     }
 
     /**
-     * The remaining time of an armed alarm at the snapshot: its time minus the instance's clock of its
-     * type. After a restore the ELAPSED and SYSTEMTIME alarms (and, under
+     * The tolerance window of an armed alarm (see {@link AlarmHandle#set(AlarmType, Timespec, Duration)}):
+     * it may fire anywhere in {@code [alarm, alarm + window]}.
+     *
+     * @param type the type, not null
+     * @return the window, {@link Duration#ZERO} for an exact alarm, or empty if the type is not armed
+     */
+    public Optional<Duration> window(final AlarmType type) {
+        Objects.requireNonNull(type, "type");
+        if ((armedMask & type.mask()) == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofNanos(windows[type.number()]));
+    }
+
+    /**
+     * The remaining time of an armed alarm at the snapshot: its time (the start of its window) minus the
+     * instance's clock of its type. After a restore the ELAPSED and SYSTEMTIME alarms (and, under
      * {@link RestoreOptions.WallClock#CONTINUE}, the RTC ones) fire after exactly this much more time.
      *
      * @param type the type, not null
@@ -284,7 +306,7 @@ public final class InstanceSnapshot {
     /**
      * Encodes this snapshot in the current format ({@link #FORMAT_VERSION}); see the class documentation.
      *
-     * @return a new array of 103 to 358 bytes
+     * @return a new array of 143 to 398 bytes
      */
     public byte[] toBytes() {
         final byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
@@ -304,6 +326,9 @@ public final class InstanceSnapshot {
         for (int t = 0; t < AlarmType.COUNT; t++) {
             b.putLong(alarms[t]);
         }
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            b.putLong(windows[t]);
+        }
         b.putShort((short) nameBytes.length);
         b.put(nameBytes);
         b.putInt(crc(b.array(), length - CRC_BYTES));
@@ -311,7 +336,8 @@ public final class InstanceSnapshot {
     }
 
     /**
-     * Decodes and validates a snapshot written by {@link #toBytes()} of this or an earlier format version.
+     * Decodes and validates a snapshot written by {@link #toBytes()} of this or an earlier format version
+     * (version 1 snapshots have exact alarms).
      * Every check runs before anything is returned; invalid input never yields a snapshot.
      *
      * @param bytes the encoded snapshot, not null; not modified or kept
@@ -349,16 +375,19 @@ public final class InstanceSnapshot {
             throw new InvalidSnapshotException(Errno.EOPNOTSUPP, "format version " + version
                     + " is newer than the newest this library reads (" + FORMAT_VERSION + ")");
         }
-        return decodeV1(b);
+        return decode(b, version);
     }
 
-    private static InstanceSnapshot decodeV1(final ByteBuffer b) {
+    /** Decodes version 1 or 2 (the same layout but for the windows). */
+    private static InstanceSnapshot decode(final ByteBuffer b, final int version) {
         final int total = b.capacity();
-        if (total < FIXED + 1 + CRC_BYTES) {
-            throw bad("truncated: " + total + " bytes, a version 1 snapshot has at least " + (FIXED + 1 + CRC_BYTES));
+        final int fixed = version == 1 ? FIXED_V1 : FIXED;
+        if (total < fixed + 1 + CRC_BYTES) {
+            throw bad("truncated: " + total + " bytes, a version " + version + " snapshot has at least "
+                    + (fixed + 1 + CRC_BYTES));
         }
-        final int nameLength = Short.toUnsignedInt(b.getShort(FIXED - 2));
-        if (FIXED + nameLength + CRC_BYTES != total) {
+        final int nameLength = Short.toUnsignedInt(b.getShort(fixed - 2));
+        if (fixed + nameLength + CRC_BYTES != total) {
             throw bad("name length " + nameLength + " does not match the total length " + total);
         }
         b.position(10);
@@ -374,6 +403,12 @@ public final class InstanceSnapshot {
         for (int t = 0; t < AlarmType.COUNT; t++) {
             alarms[t] = b.getLong();
         }
+        final long[] windows = new long[AlarmType.COUNT];
+        if (version >= 2) {
+            for (int t = 0; t < AlarmType.COUNT; t++) {
+                windows[t] = b.getLong();
+            }
+        }
         b.getShort();
         final String name;
         try {
@@ -387,17 +422,17 @@ public final class InstanceSnapshot {
         if ((flags & ~FLAG_WAIT_OUTSTANDING) != 0) {
             throw invalid("reserved flag bits set: 0x" + Integer.toHexString(flags));
         }
-        final String problem = check(minor, name, armedMask, alarms, pendingMask);
+        final String problem = check(minor, name, armedMask, alarms, windows, pendingMask);
         if (problem != null) {
             throw invalid(problem);
         }
         return new InstanceSnapshot(minor, name, realtime, boottime, monotonic, wallClockOffset, armedMask,
-                alarms, pendingMask, (flags & FLAG_WAIT_OUTSTANDING) != 0);
+                alarms, windows, pendingMask, (flags & FLAG_WAIT_OUTSTANDING) != 0);
     }
 
     /** The problem with these fields, or null. */
     private static String check(final int minor, final String name, final int armedMask, final long[] alarms,
-            final int pendingMask) {
+            final long[] windows, final int pendingMask) {
         if (minor < 0 || minor >= MINOR_LIMIT) {
             return "minor must be in [0, " + MINOR_LIMIT + "): " + minor;
         }
@@ -416,6 +451,12 @@ public final class InstanceSnapshot {
         for (int t = 0; t < AlarmType.COUNT; t++) {
             if ((armedMask & (1 << t)) == 0 && alarms[t] != 0) {
                 return "type " + AlarmType.of(t) + " is not armed but has a time: " + alarms[t] + " ns";
+            }
+            if (windows[t] < 0) {
+                return "type " + AlarmType.of(t) + " has a negative window: " + windows[t] + " ns";
+            }
+            if ((armedMask & (1 << t)) == 0 && windows[t] != 0) {
+                return "type " + AlarmType.of(t) + " is not armed but has a window: " + windows[t] + " ns";
             }
         }
         if ((pendingMask & ~AlarmEvents.VALID_MASK) != 0) {
@@ -449,7 +490,7 @@ public final class InstanceSnapshot {
         final InstanceSnapshot s = (InstanceSnapshot) o;
         return minor == s.minor && name.equals(s.name) && realtime == s.realtime && boottime == s.boottime
                 && monotonic == s.monotonic && wallClockOffset == s.wallClockOffset && armedMask == s.armedMask
-                && Arrays.equals(alarms, s.alarms) && pendingMask == s.pendingMask
+                && Arrays.equals(alarms, s.alarms) && Arrays.equals(windows, s.windows) && pendingMask == s.pendingMask
                 && waitOutstanding == s.waitOutstanding;
     }
 
@@ -458,6 +499,7 @@ public final class InstanceSnapshot {
         int h = Objects.hash(minor, name, realtime, boottime, monotonic, wallClockOffset, armedMask, pendingMask,
                 waitOutstanding);
         h = 31 * h + Arrays.hashCode(alarms);
+        h = 31 * h + Arrays.hashCode(windows);
         return h;
     }
 
@@ -472,6 +514,9 @@ public final class InstanceSnapshot {
         for (final AlarmType t : AlarmType.values()) {
             if ((armedMask & t.mask()) != 0) {
                 sb.append(", ").append(t).append('=').append(Timespec.ofNanos(alarms[t.number()]));
+                if (windows[t.number()] != 0) {
+                    sb.append("+[").append(Duration.ofNanos(windows[t.number()])).append(']');
+                }
             }
         }
         return sb.append(", pending=").append(pendingEvents())
@@ -492,6 +537,7 @@ public final class InstanceSnapshot {
         private long wallClockOffset;
         private int armedMask;
         private final long[] alarms = new long[AlarmType.COUNT];
+        private final long[] windows = new long[AlarmType.COUNT];
         private int pendingMask;
         private boolean waitOutstanding;
 
@@ -522,7 +568,7 @@ public final class InstanceSnapshot {
          */
         public Builder name(final String name) {
             Objects.requireNonNull(name, "name");
-            final String problem = check(0, name, 0, new long[AlarmType.COUNT], 0);
+            final String problem = check(0, name, 0, new long[AlarmType.COUNT], new long[AlarmType.COUNT], 0);
             if (problem != null) {
                 throw new IllegalArgumentException(problem);
             }
@@ -562,7 +608,7 @@ public final class InstanceSnapshot {
         }
 
         /**
-         * Arms or disarms one alarm type.
+         * Arms one alarm type exactly, or disarms it.
          *
          * @param type the type, not null
          * @param time the absolute time on the instance's clock of that type, or null to disarm
@@ -570,14 +616,36 @@ public final class InstanceSnapshot {
          * @throws IllegalArgumentException if the time does not fit in 64-bit nanoseconds
          */
         public Builder alarm(final AlarmType type, final Timespec time) {
+            return alarm(type, time, Duration.ZERO);
+        }
+
+        /**
+         * Arms one alarm type with a tolerance window, or disarms it.
+         *
+         * @param type the type, not null
+         * @param time the start of the window on the instance's clock of that type, or null to disarm
+         * @param window how long after {@code time} the alarm may fire, not null, not negative; ignored when
+         *        disarming
+         * @return this builder
+         * @throws IllegalArgumentException if the time or window does not fit in 64-bit nanoseconds, or the
+         *         window is negative
+         */
+        public Builder alarm(final AlarmType type, final Timespec time, final Duration window) {
             Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(window, "window");
             if (time == null) {
                 armedMask &= ~type.mask();
                 alarms[type.number()] = 0;
-            } else {
-                alarms[type.number()] = exactNanos(time, "alarm " + type);
-                armedMask |= type.mask();
+                windows[type.number()] = 0;
+                return this;
             }
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("window must not be negative: " + window);
+            }
+            final long w = exactNanos(Timespec.of(window), "window " + type);
+            alarms[type.number()] = exactNanos(time, "alarm " + type);
+            windows[type.number()] = w;
+            armedMask |= type.mask();
             return this;
         }
 
@@ -620,7 +688,7 @@ public final class InstanceSnapshot {
                 throw new IllegalStateException("clocks must be set");
             }
             return new InstanceSnapshot(minor, name, realtime, boottime, monotonic, wallClockOffset, armedMask,
-                    alarms.clone(), pendingMask, waitOutstanding);
+                    alarms.clone(), windows.clone(), pendingMask, waitOutstanding);
         }
 
         private static long exactNanos(final Timespec t, final String what) {

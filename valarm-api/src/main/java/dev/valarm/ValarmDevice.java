@@ -83,8 +83,8 @@ public interface ValarmDevice extends AutoCloseable {
      * SYSTEMTIME alarms keep their remaining time. Its wall clock follows {@link RestoreOptions#wallClock()}
      * (by default the snapshot's wall-clock offset is kept, so RTC-type alarms keep their wall-clock time
      * and the time-change event is raised if the wall clock moved against the elapsed clock); see
-     * {@link InstanceSnapshot} for the rules. Every armed alarm is armed again (one already due fires at
-     * once), the pending events are kept, and the instance has no owner: the first handle to issue a
+     * {@link InstanceSnapshot} for the rules. Every armed alarm is armed again with its tolerance window
+     * (one already due fires at once), the pending events are kept, and the instance has no owner: the first handle to issue a
      * state-changing call owns it, and its first WAIT returns the pending events.
      *
      * @param snapshot the snapshot, not null

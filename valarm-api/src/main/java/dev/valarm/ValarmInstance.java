@@ -88,7 +88,7 @@ public interface ValarmInstance extends AutoCloseable {
      *
      * <p>With {@code copyAlarms}, every armed alarm of this instance is armed in the child too, at the
      * same moment: its time is shifted by the child's offset for that type's clock, so it keeps its
-     * remaining time (with zero offsets, the same value). Pending events, the time-change bit and
+     * remaining time (with zero offsets, the same value), and it keeps its tolerance window. Pending events, the time-change bit and
      * ownership are never copied: the child starts with no owner and nothing pending.
      *
      * @param childConfig the child's minor, name and offsets relative to this instance, not null

@@ -29,7 +29,7 @@ class InstanceSnapshotTest {
                 .clocks(Timespec.ofSeconds(1_767_225_600L, 123), Timespec.ofSeconds(1000, 5), Timespec.ofSeconds(900, 7))
                 .wallClockOffset(Duration.ofSeconds(-3600))
                 .alarm(AlarmType.RTC_WAKEUP, Timespec.ofSeconds(1_767_225_660L))
-                .alarm(AlarmType.ELAPSED_REALTIME, Timespec.ofSeconds(1030))
+                .alarm(AlarmType.ELAPSED_REALTIME, Timespec.ofSeconds(1030), Duration.ofMillis(250))
                 .alarm(AlarmType.SYSTEMTIME, Timespec.ofNanos(-5))
                 .pendingEvents(AlarmEvents.of(AlarmType.RTC.mask() | AlarmEvents.TIME_CHANGE_MASK))
                 .waitResultOutstanding(true)
@@ -50,6 +50,9 @@ class InstanceSnapshotTest {
         assertEquals(Optional.empty(), s.alarm(AlarmType.RTC));
         assertEquals(Optional.of(Duration.ofSeconds(60).minusNanos(123)), s.remaining(AlarmType.RTC_WAKEUP));
         assertEquals(Optional.of(Duration.ofSeconds(30).minusNanos(5)), s.remaining(AlarmType.ELAPSED_REALTIME));
+        assertEquals(Optional.of(Duration.ofMillis(250)), s.window(AlarmType.ELAPSED_REALTIME));
+        assertEquals(Optional.of(Duration.ZERO), s.window(AlarmType.SYSTEMTIME));
+        assertEquals(Optional.empty(), s.window(AlarmType.RTC));
         assertTrue(s.pendingEvents().timeChanged());
         assertTrue(s.pendingEvents().fired(AlarmType.RTC));
         assertTrue(s.waitResultOutstanding());
@@ -61,10 +64,10 @@ class InstanceSnapshotTest {
         final InstanceSnapshot s = sample();
         final byte[] bytes = s.toBytes();
         final byte[] name = "tenant-ä".getBytes(StandardCharsets.UTF_8);
-        assertEquals(102 + name.length, bytes.length);
+        assertEquals(142 + name.length, bytes.length);
         final ByteBuffer b = ByteBuffer.wrap(bytes);
         assertArrayEquals("VALS".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(bytes, 4));
-        assertEquals(1, b.getShort(4));
+        assertEquals(2, b.getShort(4));
         assertEquals(bytes.length, b.getInt(6));
         assertEquals(1, b.getShort(10));
         assertEquals(42, b.getInt(12));
@@ -79,8 +82,11 @@ class InstanceSnapshotTest {
         assertEquals(0, b.getLong(72));
         assertEquals(1030 * SEC, b.getLong(80));
         assertEquals(-5, b.getLong(88));
-        assertEquals(name.length, b.getShort(96));
-        assertArrayEquals(name, Arrays.copyOfRange(bytes, 98, 98 + name.length));
+        for (int t = 0; t < 5; t++) {
+            assertEquals(t == 3 ? 250_000_000L : 0L, b.getLong(96 + 8 * t), "window of type " + t);
+        }
+        assertEquals(name.length, b.getShort(136));
+        assertArrayEquals(name, Arrays.copyOfRange(bytes, 138, 138 + name.length));
         final CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - 4);
         assertEquals((int) crc.getValue(), b.getInt(bytes.length - 4));
@@ -112,8 +118,45 @@ class InstanceSnapshotTest {
                 .pendingEvents(AlarmEvents.of(AlarmEvents.VALID_MASK))
                 .build();
         final byte[] bytes = s.toBytes();
-        assertEquals(102 + 128, bytes.length);
+        assertEquals(142 + 128, bytes.length);
         assertEquals(s, InstanceSnapshot.fromBytes(bytes));
+    }
+
+    /** A version 1 encoding (no windows) of {@code s}, written the way version 1 was specified. */
+    static byte[] version1(final InstanceSnapshot s) {
+        final byte[] name = s.name().getBytes(StandardCharsets.UTF_8);
+        final ByteBuffer b = ByteBuffer.allocate(102 + name.length);
+        b.putInt(InstanceSnapshot.MAGIC).putShort((short) 1).putInt(102 + name.length)
+                .putShort((short) (s.waitResultOutstanding() ? 1 : 0)).putInt(s.minor())
+                .putLong(s.realtime().toNanos()).putLong(s.boottime().toNanos()).putLong(s.monotonic().toNanos())
+                .putLong(s.wallClockOffset().toNanos()).putInt(s.armedMask()).putInt(s.pendingEvents().mask());
+        for (final AlarmType t : AlarmType.values()) {
+            b.putLong(s.alarm(t).map(Timespec::toNanos).orElse(0L));
+        }
+        b.putShort((short) name.length).put(name).putInt(0);
+        final byte[] bytes = b.array();
+        reseal(bytes);
+        return bytes;
+    }
+
+    @Test
+    void version1IsStillReadWithExactAlarms() {
+        final InstanceSnapshot exact = InstanceSnapshot.builder().minor(3).name("old")
+                .clocks(Timespec.ofSeconds(1_700_000_000L), Timespec.ofSeconds(50), Timespec.ofSeconds(40))
+                .alarm(AlarmType.ELAPSED_REALTIME_WAKEUP, Timespec.ofSeconds(80))
+                .pendingEvents(AlarmEvents.of(AlarmEvents.TIME_CHANGE_MASK)).build();
+        final byte[] v1 = version1(exact);
+        assertEquals(exact, InstanceSnapshot.fromBytes(v1));
+        assertEquals(Optional.of(Duration.ZERO), InstanceSnapshot.fromBytes(v1).window(AlarmType.ELAPSED_REALTIME_WAKEUP));
+        // A windowed snapshot read as version 1 loses nothing but the window.
+        final InstanceSnapshot back = InstanceSnapshot.fromBytes(version1(sample()));
+        assertEquals(Optional.of(Duration.ZERO), back.window(AlarmType.ELAPSED_REALTIME));
+        assertEquals(sample().alarm(AlarmType.ELAPSED_REALTIME), back.alarm(AlarmType.ELAPSED_REALTIME));
+        for (int n = 0; n < v1.length; n++) {
+            final int len = n;
+            assertEquals(Errno.EBADMSG, assertThrows(InvalidSnapshotException.class,
+                    () -> InstanceSnapshot.fromBytes(Arrays.copyOf(v1, len))).errno(), "version 1, length " + n);
+        }
     }
 
     @Test
@@ -147,12 +190,12 @@ class InstanceSnapshotTest {
     @Test
     void anIntactFutureVersionIsUnsupportedAndVersionZeroCorrupt() {
         final byte[] bytes = sample().toBytes();
-        ByteBuffer.wrap(bytes).putShort(4, (short) 2);
+        ByteBuffer.wrap(bytes).putShort(4, (short) 3);
         reseal(bytes);
         final InvalidSnapshotException e = assertThrows(InvalidSnapshotException.class,
                 () -> InstanceSnapshot.fromBytes(bytes));
         assertEquals(Errno.EOPNOTSUPP, e.errno());
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
         ByteBuffer.wrap(bytes).putShort(4, (short) 0);
         reseal(bytes);
         assertEquals(Errno.EBADMSG, assertThrows(InvalidSnapshotException.class,
@@ -167,9 +210,11 @@ class InstanceSnapshotTest {
         assertInvalid(Errno.EINVAL, b -> b.putInt(48, 0x20), "armed mask");
         assertInvalid(Errno.EINVAL, b -> b.putLong(64, 7), "not armed");
         assertInvalid(Errno.EINVAL, b -> b.putInt(52, 0x20), "pending mask");
-        assertInvalid(Errno.EINVAL, b -> b.put(98, (byte) 7), "control");
-        assertInvalid(Errno.EBADMSG, b -> b.put(98, (byte) 0xff), "UTF-8");
-        assertInvalid(Errno.EBADMSG, b -> b.putShort(96, (short) 3), "name length");
+        assertInvalid(Errno.EINVAL, b -> b.putLong(120, -1), "negative window");
+        assertInvalid(Errno.EINVAL, b -> b.putLong(104, 1), "not armed but has a window");
+        assertInvalid(Errno.EINVAL, b -> b.put(138, (byte) 7), "control");
+        assertInvalid(Errno.EBADMSG, b -> b.put(138, (byte) 0xff), "UTF-8");
+        assertInvalid(Errno.EBADMSG, b -> b.putShort(136, (short) 3), "name length");
     }
 
     private interface Mutation {
@@ -210,7 +255,11 @@ class InstanceSnapshotTest {
             fail("not a clean rejection of " + Arrays.toString(bytes), e);
             return false;
         }
-        assertArrayEquals(bytes, s.toBytes(), "an accepted snapshot is exactly what the bytes say");
+        if (ByteBuffer.wrap(bytes).getShort(4) == InstanceSnapshot.FORMAT_VERSION) {
+            assertArrayEquals(bytes, s.toBytes(), "an accepted snapshot is exactly what the bytes say");
+        } else {
+            assertEquals(s, InstanceSnapshot.fromBytes(s.toBytes()), "an older version converts losslessly");
+        }
         return true;
     }
 
@@ -275,6 +324,10 @@ class InstanceSnapshotTest {
                 () -> b.alarm(AlarmType.RTC, Timespec.ofSeconds(Long.MAX_VALUE)));
         assertThrows(IllegalArgumentException.class,
                 () -> b.clocks(Timespec.ZERO, Timespec.ofSeconds(Long.MIN_VALUE), Timespec.ZERO));
+        assertThrows(IllegalArgumentException.class,
+                () -> b.alarm(AlarmType.RTC, Timespec.ZERO, Duration.ofNanos(-1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> b.alarm(AlarmType.RTC, Timespec.ZERO, Duration.ofSeconds(Long.MAX_VALUE)));
         assertThrows(IllegalStateException.class, b::build);
         b.minor(1);
         assertThrows(IllegalStateException.class, b::build);

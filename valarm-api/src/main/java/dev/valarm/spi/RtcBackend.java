@@ -27,7 +27,8 @@ public interface RtcBackend extends AutoCloseable {
     /**
      * What this backend can do.
      *
-     * @return the capabilities, constant for the backend's life
+     * @return the capabilities; {@link RtcCapabilities#maxAlarmAhead()} may shrink once the backend
+     *         learns the chip's real limit (from EINVAL), everything else is constant for its life
      */
     RtcCapabilities capabilities();
 

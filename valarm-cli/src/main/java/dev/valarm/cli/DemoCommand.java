@@ -62,27 +62,14 @@ final class DemoCommand implements Command {
                 if (i + 1 >= args.size()) {
                     throw new UsageException("--instances needs a number");
                 }
-                n = parseInstances(args.get(++i));
+                n = Args.instances(args.get(++i));
             } else if (a.startsWith("--instances=")) {
-                n = parseInstances(a.substring("--instances=".length()));
+                n = Args.instances(a.substring("--instances=".length()));
             } else {
                 throw new UsageException("unknown argument: " + a);
             }
         }
         return demo(n, out, err);
-    }
-
-    private static int parseInstances(final String s) {
-        final int n;
-        try {
-            n = Integer.parseInt(s);
-        } catch (final NumberFormatException e) {
-            throw new UsageException("--instances must be a number: " + s);
-        }
-        if (n < 3 || n > 26) {
-            throw new UsageException("--instances must be in [3, 26]: " + n);
-        }
-        return n;
     }
 
     private int demo(final int n, final PrintStream out, final PrintStream err) {

@@ -67,7 +67,7 @@ final class TimelineCommand implements Command {
             }
             switch (name) {
                 case "--out" -> outFile = parseOut(value);
-                case "--instances" -> instances = parseInstances(value);
+                case "--instances" -> instances = Args.instances(value);
                 case "--window" -> window = parseWindow(value);
                 default -> throw new UsageException("unknown argument: " + a);
             }
@@ -89,7 +89,8 @@ final class TimelineCommand implements Command {
         try {
             Files.writeString(outFile, SvgTimeline.render(r), StandardCharsets.UTF_8);
         } catch (final IOException e) {
-            err.println("valarm timeline: FAILED: cannot write " + outFile + ": " + e.getMessage());
+            err.println("valarm timeline: FAILED: cannot write " + outFile + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")");
             return FAILED;
         }
         final int expected = instances * 5;
@@ -123,19 +124,6 @@ final class TimelineCommand implements Command {
             throw new UsageException("--out: the directory does not exist: " + (dir == null ? s : dir));
         }
         return p;
-    }
-
-    private static int parseInstances(final String s) {
-        final int n;
-        try {
-            n = Integer.parseInt(s);
-        } catch (final NumberFormatException e) {
-            throw new UsageException("--instances must be a number: " + s);
-        }
-        if (n < 3 || n > 26) {
-            throw new UsageException("--instances must be in [3, 26]: " + n);
-        }
-        return n;
     }
 
     private static Duration parseWindow(final String s) {

@@ -82,6 +82,13 @@ class TimelineCommandTest {
     }
 
     @Test
+    void aFileThatCannotBeWrittenExitsOneWithTheReason() {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs /proc (Linux) for an unwritable directory");
+        assertEquals(1, run("timeline", "--out", "/proc/valarm-timeline-test.svg"));
+        assertTrue(err().contains("cannot write /proc/valarm-timeline-test.svg"), err());
+    }
+
+    @Test
     void theSvgIsWellFormedWithALanePerInstanceAndOneForTheRtc() throws Exception {
         final Path svg = dir.resolve("timeline.svg");
         assertEquals(0, run("timeline", "--out", svg.toString(), "--instances", "4"), err());

@@ -174,6 +174,47 @@ class CoalescingTest extends SimFixture {
     }
 
     @Test
+    void aWindowEndingBeforeTheNextWholeSecondIsNotDraggedPastItsEndByAnEarlierExactAlarm() throws Exception {
+        final AlarmHandle other = device.createInstance().open(OpenMode.READ_WRITE);
+        final long bt0 = rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos();
+        other.set(ELAPSED_REALTIME_WAKEUP, in(other, ELAPSED_REALTIME_WAKEUP, 10.2)); // exact: wakes at 11 s
+        rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 9.5), secs(1.1)); // [9.5, 10.6] holds 10 s
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, machine.suspend(Duration.ofHours(1)).result());
+        assertEquals(10 * SEC, rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos() - bt0, "woken inside the window");
+        assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), rw.await(Duration.ZERO).mask());
+        assertEquals(AlarmEvents.NONE, other.await(Duration.ZERO), "the exact alarm is not due yet");
+        rw.await(Duration.ZERO); // acknowledge, so that the machine may suspend again
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, machine.suspend(Duration.ofHours(1)).result());
+        assertEquals(11 * SEC, rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos() - bt0);
+        assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), other.await(Duration.ZERO).mask());
+    }
+
+    @Test
+    void anUnsharedChildKeepsItsParentsWindows() throws Exception {
+        rw.set(RTC, in(rw, RTC, 10), secs(100));
+        final AlarmHandle child = inst.unshare(dev.valarm.InstanceConfig.defaults(), true).open(OpenMode.READ_WRITE);
+        final AlarmHandle other = device.createInstance().open(OpenMode.READ_WRITE);
+        other.set(RTC, in(other, RTC, 50));
+        advanceSeconds(49);
+        assertEquals(AlarmEvents.NONE, child.await(Duration.ZERO), "the copy is not exact at its start");
+        advanceSeconds(1);
+        assertEquals(RTC.mask(), other.await(Duration.ZERO).mask());
+        assertEquals(RTC.mask(), child.await(Duration.ZERO).mask(), "the child's copy rode along inside its window");
+    }
+
+    @Test
+    void aRestoredWindowedAlarmKeepsItsWindow() throws Exception {
+        rw.set(RTC, in(rw, RTC, 10), secs(100));
+        final dev.valarm.InstanceSnapshot snap = inst.snapshot(); // format version 2 carries windows
+        inst.close();
+        final AlarmHandle back = device.restore(snap).open(OpenMode.READ_WRITE);
+        advanceSeconds(9.999);
+        assertEquals(AlarmEvents.NONE, back.await(Duration.ZERO), "never before the window's start");
+        advanceSeconds(100.001);
+        assertEquals(RTC.mask(), back.await(Duration.ZERO).mask(), "by the window's end at the latest");
+    }
+
+    @Test
     void exactAlarmsStillRoundTheirWakeUp() {
         final long bt0 = rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos();
         rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 10.2));

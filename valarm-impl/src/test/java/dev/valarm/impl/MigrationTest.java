@@ -133,6 +133,27 @@ class MigrationTest extends SimFixture {
         }
 
         @Test
+        void isAtomicWhileAlarmsFire() throws Exception {
+            for (int round = 0; round < 50; round++) {
+                for (final AlarmType t : AlarmType.values()) {
+                    rw.set(t, in(rw, t, 0.001 * (t.number() + 1)));
+                }
+                final Thread time = new Thread(() -> machine.advance(Duration.ofMillis(10)), "advance");
+                time.start();
+                int seen = 0;
+                while (time.isAlive() || seen == 0) {
+                    final InstanceSnapshot s = inst.snapshot();
+                    final int fired = s.pendingEvents().typeMask();
+                    assertEquals(0, s.armedMask() & fired, "a type is either armed or fired, never both: " + s);
+                    assertEquals(AlarmType.ALL_TYPES_MASK, s.armedMask() | fired, "no type is lost: " + s);
+                    seen++;
+                }
+                time.join(WAIT.toMillis());
+                assertEquals(AlarmType.ALL_TYPES_MASK, rw.await(Duration.ZERO).mask());
+            }
+        }
+
+        @Test
         void aClosedInstanceCannotBeSnapshotted() {
             inst.close();
             assertEquals(Errno.ENODEV, assertThrows(ValarmClosedException.class, inst::snapshot).errno());
@@ -214,6 +235,25 @@ class MigrationTest extends SimFixture {
             assertEquals(AlarmEvents.NONE, h.await(Duration.ZERO));
             advanceSeconds(0.001);
             assertEquals(RTC.mask(), h.await(Duration.ZERO).mask(), "the RTC alarm kept its remaining time");
+        }
+
+        @Test
+        void toleranceWindowsSurviveTheMove() throws Exception {
+            rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 10), Duration.ofSeconds(20));
+            final InstanceSnapshot s = inst.snapshot();
+            assertEquals(Optional.of(Duration.ofSeconds(20)), s.window(ELAPSED_REALTIME_WAKEUP));
+            inst.close();
+            final ValarmInstance back = device.restore(InstanceSnapshot.fromBytes(s.toBytes()));
+            assertEquals(s.window(ELAPSED_REALTIME_WAKEUP), back.snapshot().window(ELAPSED_REALTIME_WAKEUP));
+            final AlarmHandle h = back.open(OpenMode.READ_WRITE);
+            advanceSeconds(29.999);
+            assertEquals(AlarmEvents.NONE, h.await(Duration.ZERO), "alone, a windowed alarm fires at its end");
+            advanceSeconds(0.001);
+            assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), h.await(Duration.ZERO).mask());
+            // The child of an unshare inherits windows too.
+            h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 5), Duration.ofSeconds(7));
+            final ValarmInstance child = back.unshare(InstanceConfig.defaults(), true);
+            assertEquals(Optional.of(Duration.ofSeconds(7)), child.snapshot().window(RTC_WAKEUP));
         }
 
         @Test

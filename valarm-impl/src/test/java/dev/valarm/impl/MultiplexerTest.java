@@ -258,6 +258,18 @@ class MultiplexerTest extends SimFixture {
     }
 
     @Test
+    void aFurthestAlarmThatShrinksIsHonouredAtTheNextProgramming() {
+        rw.set(RTC_WAKEUP, in(rw, RTC_WAKEUP, 20 * 3600));
+        machine.awaitIdle();
+        assertEquals(Timespec.ofSeconds(rtcNowSeconds() + 20 * 3600), machine.rtc().alarm().time());
+        machine.rtc().setMaxAlarmAhead(Duration.ofHours(1)); // the backend learned the chip's real limit
+        rw.set(RTC_WAKEUP, in(rw, RTC_WAKEUP, 10 * 3600));
+        machine.awaitIdle();
+        assertEquals(Timespec.ofSeconds(rtcNowSeconds() + 3600), machine.rtc().alarm().time());
+        assertEquals(0, device.stats().backendFaults(), "clamped to the new limit, never rejected");
+    }
+
+    @Test
     void aBackendThatCannotWakeIsNeverProgrammedButDecisionsAreReported() throws Exception {
         final SimulatedMachine m = SimulatedMachine.builder().rtcCanWake(false).build();
         final List<String> decisions = new ArrayList<>();

@@ -104,6 +104,7 @@ public final class Device implements ValarmDevice {
     private long nowForFiring;
     private final FireHandler fireHandler = new FireHandler();
     private final RideAlongHandler rideAlongHandler = new RideAlongHandler();
+    private final CandidateVisitor candidateVisitor = new CandidateVisitor();
 
     // Counters written by the dispatcher outside the lock.
     final AtomicLong hardwareWrites = new AtomicLong();
@@ -111,6 +112,7 @@ public final class Device implements ValarmDevice {
     final AtomicLong hardwareWakes = new AtomicLong();
     final AtomicLong backendFaults = new AtomicLong();
     final AtomicLong backendRetries = new AtomicLong();
+    final AtomicLong missedWakeInterrupts = new AtomicLong();
 
     private volatile boolean hardwareFired;
     private final Thread dispatcher;
@@ -302,7 +304,7 @@ public final class Device implements ValarmDevice {
                         final long time = Sat.add(parent.alarmNanos[t], delta[base]);
                         child.alarmNanos[t] = time;
                         child.enabled |= 1 << t;
-                        if (arm(child, t, Sat.sub(time, offsets[base]))) {
+                        if (arm(child, t, Sat.sub(time, offsets[base]), parent.windowNanos[t])) {
                             wake = true;
                         }
                     }
@@ -405,7 +407,7 @@ public final class Device implements ValarmDevice {
         try {
             return new DeviceStats(instanceCount, armed, alarmsSet, alarmsFired, lateDeliveries,
                     hardwareWrites.get(), hardwareCancels.get(), hardwareWakes.get(), backendFaults.get(),
-                    backendRetries.get(), clockChanges);
+                    backendRetries.get(), clockChanges, missedWakeInterrupts.get());
         } finally {
             lock.unlock();
         }
@@ -489,6 +491,9 @@ public final class Device implements ValarmDevice {
         if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, end)) {
             in.entry[t] = heap.schedule(end, in.minor);
             armed++;
+        } else if ((in.tombMask & (1 << t)) != 0) {
+            in.tombMask &= ~(1 << t); // a lazily cleared entry comes back to life, rescheduled in place
+            armed++;
         }
         setStart(in, t, hostStart, window);
         alarmsSet++;
@@ -525,7 +530,9 @@ public final class Device implements ValarmDevice {
         if (heap.isEmpty()) {
             return Long.MAX_VALUE;
         }
-        return Sat.sub(heap.peekDeadline(), byMinor[heap.peekPayload()].windowNanos[t]);
+        final long end = heap.peekDeadline();
+        // Without windowed alarms every window is a point: skip the lookup (the exact path stays as it was).
+        return windowedArmed == 0 ? end : Sat.sub(end, byMinor[heap.peekPayload()].windowNanos[t]);
     }
 
     /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
@@ -543,11 +550,46 @@ public final class Device implements ValarmDevice {
 
     /** Disarms type {@code t} of {@code in}. Lock held. */
     boolean disarm(final Instance in, final int t) {
+        return disarm(in, t, false);
+    }
+
+    /*
+     * Lazy CLEAR. Clearing and re-setting an alarm is the commonest churn (Android's AlarmManager re-arms
+     * its kernel alarms all the time), and an eager CLEAR followed by SET costs two sifts through the
+     * heap. A CLEAR of an exact, non-wakeup alarm that is not its heap's head therefore leaves the entry in
+     * place as a tombstone (tombMask); the next SET of the type reschedules it in place (one sift), and if
+     * it comes due first the dispatcher drops it silently. Tombstones are bounded by construction (at most
+     * one per instance and type), never sit in a wakeup heap (so they never reach the hardware alarm), and
+     * are removed eagerly whenever an instance or owner closes (so a reused minor never inherits one). At
+     * worst a tombstone at a non-wakeup head costs the dispatcher one spurious wake.
+     */
+
+    /**
+     * Disarms type {@code t} of {@code in}. Lock held.
+     *
+     * @param lazy whether a tombstone may be left (CLEAR); false removes the entry (close paths)
+     * @return true if the dispatcher must be woken
+     */
+    boolean disarm(final Instance in, final int t, final boolean lazy) {
         final long e = in.entry[t];
         if (e == TimerHeap.NULL_HANDLE) {
             return false;
         }
         final TimerHeap heap = heaps[t];
+        final int mask = 1 << t;
+        if ((in.tombMask & mask) != 0) {
+            if (!lazy) {
+                in.tombMask &= ~mask;
+                in.entry[t] = TimerHeap.NULL_HANDLE;
+                heap.cancel(e); // a non-wakeup tombstone: no hardware decision depends on it
+            }
+            return false;
+        }
+        if (lazy && !WAKEUP[t] && in.windowNanos[t] == 0L && heap.peekHandle() != e) {
+            in.tombMask |= mask;
+            armed--;
+            return false;
+        }
         final long oldHead = heap.peekDeadline();
         final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
         in.entry[t] = TimerHeap.NULL_HANDLE;
@@ -627,6 +669,9 @@ public final class Device implements ValarmDevice {
                     planned[1] = btDeadline;
                     planned[2] = monoDeadline;
                     programmer.capture(heaps[0].peekDeadline(), headStart(0), heaps[2].peekDeadline(), headStart(2));
+                    if (windowedArmed > 0) {
+                        captureWakeCandidates();
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -638,7 +683,10 @@ public final class Device implements ValarmDevice {
                 if (again || closed) {
                     continue;
                 }
-                final WakeReason reason = clocks.awaitDeadline(rtDeadline, btDeadline, Math.min(monoDeadline, retryAt));
+                // Also wake when the programmed hardware alarm's time comes, in case its interrupt is lost:
+                // a clamped alarm must then be re-armed before the machine can suspend again.
+                final WakeReason reason = clocks.awaitDeadline(rtDeadline, Math.min(btDeadline, programmer.checkDeadline()),
+                        Math.min(monoDeadline, retryAt));
                 if (reason == WakeReason.CLOCK_SET) {
                     onHostClockChange();
                 }
@@ -699,6 +747,40 @@ public final class Device implements ValarmDevice {
         return again;
     }
 
+    /**
+     * Hands the programmer every wakeup alarm whose window ends within one RTC resolution step of the
+     * earliest end: one of them may need an earlier (rounded-down) wake than the earliest-ending one,
+     * which may be exact and round up. Lock held.
+     */
+    private void captureWakeCandidates() {
+        final long rt = clocks.nanos(ClockBase.REALTIME);
+        final long bt = clocks.nanos(ClockBase.BOOTTIME);
+        final long r0 = heaps[0].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[0].peekDeadline(), rt);
+        final long r2 = heaps[2].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[2].peekDeadline(), bt);
+        final long first = Math.min(r0, r2);
+        if (first == Long.MAX_VALUE) {
+            return;
+        }
+        final long within = Sat.add(Math.max(0L, first), programmer.resolution());
+        candidateVisitor.type = 0;
+        heaps[0].visitBefore(Sat.add(rt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
+        candidateVisitor.type = 2;
+        heaps[2].visitBefore(Sat.add(bt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
+    }
+
+    /** Passes windowed wakeup alarms to the programmer. Lock held. */
+    private final class CandidateVisitor implements TimerHeap.EntryVisitor {
+        int type;
+
+        @Override
+        public void visit(final long deadline, final int payload) {
+            final long window = byMinor[payload].windowNanos[type];
+            if (window != 0L) {
+                programmer.addCandidate(Sat.sub(deadline, window), deadline, type == 0);
+            }
+        }
+    }
+
     /** Fires one entry whose window ended (or an exact alarm). Lock held. */
     private final class FireHandler implements TimerHeap.ExpiryHandler {
         int type;
@@ -706,6 +788,12 @@ public final class Device implements ValarmDevice {
         @Override
         public boolean onExpiry(final long handle, final long deadline, final int payload) {
             final Instance in = byMinor[payload];
+            if ((in.tombMask & (1 << type)) != 0) {
+                // A lazily cleared alarm came due before its type was set again: drop it, fire nothing.
+                in.tombMask &= ~(1 << type);
+                in.entry[type] = TimerHeap.NULL_HANDLE;
+                return true;
+            }
             if (nowForFiring - deadline > lateThresholdNanos) {
                 lateDeliveries++;
             }

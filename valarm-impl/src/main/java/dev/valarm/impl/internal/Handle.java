@@ -157,7 +157,7 @@ final class Handle implements AlarmHandle {
                 }
             }
             in.enabled &= ~mask;
-            wake = device.disarm(in, type.number());
+            wake = device.disarm(in, type.number(), true);
         } finally {
             device.lock.unlock();
         }
@@ -334,8 +334,10 @@ final class Handle implements AlarmHandle {
         if (wake) {
             device.wakeDispatcher();
         }
-        in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor
-                + ") was closed"));
+        if (!failed.isEmpty()) {
+            in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor
+                    + ") was closed"));
+        }
     }
 
     private static long saturatedNanos(final Duration d) {

@@ -28,9 +28,9 @@ public final class TimerHeap {
      *   slot indirection (the Go runtime's "when copied into the heap element" idea, anchors §5.1).
      *   deadline(handle) is keys[slotPosition[slot]].
      *   Memory: 8 + 4 (heap order) + 4 + 4 + 4 (per slot) = 24 bytes per entry of capacity, plus
-     *   (arity - 1) unused heap cells and 5 array headers. Measured by TimerHeapMemoryTest at
-     *   1 048 576 live entries: 24.0 bytes/entry both pre-sized and grown by doubling from
-     *   capacity 1 (growth lands exactly on 2^20). Just after a doubling it is 48 bytes per live
+     *   (arity - 1) unused heap cells and 5 array headers. Measured (TimerHeapTest, array bytes per
+     *   live entry) at 1 048 576 live entries: 24.0 bytes/entry for d = 2, 4 and 8, both pre-sized
+     *   and grown by doubling from capacity 1 (growth lands exactly on 2^20). Just after a doubling it is 48 bytes per live
      *   entry until the heap fills again; ensureCapacity avoids that.
      *   The lead's first version kept a per-slot long[] deadline beside int[] heap: 24 bytes too,
      *   but every compare was keys-by-slot, i.e. a dependent random load per child.
@@ -42,7 +42,7 @@ public final class TimerHeap {
      *   parent(p) = (p >> log2 d) + d - 2. The first d - 1 cells are never used.
      *
      * Sifting: "hole" sifting. The moving key/slot is held in locals; each displaced entry is written
-     *   once and its slotPosition updated once per level. removal of the root (pollExpired) moves the
+     *   once and its slotPosition updated once per level. Removal of the root (pollExpired) moves the
      *   last entry into the hole and sifts it down; cancel of an inner entry sifts the moved last entry
      *   up or down, deciding once by the parent. reschedule sifts in the direction of the change.
      *   replaceTop is one sift-down.
@@ -51,15 +51,66 @@ public final class TimerHeap {
      *   (its cache lines are warm). Generations start at 1 and skip 0 on wrap, so no handle is 0.
      *   Growth doubles (at least to 16) in a separate method, off the inlined hot path.
      *
-     * Lazy deletion / lazy later-reschedule: tried as a variant (benchmarks/.../variants/
-     *   LazyTimerHeap: cancel leaves a tombstone, a later reschedule only records the new deadline and
-     *   re-sifts when the entry reaches the top; rebuild by heapify once tombstones exceed a quarter of
-     *   the heap). See the numbers below; it was not kept.
+     * Measurements that chose this (benchmarks/src/main/java/dev/valarm/benchmarks/variants/).
+     *   How: HeapVariantCpuTimer runs HeapVariantBenchmark's workload methods (the same code JMH runs)
+     *   in one JVM per implementation (-Xms2g -Xmx2g, JDK 17.0.15, 2 vCPUs, Xeon VM), 10 warm-up
+     *   rounds then 10 timed rounds of 100 000 calls, timed by the thread's CPU time, not wall time:
+     *   the machine was shared (load average 18 to 26 for most of the session, 3 to 10 for the final
+     *   passes below) and JMH's wall-clock scores had error bars larger than the means (one JMH run,
+     *   -f 1 -wi 3 -i 5 -w 1 -r 1 -prof gc, gave the same ranking with +-50..300% errors, and
+     *   gc.alloc.rate.norm <= 0.09 B/op for every variant: no per-op allocation).
+     *   Cells: best round / median of the per-pass medians, CPU ns per op, over 2 passes (4 for d=4
+     *   and the lazy variants) in alternating order. Deadlines uniform over 2^36 ns from an inline
+     *   xorshift, heaps pre-sized to n. replace = cancel a random entry + schedule; reschedule = to a
+     *   uniform deadline (half earlier); pushBack = mostly later (keep-alive); hold = poll the earliest
+     *   + schedule after it; replaceTop = hold through replaceTop; burst = schedule 64 due entries
+     *   and drain them, per entry. Indicative only (the earlier, heavily loaded passes gave the same
+     *   ranking with 30 to 100% higher numbers).
      *
-     * Measurements (JMH 1.37, benchmarks/.../variants/HeapVariantBenchmark, JDK 17.0.15, 2 vCPUs shared
-     * with other builds, 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: indicative, error bars wide).
-     * ns/op, deadlines uniform over a 2^36 ns span, workloads as in timer-anchors §7:
-     *   (filled in below from the runs; see MEASUREMENTS)
+     *   workload     n         d=4      d=8      d=2    first d=4  lazy d=4  lazy-later d=4
+     *   replace         1024    27/41    34/42    43/45    29/43     49/63     29/30
+     *                  65536    39/45    38/50    69/75    56/84     52/67     48/51
+     *                1048576  158/255  230/259  400/502  340/398    73/130   204/239
+     *   reschedule      1024    26/29    26/39    34/36    26/27      5/10       5/6
+     *                  65536    33/37    30/36    54/57    37/46     11/13     11/14
+     *                1048576   98/152  153/188  252/286  124/168     54/82     67/83
+     *   pushBack        1024    25/26    29/32    34/36    26/29      4/10      5/11
+     *                  65536    34/37    30/33    54/68    43/60     12/14     12/15
+     *                1048576  101/146  139/160  292/320  154/195     53/78     60/71
+     *   hold            1024    56/60   76/104    69/82    62/63     58/76     60/64
+     *                  65536   88/106  106/122  150/206  155/204   115/124   100/118
+     *                1048576  428/516  412/512 879/1068 1086/1145   422/585   477/776
+     *   replaceTop      1024    44/50    75/84    62/65    48/60     50/64     50/54
+     *                  65536   82/103    85/89  187/208  124/199    90/111    90/105
+     *                1048576  407/476  402/458  809/931 829/1167   426/559   414/634
+     *   burst           1024   84/106  103/126  131/157  137/148    81/102     80/89
+     *                  65536  114/145  108/119  250/290  187/194   122/137   112/171
+     *                1048576  161/210  125/133  388/402  170/244   153/162   156/191
+     *
+     *   Reading: keys inline halve root removal at 1M against the first version (hold 1086 -> 428,
+     *   replaceTop 829 -> 407) and help replace and burst at 64K and 1M; reschedule is a wash (it is
+     *   dominated by the random misses on slotPosition and keys). d = 2 loses everywhere. d = 8 is
+     *   on par with 4 (better on burst at 1M, worse at 1024); d = 4 stays the default (the contract).
+     *
+     * Lazy deletion / lazy later-reschedule: tried (variants/LazyTimerHeap: cancel leaves a tombstone,
+     *   the handle goes stale at once through an odd generation; a later reschedule only records the
+     *   true deadline in a per-slot long[] and the heap key stays as a lower bound, fixed when the
+     *   entry reaches the top; an earlier one sifts up; rebuild by compaction + O(n) heapify past 25%
+     *   tombstones). "lazy" has both, "lazy-later" only the lazy reschedule (cancel eager).
+     *   Both win reschedule by 2 to 5x; lazy deletion also wins replace at 1M by about 2x; both are
+     *   even to 30% slower on hold, replaceTop and burst, and lazy deletion loses replace at 1024
+     *   (27 -> 49 ns).
+     *   NOT KEPT, because of memory, which is a target of its own (at most 32 B per live entry at
+     *   2^20): the true-deadline array makes it 32 B per slot, plus headers (32.0001 B/entry for
+     *   lazy-later: over, if only just), and tombstones hold slots, so in replace churn at 1 048 576
+     *   live entries lazy deletion's slot arrays outgrow 2^20 and double: 64.0 B per live entry
+     *   measured. If the owner would rather spend the 8 B per entry for 2 to 5x faster reschedule,
+     *   lazy-later (no tombstones) is the variant to adopt.
+     *   Also tried and not kept (within noise or worse, under the heavy load): an unrolled branch-free
+     *   4-child minimum and bottom-up (Floyd) root removal (variants/TunedXTimerHeap: 1.5 to 2.3x
+     *   slower at 1024 on hold, no clear gain at 1M), and the three per-slot ints interleaved in one
+     *   int[] so a slot is one cache line (variants/InterleavedTimerHeap: +-15%, no consistent
+     *   direction).
      */
 
     /** A value no live or stale handle ever has. */
@@ -80,6 +131,18 @@ public final class TimerHeap {
          * @return true to remove the entry and go on, false to keep it and stop polling
          */
         boolean onExpiry(long handle, long deadline, int payload);
+    }
+
+    /** Receives entries from {@link #visitBefore}. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /**
+         * Called for each entry before the bound. Must not modify the heap.
+         *
+         * @param deadline the entry's deadline
+         * @param payload its payload
+         */
+        void visit(long deadline, int payload);
     }
 
     private static final int MIN_GROWTH = 16;
@@ -350,6 +413,41 @@ public final class TimerHeap {
         final int slot = slots[root];
         siftDown(root, slot, deadline);
         return handleOf(slot);
+    }
+
+    /**
+     * Reports entries whose deadline is before {@code bound}, in heap order (not sorted), without
+     * changing the heap. The walk is pruned: it reads only those entries and their children, so it costs
+     * O(k * arity) for k entries before the bound. Allocates nothing.
+     *
+     * @param bound the exclusive upper bound of the deadlines to report
+     * @param visitor told about each entry
+     * @param limit the most entries to report
+     * @return the number reported
+     */
+    public int visitBefore(final long bound, final EntryVisitor visitor, final int limit) {
+        if (size == 0 || limit <= 0 || keys[root] >= bound) {
+            return 0;
+        }
+        return visitFrom(root, bound, visitor, limit, 0);
+    }
+
+    private int visitFrom(final int index, final long bound, final EntryVisitor visitor, final int limit, final int seen) {
+        visitor.visit(keys[index], slotPayload[slots[index]]);
+        int count = seen + 1;
+        final int end = root + size;
+        final int lastParent = ((end - 1) >> shift) + root - 1;
+        if (index > lastParent) {
+            return count;
+        }
+        final int first = (index + 1 - root) << shift;
+        final int stop = Math.min(first + arity, end);
+        for (int c = first; c < stop && count < limit; c++) {
+            if (keys[c] < bound) {
+                count = visitFrom(c, bound, visitor, limit, count);
+            }
+        }
+        return count;
     }
 
     /** Removes every entry; every outstanding handle becomes stale. */

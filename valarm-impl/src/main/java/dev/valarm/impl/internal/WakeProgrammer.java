@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
  * read or written. A failed call is counted, reported, and retried with exponential backoff; alarms keep
  * firing in software meanwhile.
  *
- * <p>With tolerance windows the head is the earliest window end; if the head's window holds an instant
- * on the RTC's resolution, the wake is rounded down into the window instead of up past it, so the wake
- * serves the head (and everything whose window started by then) on time. An exact head rounds up, as
- * the driver does.
+ * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
+ * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
+ * (the driver's rounding up). The hardware alarm goes to the earliest of those. Only alarms whose window
+ * ends within one resolution step of the earliest end can beat the earliest-ending alarm's own wake
+ * time, so the device passes just those ({@link #addCandidate}); the wake then serves every alarm whose
+ * window started by then, inside its window.
  */
 final class WakeProgrammer {
     private static final Logger LOG = LoggerFactory.getLogger(WakeProgrammer.class);
@@ -35,19 +37,31 @@ final class WakeProgrammer {
     private final RtcBackend rtc;
     private final boolean canWake;
     private final long resolution;
-    private final long maxAhead;
+    private long maxAhead;
     DeviceListener listener = DeviceListener.NONE;
 
     private long rtHead = Long.MAX_VALUE;
     private long btHead = Long.MAX_VALUE;
     private long rtHeadStart = Long.MAX_VALUE;
     private long btHeadStart = Long.MAX_VALUE;
+
+    /** The most candidates considered per decision; beyond it the wake may be up to one step late. */
+    static final int MAX_CANDIDATES = 64;
+    private final long[] candStart = new long[MAX_CANDIDATES];
+    private final long[] candEnd = new long[MAX_CANDIDATES];
+    private final boolean[] candRealtime = new boolean[MAX_CANDIDATES];
+    private final long[] candRemStart = new long[MAX_CANDIDATES];
+    private final long[] candRemEnd = new long[MAX_CANDIDATES];
+    private int candidates;
     private boolean programmed;
     private long programmedNanos;
     private boolean haveOffset;
     private long rtcMinusBoottime;
     private long retryAt = Long.MAX_VALUE;
     private long retryBackoff;
+    /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
+    private long unconfirmed = Long.MAX_VALUE;
+    private final long grace;
 
     WakeProgrammer(final Device device, final RtcBackend rtc, final RtcCapabilities caps) {
         this.device = device;
@@ -55,6 +69,7 @@ final class WakeProgrammer {
         this.canWake = caps.canWake();
         this.resolution = Math.max(1L, caps.resolution().toNanos());
         this.maxAhead = caps.maxAlarmAhead().toNanos();
+        this.grace = Math.max(resolution, 1_000_000_000L);
     }
 
     /** Records the heads of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps, exact alarms (lock held). */
@@ -72,12 +87,81 @@ final class WakeProgrammer {
         rtHeadStart = realtimeHeadStart;
         btHead = boottimeHead;
         btHeadStart = boottimeHeadStart;
+        candidates = 0;
     }
 
-    /** The backend reported the alarm firing: it is consumed. */
+    /** The resolution of the RTC's alarm, in nanoseconds. */
+    long resolution() {
+        return resolution;
+    }
+
+    /**
+     * Adds a wakeup alarm whose window ends within one resolution step of the earliest end (lock held,
+     * after {@link #capture}).
+     *
+     * @return false when the candidate list is full
+     */
+    boolean addCandidate(final long hostStart, final long hostEnd, final boolean realtime) {
+        if (candidates == MAX_CANDIDATES) {
+            return false;
+        }
+        candStart[candidates] = hostStart;
+        candEnd[candidates] = hostEnd;
+        candRealtime[candidates] = realtime;
+        candidates++;
+        return true;
+    }
+
+    /** The backend reported the alarm firing: it is consumed (unless it was an older alarm's interrupt). */
     void onFired() {
-        programmed = false;
+        // First settle the past: count an older interrupt that is overdue, consume an alarm whose time came.
+        checkPassed(device.clocks.nanos(ClockBase.BOOTTIME));
+        if (unconfirmed != Long.MAX_VALUE) {
+            // This is the interrupt of the alarm whose time came; one programmed since stays armed.
+            unconfirmed = Long.MAX_VALUE;
+        } else {
+            programmed = false;
+        }
         listener.hardwareFired();
+    }
+
+    /**
+     * The BOOTTIME at which the dispatcher must look at the hardware alarm even if no interrupt comes:
+     * the programmed alarm's time (then it is consumed and must be re-armed), or the end of the grace
+     * period of one whose interrupt has not come (then the interrupt counts as missed).
+     *
+     * @return a boottime deadline, or {@code Long.MAX_VALUE}
+     */
+    long checkDeadline() {
+        if (!canWake || !haveOffset) {
+            return Long.MAX_VALUE;
+        }
+        long c = programmed ? programmedNanos : Long.MAX_VALUE;
+        if (unconfirmed != Long.MAX_VALUE) {
+            c = Math.min(c, Sat.add(unconfirmed, grace));
+        }
+        return c == Long.MAX_VALUE ? c : Sat.sub(c, rtcMinusBoottime);
+    }
+
+    /** Consumes a hardware alarm whose time has passed and counts an interrupt that never came. */
+    private void checkPassed(final long bt) {
+        if (!haveOffset) {
+            return;
+        }
+        final long estNow = Sat.add(bt, rtcMinusBoottime);
+        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace)
+                || programmed && estNow >= programmedNanos)) {
+            // Overdue, or a later alarm's time came too: the earlier interrupt is not coming.
+            device.missedWakeInterrupts.incrementAndGet();
+            LOG.warn("wake alarm at RTC {} on {} passed without its interrupt (lost or more than {} ms late); "
+                    + "the hardware was re-armed", Timespec.ofNanos(unconfirmed), rtc.name(), grace / 1_000_000);
+            unconfirmed = Long.MAX_VALUE;
+        }
+        if (programmed && estNow >= programmedNanos) {
+            // The hardware consumed it whether or not its interrupt reached us: re-arm from scratch.
+            programmed = false;
+            unconfirmed = programmedNanos;
+        }
     }
 
     /** The host clock changed: re-read the RTC before trusting the remembered offset. */
@@ -105,6 +189,16 @@ final class WakeProgrammer {
             remainingStart = Sat.sub(rtHeadStart, rt);
         }
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
+        checkPassed(bt);
+        if (candidates > 0) {
+            final long rtNow = device.clocks.nanos(ClockBase.REALTIME);
+            for (int i = 0; i < candidates; i++) {
+                final long now = candRealtime[i] ? rtNow : bt;
+                final long end = Math.max(0L, Sat.sub(candEnd[i], now));
+                candRemEnd[i] = end;
+                candRemStart[i] = Math.max(0L, Math.min(Sat.sub(candStart[i], now), end));
+            }
+        }
         if (btHead != Long.MAX_VALUE) {
             final long btRemaining = Sat.sub(btHead, bt);
             if (btRemaining < remaining) {
@@ -145,10 +239,14 @@ final class WakeProgrammer {
             op = "read RTC time";
             // A backend that cannot wake is never touched: decisions are made against host realtime.
             final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
+            if (canWake) {
+                // The furthest alarm may shrink once the backend learns the chip's limit.
+                maxAhead = rtc.capabilities().maxAlarmAhead().toNanos();
+            }
             rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
             haveOffset = true;
             final long target = target(rtcNow, remaining, remainingStart);
-            final boolean clamped = target < unclamped(rtcNow, remaining, remainingStart);
+            final boolean clamped = target < unclampedAll(rtcNow, remaining, remainingStart);
             if (programmed && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
@@ -184,7 +282,16 @@ final class WakeProgrammer {
     /** The wake time on the RTC's clock, clamped to the furthest alarm. */
     private long target(final long rtcNow, final long remaining, final long remainingStart) {
         final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclamped(rtcNow, remaining, remainingStart), limit);
+        return Math.min(unclampedAll(rtcNow, remaining, remainingStart), limit);
+    }
+
+    /** The earliest own wake time over the head and the candidates, before clamping. */
+    private long unclampedAll(final long rtcNow, final long remaining, final long remainingStart) {
+        long best = unclamped(rtcNow, remaining, remainingStart);
+        for (int i = 0; i < candidates; i++) {
+            best = Math.min(best, unclamped(rtcNow, candRemEnd[i], candRemStart[i]));
+        }
+        return best;
     }
 
     /**

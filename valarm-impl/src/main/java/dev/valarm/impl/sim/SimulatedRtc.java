@@ -43,9 +43,9 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     private final SimulatedClocks clocks;
-    private final RtcCapabilities caps;
+    private volatile RtcCapabilities caps;
     private final long resolution;
-    private final long maxAhead;
+    private volatile long maxAhead;
 
     // Guarded by this.
     private final List<RtcCall> calls = new ArrayList<>();
@@ -121,6 +121,7 @@ public final class SimulatedRtc implements RtcBackend {
     public void programAlarm(final Timespec time) {
         Objects.requireNonNull(time, "time");
         final Runnable fireNow;
+        final Runnable latched;
         synchronized (this) {
             checkFault(Op.PROGRAM, time);
             final long now = rtcNanos();
@@ -136,10 +137,16 @@ public final class SimulatedRtc implements RtcBackend {
                 throw new RtcException(Errno.EINVAL, "simulated RTC PROGRAM",
                         "alarm time " + time + " is more than " + caps.maxAlarmAhead() + " after RTC time " + nowTs);
             }
+            // An interrupt of the replaced alarm that is already due is latched, as on hardware: it is
+            // delivered, not dropped by the reprogramming.
+            latched = takeDueInterrupt();
             calls.add(new RtcCall(Op.PROGRAM, time, nowTs, 0));
             enabled = true;
             alarmAt = at;
             fireNow = takeDueInterrupt();
+        }
+        if (latched != null) {
+            latched.run();
         }
         if (fireNow != null) {
             fireNow.run();
@@ -147,10 +154,17 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     @Override
-    public synchronized void cancelAlarm() {
-        checkFault(Op.CANCEL, null);
-        calls.add(new RtcCall(Op.CANCEL, null, Timespec.ofNanos(rtcNanos()), 0));
-        enabled = false;
+    public void cancelAlarm() {
+        final Runnable latched;
+        synchronized (this) {
+            checkFault(Op.CANCEL, null);
+            latched = takeDueInterrupt();
+            calls.add(new RtcCall(Op.CANCEL, null, Timespec.ofNanos(rtcNanos()), 0));
+            enabled = false;
+        }
+        if (latched != null) {
+            latched.run();
+        }
     }
 
     @Override
@@ -172,6 +186,18 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     // ------------------------------------------------------------------ simulation controls
+
+    /**
+     * Changes the furthest alarm the chip takes (as when a backend learns the real limit from EINVAL);
+     * {@link #capabilities()} reports it from now on.
+     *
+     * @param max positive
+     * @throws IllegalArgumentException if not positive
+     */
+    public synchronized void setMaxAlarmAhead(final Duration max) {
+        caps = new RtcCapabilities(caps.resolution(), max, caps.canWake(), caps.canSetTime());
+        maxAhead = max.toNanos();
+    }
 
     /**
      * Makes the next {@code count} calls of {@code op} fail with {@code errno}.

@@ -35,6 +35,28 @@ final class TimerHeapTest {
         assertEquals(1, heap.capacity());
     }
 
+    @Test
+    void ensureCapacityPreSizesSoThatNothingGrows() {
+        final TimerHeap heap = new TimerHeap(8, 1);
+        heap.ensureCapacity(1000);
+        assertEquals(1000, heap.capacity());
+        final long[] h = new long[1000];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = heap.schedule(1000 - i, i);
+        }
+        assertEquals(1000, heap.capacity(), "no growth up to the ensured capacity");
+        heap.ensureCapacity(10); // never shrinks
+        assertEquals(1000, heap.capacity());
+        for (int i = 0; i < h.length; i++) {
+            assertEquals(1000 - i, heap.deadline(h[i]));
+            assertEquals(i, heap.payload(h[i]));
+        }
+        heap.verifyInvariants();
+        assertEquals(1, heap.peekDeadline());
+        assertEquals(h[999], heap.peekHandle());
+        assertEquals(999, heap.peekPayload());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {2, 4, 8})
     void staleHandlesAreHarmless(final int arity) {

@@ -135,6 +135,9 @@ class LoadTest {
                 long net = 0;
                 while (!workersDone.get()) {
                     final boolean ending = System.nanoTime() >= stopAt;
+                    if (ending) {
+                        h.measureLateness = false;
+                    }
                     if (ending && net < 0) {
                         machine.jumpRealtime(Duration.ofDays(1));
                         net += 1;
@@ -163,6 +166,7 @@ class LoadTest {
             workersDone.set(true);
             timeDriver.join(TimeUnit.SECONDS.toMillis(60));
             assertFalse(timeDriver.isAlive(), "time driver stuck");
+
             // Drain: every armed alarm is at most 30 s plus one hour of SET_RTC (plus a day of host jump) away.
             machine.advance(Duration.ofDays(3));
             assertFalse(h.anyArmed(), "alarms still armed three simulated days after the run");
@@ -186,6 +190,11 @@ class LoadTest {
             h.report(rep);
             rep.write();
             assertTrue(h.violations.isEmpty(), () -> "violations: " + first(h));
+            // Lateness is measured and reported, not asserted: see RELIABILITY.md (open finding).
+            if (Boolean.getBoolean("valarm.reliability.strictLateness")) {
+                assertTrue(h.maxLateNanos <= TimeUnit.MILLISECONDS.toNanos(100), "late by " + h.maxLateNanos + " ns: "
+                        + h.worstLate);
+            }
             return rep;
         } finally {
             device.close();

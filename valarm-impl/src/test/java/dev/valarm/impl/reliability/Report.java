@@ -35,6 +35,10 @@ final class Report {
         return this;
     }
 
+    Map<String, Object> values() {
+        return Map.copyOf(values);
+    }
+
     Object get(final String key) {
         return values.get(key);
     }

@@ -244,7 +244,13 @@ public final class AlarmTimerBackend implements RtcBackend {
 
     private void fired() {
         synchronized (this) {
-            armed = false;
+            // A programAlarm that raced with this expiry re-armed the timer: only a timer with nothing
+            // left to run is disarmed (after an expiry the kernel reports 0 remaining).
+            final ITimerSpec cur = new ITimerSpec(nat.runtime());
+            if (closed || nat.libc().timerfd_gettime(fd, cur) != 0
+                    || Native.toNanos(cur.valueSec.get(), cur.valueNsec.get()) == 0) {
+                armed = false;
+            }
         }
         LOG.debug("{}: alarm fired", NAME);
         final Runnable l = listener;

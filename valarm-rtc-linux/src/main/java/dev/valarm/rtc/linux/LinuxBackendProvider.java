@@ -1,5 +1,6 @@
 package dev.valarm.rtc.linux;
 
+import dev.valarm.ClockBase;
 import dev.valarm.Errno;
 import dev.valarm.spi.BackendProbe;
 import dev.valarm.spi.BackendProvider;
@@ -106,7 +107,7 @@ public final class LinuxBackendProvider implements BackendProvider {
 
     private static BackendProbe probeHostClocks() {
         try (LinuxHostClocks c = LinuxHostClocks.open()) {
-            c.nanos(dev.valarm.ClockBase.BOOTTIME);
+            c.nanos(ClockBase.BOOTTIME);
             return new BackendProbe(NAME, HOST_CLOCKS, true, false,
                     "clock_gettime, timerfds on REALTIME (CANCEL_ON_SET), BOOTTIME, MONOTONIC and an eventfd work");
         } catch (final RtcException e) {

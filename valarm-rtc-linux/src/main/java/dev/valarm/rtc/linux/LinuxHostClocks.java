@@ -10,7 +10,7 @@ import dev.valarm.rtc.linux.internal.NativeTimespec;
 import dev.valarm.spi.HostClocks;
 import dev.valarm.spi.RtcException;
 import dev.valarm.spi.WakeReason;
-import java.util.Objects;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
@@ -86,8 +86,8 @@ public final class LinuxHostClocks implements HostClocks {
         this.spec = ITimerSpec.direct(nat.runtime());
         this.pollFds = nat.direct((BASES + 1) * LinuxAbi.POLLFD_SIZE);
         this.readBuf = nat.direct(8);
-        java.util.Arrays.fill(timerFds, -1);
-        java.util.Arrays.fill(armed, UNARMED);
+        Arrays.fill(timerFds, -1);
+        Arrays.fill(armed, UNARMED);
         int efd = -1;
         try {
             efd = nat.eventfd();
@@ -126,7 +126,7 @@ public final class LinuxHostClocks implements HostClocks {
         } finally {
             c.waitLock.unlock();
         }
-        LOG.debug("linux host clocks open: eventfd {}, timerfds {}", c.eventFd, java.util.Arrays.toString(c.timerFds));
+        LOG.debug("linux host clocks open: eventfd {}, timerfds {}", c.eventFd, Arrays.toString(c.timerFds));
         return c;
     }
 

@@ -7,6 +7,7 @@ import dev.valarm.rtc.linux.internal.LinuxAbi;
 import dev.valarm.rtc.linux.internal.Native;
 import dev.valarm.rtc.linux.internal.RtcAlarmWatch;
 import dev.valarm.rtc.linux.internal.RtcCalendar;
+import dev.valarm.rtc.linux.internal.RtcParam;
 import dev.valarm.rtc.linux.internal.RtcTime;
 import dev.valarm.rtc.linux.internal.RtcWkAlrm;
 import dev.valarm.spi.BackendProbe;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * closes it at once. {@code EBUSY} (someone else has it open) is retried with a bounded backoff (about
  * 0.3 s in all), then reported as an {@link RtcException} with errno EBUSY.
  *
- * <p><b>Programming.</b> {@link #programAlarm} rounds the target up to a whole second, reads the RTC's
+ * <p><b>Programming.</b> {@link #programAlarm} rounds the target up to the chip's alarm resolution (a whole
+ * second; 2 s or a minute where the driver says so through {@code RTC_PARAM_GET}), reads the RTC's
  * clock ({@code RTC_RD_TIME}), clamps the target to the furthest alarm the chip takes (24 h - 1 s by
  * default, the plain MC146818 limit; configurable; when the chip answers {@code EINVAL} for a larger
  * window the window shrinks to the next known rtc-cmos window, 28 days - 1 s or 24 h - 1 s, and the call
@@ -85,6 +87,8 @@ public final class RtcDeviceBackend implements RtcBackend {
     private final String path;
     private final String name;
     private final boolean canWake;
+    private final long resolutionSec;
+    private final long features;
     private final Object lock = new Object();
     private final AlarmSlot slot;
     private final RtcAlarmWatch watch;
@@ -113,16 +117,67 @@ public final class RtcDeviceBackend implements RtcBackend {
      * @throws RtcException if libc cannot be bound, or the device cannot be opened or its clock read
      */
     public RtcDeviceBackend(final Path device, final Duration maxAlarmAhead) {
+        this(device, maxAlarmAhead, null);
+    }
+
+    /**
+     * Opens the RTC at {@code device}, declaring whether it can wake the machine. Use it for an RTC that
+     * sysfs does not describe (an emulated chip behind a regular file, a device node outside
+     * {@code /dev/rtcN}): otherwise such a device is taken as unable to wake and the device never programs
+     * it. A driver that reports no alarm feature still cannot wake, whatever is declared.
+     *
+     * @param device the device path, not null
+     * @param maxAlarmAhead the furthest alarm the chip is believed to take, at least 1 s
+     * @param canWake whether the RTC can wake the machine; null to ask sysfs
+     * @throws IllegalArgumentException if {@code maxAlarmAhead} is below 1 s
+     * @throws RtcException if libc cannot be bound, or the device cannot be opened or its clock read
+     */
+    public RtcDeviceBackend(final Path device, final Duration maxAlarmAhead, final Boolean canWake) {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(maxAlarmAhead, "maxAlarmAhead");
         this.path = device.toString();
         this.name = NAME + "(" + path + ")";
         this.slot = new AlarmSlot(name, maxAlarmAhead);
         this.nat = Native.get();
-        readTime();
-        this.canWake = sysfsWakeupEnabled(device, SYS_CLASS_RTC);
+        this.features = withDevice(fd -> {
+            readSeconds(fd);
+            return readFeatures(nat, fd);
+        });
+        this.resolutionSec = resolutionSeconds(features);
+        final boolean hasAlarm = features < 0 || (features & (1L << LinuxAbi.RTC_FEATURE_ALARM)) != 0;
+        if (!hasAlarm) {
+            LOG.warn("{}: the driver reports no usable alarm (RTC_FEATURE_ALARM clear, features 0x{}); "
+                    + "it cannot wake the machine and RTC_WKALM_SET will fail", name, Long.toHexString(features));
+        }
+        this.canWake = hasAlarm && (canWake != null ? canWake : sysfsWakeupEnabled(device, SYS_CLASS_RTC));
         this.watch = new RtcAlarmWatch(nat, name, this::rtcSecondsForWatch, this::alarmFired);
-        LOG.info("{}: opened (can wake: {}, furthest alarm {} s)", name, canWake, slot.maxAheadSec());
+        LOG.info("{}: opened (can wake: {}, resolution {} s, furthest alarm {} s, features {})", name, canWake,
+                resolutionSec, slot.maxAheadSec(), features < 0 ? "unknown" : "0x" + Long.toHexString(features));
+    }
+
+    /**
+     * The driver's {@code RTC_FEATURE_*} bitmask through {@code RTC_PARAM_GET}, or -1 where the kernel
+     * (before 5.16) or the device (an emulator) does not answer it.
+     */
+    private static long readFeatures(final Native n, final int fd) {
+        final RtcParam p = new RtcParam(n.runtime());
+        p.param.set(LinuxAbi.RTC_PARAM_FEATURES);
+        if (n.libc().ioctl(fd, LinuxAbi.RTC_PARAM_GET, p) == 0) {
+            return p.uvalue.get();
+        }
+        final int err = n.errno();
+        LOG.debug("RTC_PARAM_GET(features) answered {}; assuming a 1 s alarm", Errno.name(err));
+        return -1;
+    }
+
+    private static long resolutionSeconds(final long features) {
+        if (features < 0) {
+            return 1;
+        }
+        if ((features & (1L << LinuxAbi.RTC_FEATURE_ALARM_RES_MINUTE)) != 0) {
+            return 60;
+        }
+        return (features & (1L << LinuxAbi.RTC_FEATURE_ALARM_RES_2S)) != 0 ? 2 : 1;
     }
 
     /**
@@ -215,6 +270,12 @@ public final class RtcDeviceBackend implements RtcBackend {
             try {
                 n.ioctl(fd, LinuxAbi.RTC_RD_TIME, new RtcTime(n.runtime()), "ioctl(RTC_RD_TIME) on " + device);
                 n.ioctl(fd, LinuxAbi.RTC_WKALM_RD, new RtcWkAlrm(n.runtime()), "ioctl(RTC_WKALM_RD) on " + device);
+                final long f = readFeatures(n, fd);
+                if (f >= 0 && (f & (1L << LinuxAbi.RTC_FEATURE_ALARM)) == 0) {
+                    return new BackendProbe(provider, NAME, false, false, device + " answers, but its driver reports "
+                            + "no usable alarm (RTC_FEATURE_ALARM clear in RTC_PARAM_GET features 0x"
+                            + Long.toHexString(f) + ")");
+                }
             } finally {
                 n.closeQuietly(fd, device.toString());
             }
@@ -234,13 +295,15 @@ public final class RtcDeviceBackend implements RtcBackend {
     /**
      * {@inheritDoc}
      *
-     * <p>Resolution 1 s; the furthest alarm as configured, or smaller once the chip refused a larger one
+     * <p>Resolution 1 s, or 2 s / 60 s when the driver reports {@code RTC_FEATURE_ALARM_RES_2S} /
+     * {@code RTC_FEATURE_ALARM_RES_MINUTE} through {@code RTC_PARAM_GET}; the furthest alarm as configured, or smaller once the chip refused a larger one
      * with EINVAL; can wake when sysfs says the RTC's parent device may wake the machine (false for a
-     * path that is not a {@code /dev/rtcN}); can set time.
+     * path that is not a {@code /dev/rtcN}, and false when the driver reports no alarm); can set time.
      */
     @Override
     public RtcCapabilities capabilities() {
-        return new RtcCapabilities(Duration.ofSeconds(1), Duration.ofSeconds(slot.maxAheadSec()), canWake, true);
+        return new RtcCapabilities(Duration.ofSeconds(resolutionSec), Duration.ofSeconds(slot.maxAheadSec()), canWake,
+                true);
     }
 
     /**
@@ -292,7 +355,7 @@ public final class RtcDeviceBackend implements RtcBackend {
     @Override
     public void programAlarm(final Timespec time) {
         Objects.requireNonNull(time, "time");
-        final long target = AlarmSlot.roundUp(time.seconds(), time.nanos());
+        final long target = AlarmSlot.roundUp(time.seconds(), time.nanos(), resolutionSec);
         withDevice(fd -> {
             final long now = readSeconds(fd);
             final RtcWkAlrm cur = readAlarm(fd);
@@ -347,7 +410,7 @@ public final class RtcDeviceBackend implements RtcBackend {
                 LOG.debug("{}: alarm at {} cancelled", name, when);
             }
             slot.cleared();
-            watch.disarm();
+            watch.disarm(now);
             return 0L;
         });
     }

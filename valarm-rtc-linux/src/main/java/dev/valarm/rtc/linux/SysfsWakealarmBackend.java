@@ -290,7 +290,7 @@ public final class SysfsWakealarmBackend implements RtcBackend {
                 nat.writeSmallFile(wakealarm, "0");
             }
             slot.cleared();
-            watch.disarm();
+            watch.disarm(now);
         }
     }
 

@@ -20,6 +20,9 @@ public final class AlarmSlot {
 
     /** 24 h - 1 s: a plain MC146818 (alarm matches h:m:s only), the default. */
     public static final long DAY_WINDOW = 86_399L;
+
+    /** The smallest window learned by halving (seconds). */
+    public static final long MIN_LEARNED_WINDOW = 60L;
     /** The furthest-alarm windows rtc-cmos reports (year, 28 days, day), largest first. */
     private static final long[] KNOWN_WINDOWS = {365L * 86_400 - 1, 28L * 86_400 - 1, DAY_WINDOW};
 
@@ -52,6 +55,20 @@ public final class AlarmSlot {
      */
     public static long roundUp(final long seconds, final int nanos) {
         return nanos > 0 && seconds < Long.MAX_VALUE ? seconds + 1 : seconds;
+    }
+
+    /**
+     * Rounds a time up to a multiple of the chip's alarm resolution (1, 2 or 60 s).
+     *
+     * @param seconds seconds
+     * @param nanos nanoseconds within the second
+     * @param resolutionSec the resolution in seconds, at least 1
+     * @return the first multiple of the resolution at or after the time
+     */
+    public static long roundUp(final long seconds, final int nanos, final long resolutionSec) {
+        final long s = roundUp(seconds, nanos);
+        final long rem = Math.floorMod(s, resolutionSec);
+        return rem == 0 || s > Long.MAX_VALUE - resolutionSec ? s : s - rem + resolutionSec;
     }
 
     /**
@@ -113,6 +130,15 @@ public final class AlarmSlot {
                 maxAheadSec = w;
                 return true;
             }
+        }
+        // A chip with a window below the classic ones: halve below the refused distance, down to a minute,
+        // so the device converges instead of retrying the same refused alarm forever.
+        final long half = Math.min(maxAheadSec, deltaSec) / 2;
+        if (half >= MIN_LEARNED_WINDOW && half < maxAheadSec) {
+            LOG.warn("{}: the RTC refused an alarm {} s ahead with EINVAL; halving its assumed window to {} s",
+                    name, deltaSec, half);
+            maxAheadSec = half;
+            return true;
         }
         return false;
     }

@@ -181,6 +181,16 @@ public interface LibC {
     int ioctl(int fd, @u_int64_t long request, @In @Out RtcWkAlrm alarm);
 
     /**
+     * {@code int ioctl(int fd, unsigned long request, struct rtc_param *)}.
+     *
+     * @param fd an RTC fd
+     * @param request RTC_PARAM_GET, as a 64-bit value
+     * @param param in ({@code param}, {@code index}) and out (the value)
+     * @return 0 or -1 with errno (ENOTTY before Linux 5.16)
+     */
+    int ioctl(int fd, @u_int64_t long request, @In @Out RtcParam param);
+
+    /**
      * {@code int close(int fd)}.
      *
      * @param fd the fd

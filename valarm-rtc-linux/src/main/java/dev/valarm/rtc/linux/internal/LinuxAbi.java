@@ -73,6 +73,17 @@ public final class LinuxAbi {
     /** {@code RTC_WKALM_RD = _IOR('p', 0x10, struct rtc_wkalrm)}. */
     public static final long RTC_WKALM_RD = 0x80287010L;
 
+    /** {@code RTC_PARAM_GET = _IOW('p', 0x13, struct rtc_param)} (sic, W; Linux 5.16+, else ENOTTY). */
+    public static final long RTC_PARAM_GET = 0x40187013L;
+    /** {@code RTC_PARAM_FEATURES}: the parameter holding the {@code RTC_FEATURE_*} bitmask. */
+    public static final long RTC_PARAM_FEATURES = 0;
+    /** {@code RTC_FEATURE_ALARM} bit: the RTC has a usable alarm. */
+    public static final int RTC_FEATURE_ALARM = 0;
+    /** {@code RTC_FEATURE_ALARM_RES_MINUTE} bit: alarm granularity is one minute. */
+    public static final int RTC_FEATURE_ALARM_RES_MINUTE = 1;
+    /** {@code RTC_FEATURE_ALARM_RES_2S} bit: alarm granularity is two seconds. */
+    public static final int RTC_FEATURE_ALARM_RES_2S = 3;
+
     // <linux/rtc.h>: flags in the word read(2) returns from /dev/rtcN ((count << 8) | flags).
     /** {@code RTC_IRQF}: an interrupt occurred. */
     public static final int RTC_IRQF = 0x80;

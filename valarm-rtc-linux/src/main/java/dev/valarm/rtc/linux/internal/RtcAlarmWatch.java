@@ -1,5 +1,6 @@
 package dev.valarm.rtc.linux.internal;
 
+import dev.valarm.Errno;
 import dev.valarm.spi.RtcException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -67,15 +68,41 @@ public final class RtcAlarmWatch implements AutoCloseable {
      * @param alarmSec the programmed alarm, RTC epoch seconds
      * @param rtcNowSec the RTC's clock, read just before programming
      */
-    public synchronized void arm(final long alarmSec, final long rtcNowSec) {
-        targetSec = alarmSec;
-        armIn(alarmSec - rtcNowSec);
+    public void arm(final long alarmSec, final long rtcNowSec) {
+        final boolean previousCame;
+        synchronized (this) {
+            previousCame = targetSec != NONE && rtcNowSec >= targetSec;
+            targetSec = alarmSec;
+            armIn(alarmSec - rtcNowSec);
+        }
+        reportReplaced(previousCame);
     }
 
-    /** Disarms the check (the alarm was cancelled). */
-    public synchronized void disarm() {
-        targetSec = NONE;
-        nat.timerfdSetAbsolute(timerFd, spec, Long.MAX_VALUE, 0);
+    /**
+     * Disarms the check (the alarm was cancelled).
+     *
+     * @param rtcNowSec the RTC's clock, read just before cancelling
+     */
+    public void disarm(final long rtcNowSec) {
+        final boolean previousCame;
+        synchronized (this) {
+            previousCame = targetSec != NONE && rtcNowSec >= targetSec;
+            targetSec = NONE;
+            nat.timerfdSetAbsolute(timerFd, spec, Long.MAX_VALUE, 0);
+        }
+        reportReplaced(previousCame);
+    }
+
+    /**
+     * The alarm being replaced or cancelled had already come (the RTC's clock reached its second, so the
+     * chip fired it) but its check had not run yet: report it now rather than lose it. This happens when
+     * the device re-arms right at the alarm's second, before the check's grace period.
+     */
+    private void reportReplaced(final boolean previousCame) {
+        if (previousCame) {
+            LOG.debug("{}: the replaced alarm had come due; reporting it as fired", name);
+            fired.run();
+        }
     }
 
     private void armIn(final long seconds) {
@@ -85,7 +112,7 @@ public final class RtcAlarmWatch implements AutoCloseable {
         final int err = nat.timerfdSetAbsolute(timerFd, spec, boot + delay, 0);
         if (err != 0) {
             LOG.error("{}: cannot arm the alarm-fired check (timerfd_settime {}); the device will still "
-                    + "re-read its clocks after its own timers", name, dev.valarm.Errno.name(err));
+                    + "re-read its clocks after its own timers", name, Errno.name(err));
         }
     }
 

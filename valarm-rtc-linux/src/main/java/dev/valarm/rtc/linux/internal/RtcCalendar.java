@@ -5,6 +5,7 @@ import dev.valarm.spi.RtcException;
 import java.time.DateTimeException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Locale;
 
 /**
  * Conversions between epoch seconds and {@code struct rtc_time}, treating the RTC calendar as UTC (as
@@ -85,7 +86,7 @@ public final class RtcCalendar {
      * @return the description
      */
     public static String describe(final RtcTime tm) {
-        return String.format(java.util.Locale.ROOT, "{year=%d mon=%d mday=%d %02d:%02d:%02d}", tm.tmYear.get(),
+        return String.format(Locale.ROOT, "{year=%d mon=%d mday=%d %02d:%02d:%02d}", tm.tmYear.get(),
                 tm.tmMon.get(), tm.tmMday.get(), tm.tmHour.get(), tm.tmMin.get(), tm.tmSec.get());
     }
 }

@@ -95,13 +95,13 @@ public final class EmulatedRtcChip implements AutoCloseable {
     }
 
     /**
-     * Creates an MC146818-like chip running with the host clock.
+     * Creates an MC146818-like chip running with the host clock ({@link RtcTimeSource#host()}).
      *
      * @param offset the offset from the host's wall clock, not null
      * @return the chip
      */
     public static EmulatedRtcChip withHostClock(final Duration offset) {
-        return new EmulatedRtcChip(RtcTimeSource.HOST, offset, MC146818_MAX_ALARM);
+        return new EmulatedRtcChip(RtcTimeSource.host(), offset, MC146818_MAX_ALARM);
     }
 
     // ---------------------------------------------------------------- configuration and observation

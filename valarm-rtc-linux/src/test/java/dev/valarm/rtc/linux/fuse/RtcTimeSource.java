@@ -12,29 +12,39 @@ import java.time.Instant;
  */
 public interface RtcTimeSource {
 
-    /** The host's wall clock (CLOCK_REALTIME through {@link Clock#systemUTC()}); it runs by itself. */
-    RtcTimeSource HOST = new RtcTimeSource() {
-        @Override
-        public long nowNanos() {
-            final Instant now = Clock.systemUTC().instant();
-            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        }
+    /**
+     * A source that runs with the host: it reads the host's wall clock once, then advances with the monotonic
+     * clock ({@link System#nanoTime()}). Like a real RTC chip it is not moved when someone sets the host's
+     * clock (other tests on a shared machine may jump it).
+     *
+     * @return a new source anchored now
+     */
+    static RtcTimeSource host() {
+        final Instant anchor = Clock.systemUTC().instant();
+        final long anchorNanos = anchor.getEpochSecond() * 1_000_000_000L + anchor.getNano();
+        final long anchorMono = System.nanoTime();
+        return new RtcTimeSource() {
+            @Override
+            public long nowNanos() {
+                return anchorNanos + (System.nanoTime() - anchorMono);
+            }
 
-        @Override
-        public boolean runsByItself() {
-            return true;
-        }
+            @Override
+            public boolean runsByItself() {
+                return true;
+            }
 
-        @Override
-        public void addChangeListener(final Runnable listener) {
-            // the host clock is never set by these tests
-        }
+            @Override
+            public void addChangeListener(final Runnable listener) {
+                // changes only by itself
+            }
 
-        @Override
-        public String toString() {
-            return "host-realtime";
-        }
-    };
+            @Override
+            public String toString() {
+                return "host(anchored at " + anchor + ")";
+            }
+        };
+    }
 
     /**
      * The current time.

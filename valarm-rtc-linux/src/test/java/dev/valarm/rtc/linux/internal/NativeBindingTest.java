@@ -33,6 +33,9 @@ final class NativeBindingTest {
         assertEquals(40, Struct.size(alarm));
         assertEquals(4, alarm.time.tmSec.offset());
         assertEquals(24, new ITimerSpec(nat.runtime()).valueNsec.offset());
+        final RtcParam param = new RtcParam(nat.runtime());
+        assertEquals(24, Struct.size(param));
+        assertEquals(16, param.index.offset());
     }
 
     @Test
@@ -94,6 +97,53 @@ final class NativeBindingTest {
         tm.tmMon.set(12);
         assertEquals(false, RtcCalendar.isValid(tm));
         assertThrows(RtcException.class, () -> RtcCalendar.fill(-1, tm));
+    }
+
+    @Test
+    void alarmTargetsRoundUpToTheResolution() {
+        assertEquals(10, AlarmSlot.roundUp(10, 0));
+        assertEquals(11, AlarmSlot.roundUp(10, 1));
+        assertEquals(120, AlarmSlot.roundUp(61, 0, 60));
+        assertEquals(120, AlarmSlot.roundUp(119, 999_999_999, 60));
+        assertEquals(120, AlarmSlot.roundUp(120, 0, 60));
+        assertEquals(12, AlarmSlot.roundUp(11, 0, 2));
+        assertEquals(-60, AlarmSlot.roundUp(-61, 0, 60) - 0, "floor-based for negative times");
+        assertEquals(Long.MAX_VALUE, AlarmSlot.roundUp(Long.MAX_VALUE, 5, 60));
+    }
+
+    @Test
+    void theWindowShrinksThroughTheKnownRtcCmosWindowsOnEinval() {
+        final AlarmSlot slot = new AlarmSlot("test", java.time.Duration.ofDays(400));
+        assertEquals(1000 + 400L * 86_400, slot.clamp(1000 + 500L * 86_400, 1000));
+        assertTrue(slot.learnFromEinval(400L * 86_400));
+        assertEquals(365L * 86_400 - 1, slot.maxAheadSec());
+        assertTrue(slot.learnFromEinval(365L * 86_400 - 1));
+        assertEquals(28L * 86_400 - 1, slot.maxAheadSec());
+        assertTrue(slot.learnFromEinval(28L * 86_400 - 1));
+        assertEquals(86_399, slot.maxAheadSec());
+        // Below the known windows (a 12 h chip, say) the window halves until the chip takes the alarm.
+        assertTrue(slot.learnFromEinval(86_399));
+        assertEquals(43_199, slot.maxAheadSec());
+        assertTrue(slot.learnFromEinval(43_199));
+        assertEquals(21_599, slot.maxAheadSec());
+        assertEquals(false, slot.learnFromEinval(100), "never below a minute: EINVAL is then reported");
+        assertEquals(21_599, slot.maxAheadSec());
+    }
+
+    @Test
+    void replacementIsCountedOnlyForSomeoneElsesChange() {
+        final AlarmSlot slot = new AlarmSlot("test", java.time.Duration.ofSeconds(86_399));
+        assertEquals(false, slot.stillOurs(true, 500, 100), "nothing programmed: not ours, not a replacement");
+        slot.programmed(500);
+        assertTrue(slot.stillOurs(true, 500, 100));
+        assertEquals(false, slot.stillOurs(true, 600, 100));
+        assertEquals(1, slot.replacedCount());
+        slot.programmed(500);
+        assertEquals(false, slot.stillOurs(false, 0, 100), "disabled before its time");
+        assertEquals(2, slot.replacedCount());
+        slot.programmed(500);
+        assertEquals(false, slot.stillOurs(false, 0, 500), "fired: gone, not replaced");
+        assertEquals(2, slot.replacedCount());
     }
 
     @Test
