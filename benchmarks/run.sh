@@ -5,7 +5,7 @@
 #   benchmarks/run.sh mux  [--quick]            the multiplexer vs ScheduledThreadPoolExecutor
 #
 # --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
-#          1048576 and build + drain at 65536 only): about 100 forks, 10 to 15 minutes on 2 quiet cores
+#          1048576 and build + drain at 65536 only): about 100 forks, 6 to 8 minutes on 2 cores
 # --huge   adds 10485760 entries for the primitive structures (our heap, Agrona), with a 12 GB heap
 #
 # Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
