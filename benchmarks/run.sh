@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Runs one benchmark suite and prints its table (see BENCHMARKS.md at the repository root).
+#
+#   benchmarks/run.sh heap [--quick] [--huge]   timer structures: our heap vs its peers (JMH, -prof gc)
+#   benchmarks/run.sh mux  [--quick]            the multiplexer vs ScheduledThreadPoolExecutor
+#
+# --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
+#          1048576 and build + drain at 65536 only): about 100 forks, 6 to 8 minutes on 2 cores
+# --huge   adds 10485760 entries for the primitive structures (our heap, Agrona), with a 12 GB heap
+#
+# Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
+# the machine description and table.md under benchmarks/results/<suite>-<quick|full>/ (the previous
+# run of the same suite and mode is replaced), and prints the table.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+usage() { echo "usage: benchmarks/run.sh heap|mux [--quick] [--huge]" >&2; exit 2; }
+
+suite="${1:-}"
+[ $# -gt 0 ] && shift
+quick=0
+huge=0
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    --huge) huge=1 ;;
+    *) usage ;;
+  esac
+done
+case "$suite" in heap|mux) ;; *) usage ;; esac
+
+jar="$here/target/benchmarks.jar"
+jmh_lock=()
+if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" "$root/pom.xml" "$root/valarm-api/src/main" \
+      "$root/valarm-impl/src/main" -newer "$jar" -print -quit)" ]; then
+  echo "building $jar ..."
+  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests)
+fi
+
+if [ $quick = 1 ]; then mode=quick; else mode=full; fi
+[ "${VALARM_BENCH_SMOKE:-0}" = 1 ] && mode=smoke
+out="$here/results/$suite-$mode"
+[ $mode = smoke ] && out="$here/results/tmp/$suite-smoke"   # not committed (see .gitignore)
+rm -rf "$out"
+mkdir -p "$out"
+log="$out/run.log"
+
+# JMH settings: the annotations hold the full settings (2 forks, 5 x 1 s warm-up, 5 x 1 s measurement);
+# --quick overrides them.
+if [ "${VALARM_BENCH_SMOKE:-0}" = 1 ]; then
+  # a plumbing check of this script (seconds per cell, numbers meaningless): VALARM_BENCH_SMOKE=1
+  jmh_mode=(-f 1 -wi 0 -i 1 -r 100ms)
+  sizes="1024"
+  small_sizes="1024"
+  idle_sizes="1024"
+  build_sizes="1024"
+  mixes="50"
+  jmh_lock=(-Djmh.ignoreLock=true)
+elif [ $quick = 1 ]; then
+  jmh_mode=(-f 1 -wi 2 -w 500ms -i 4 -r 500ms)
+  sizes="65536,1048576"
+  small_sizes="65536"
+  idle_sizes="1048576"
+  build_sizes="65536"
+  mixes="100,50"
+else
+  jmh_mode=()
+  sizes="1024,65536,1048576"
+  small_sizes="1024,65536"
+  idle_sizes="$sizes"
+  build_sizes="$sizes"
+  mixes="100,90,50"
+fi
+
+cpu_model="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+jdk="$(java -version 2>&1 | head -2 | tail -1)"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+
+jmh() {
+  local name="$1"
+  shift
+  echo "== $name: $*" | tee -a "$log"
+  local attempt=0
+  while true; do
+    if java "${jmh_lock[@]}" -jar "$jar" "$@" "${jmh_mode[@]}" -prof gc -foe true \
+        -jvmArgsPrepend "-Dvalarm.bench.aux=$out/aux.jsonl" \
+        -rf json -rff "$out/$name.json" >"$out/$name.out" 2>&1; then
+      cat "$out/$name.out" >>"$log"
+      rm -f "$out/$name.out"
+      # the JSON records the JVM arguments, which name this checkout's path: keep it out of the results
+      sed -i "s|$root|<repo>|g" "$out/$name.json"
+      return 0
+    fi
+    cat "$out/$name.out" >>"$log"
+    # JMH refuses to run while another JMH holds /tmp/jmh.lock (another benchmark on this machine): wait.
+    if grep -q 'Unable to acquire the JMH lock' "$out/$name.out" && [ $attempt -lt 360 ]; then
+      [ $attempt = 0 ] && echo "   another JMH run holds /tmp/jmh.lock; waiting for it" | tee -a "$log"
+      attempt=$((attempt + 1))
+      rm -f "$out/$name.out"
+      sleep 10
+      continue
+    fi
+    rm -f "$out/$name.out"
+    echo "JMH failed for $name (see $log)" >&2
+    tail -30 "$log" >&2
+    exit 1
+  done
+}
+
+heap_suite() {
+  local heaps="heap2,heap4,heap8,heap4-tick"
+  jmh replace ReplaceBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes"
+  jmh replace-pq ReplaceBenchmark -p impl=pq -p size="$small_sizes"
+  jmh reschedule RescheduleBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes" \
+      -p laterPct="$mixes"
+  jmh reschedule-pq RescheduleBenchmark -p impl=pq -p size="$small_sizes" -p laterPct="$mixes"
+  jmh queue 'dev.valarm.bench.(Hold|Burst)Benchmark' \
+      -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$sizes"
+  # idle poll and build + drain are outside the issue's targets: the quick grid runs them at one size
+  jmh idle IdlePollBenchmark -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$idle_sizes"
+  jmh build BuildDrainBenchmark -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$build_sizes"
+  if [ $huge = 1 ]; then
+    jmh huge 'dev.valarm.bench.(Replace|Reschedule|Hold|Burst|IdlePoll|BuildDrain)Benchmark' \
+        -p impl="$heaps,agronaWheel" -p size=10485760 -p laterPct=50 \
+        -jvmArgsAppend "-Xms12g -Xmx12g -XX:+UseParallelGC"
+  fi
+  echo "== footprint" | tee -a "$log"
+  java -XX:+UseSerialGC -Xms4g -Xmx4g -cp "$jar" dev.valarm.bench.Footprint 1048576 "$out/footprint.json" \
+      2>>"$log" | tee -a "$log"
+}
+
+mux_suite() {
+  jmh setclear-1 MuxSetClearBenchmark -t 1
+  jmh setclear-2 MuxSetClearBenchmark -t 2
+  echo "== lateness" | tee -a "$log"
+  java -Xms1g -Xmx1g -cp "$jar" dev.valarm.bench.MuxLateness "$out/lateness.json" $([ $mode != full ] && echo --quick) \
+      2>>"$log" | tee -a "$log"
+}
+
+"${suite}_suite"
+
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+cat >"$out/machine.json" <<JSON
+{"suite":"$suite","mode":"$mode","started":"$started","finished":"$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+ "commit":"$commit","nproc":$(nproc),"cpu":"$cpu_model","jdk":"$jdk",
+ "loadavgBefore":"$load_before","loadavgAfter":"$load_after",
+ "command":"benchmarks/run.sh $suite$([ $quick = 1 ] && echo ' --quick')$([ $huge = 1 ] && echo ' --huge')"}
+JSON
+
+{
+  echo "Run $started .. $(date -u +%H:%M:%SZ) UTC, commit $commit, $(nproc) x $cpu_model, $jdk"
+  echo "load average (1/5/15 min) before: $load_before, after: $load_after"
+  echo
+  python3 "$here/scripts/report.py" "$suite" "$out"
+} >"$out/table.md"
+cat "$out/table.md"

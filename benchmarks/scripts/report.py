@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Turns the JMH JSON files of one run.sh run into the markdown table of BENCHMARKS.md.
+
+usage: report.py heap RESULT_DIR   (reads RESULT_DIR/*.json, aux.jsonl, footprint.json)
+       report.py mux RESULT_DIR    (reads RESULT_DIR/*.json, lateness.json)
+
+Scores are the median of the measurement iterations (all forks) of JMH's AverageTime mode; B/op is
+gc.alloc.rate.norm from -prof gc, also the median over iterations. Each peer's ratio is peer ns/op divided by our heap's (d = 4), or,
+for the wheels, by our heap with deadlines rounded to the wheel's tick (heap4-tick): above 1 means our
+heap is faster. build+drain is divided by the number of entries (per entry: one schedule + one expiry).
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+ORDER = ["heap4", "heap2", "heap8", "heap4-tick", "stpe", "stpeQueue", "nettyDpq", "pq", "agronaWheel", "nettyHwt"]
+WHEELS = {"agronaWheel", "nettyHwt"}
+PRECISION = {
+    "heap2": "exact", "heap4": "exact", "heap8": "exact", "heap4-tick": "tick", "pq": "exact",
+    "stpe": "exact*", "stpeQueue": "exact", "nettyDpq": "exact", "agronaWheel": "tick", "nettyHwt": "1 ms tick",
+}
+WORKLOADS = [
+    ("replace", "ReplaceBenchmark.replace", "cancel a random live entry + schedule (ns per replace)"),
+    ("reschedule", "RescheduleBenchmark.reschedule", "move a random live entry by up to 1.07 s (ns per move)"),
+    ("hold", "HoldBenchmark.hold", "pop earliest + reinsert later (ns per step)"),
+    ("burst", "BurstBenchmark.burst", "schedule 64 entries inside one tick + drain them (ns per entry)"),
+    ("idle", "IdlePollBenchmark.idlePoll", "expiry call with nothing due, time +1 tick (ns per call)"),
+    ("build+drain", "BuildDrainBenchmark.buildDrain", "schedule n + drain n (ns per entry)"),
+]
+TARGET_WORKLOADS = {"replace", "reschedule", "hold", "burst"}
+TARGET_SIZES = {65536, 1048576}
+
+
+def median_score(entry):
+    raw = [x for fork in entry["primaryMetric"].get("rawData", []) for x in fork]
+    return statistics.median(raw) if raw else entry["primaryMetric"]["score"]
+
+
+def median_alloc(entry):
+    """gc.alloc.rate.norm, median over iterations: JMH runs the trial tear-down inside the last
+    iteration, so a tear-down that allocates (an executor's shutdownNow list, a device closing 100 000
+    instances) would otherwise inflate the mean."""
+    m = entry.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
+    if m is None:
+        return None
+    raw = [x for fork in m.get("rawData", []) for x in fork]
+    return statistics.median(raw) if raw else m["score"]
+
+
+def load(result_dir):
+    rows = []
+    for path in sorted(glob.glob(os.path.join(result_dir, "*.json"))):
+        if os.path.basename(path) in ("footprint.json", "lateness.json", "machine.json"):
+            continue
+        with open(path) as f:
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError:
+                continue
+        if isinstance(data, list):
+            rows.extend(data)
+    return rows
+
+
+def fmt_ns(v):
+    if v is None:
+        return "n/a"
+    if v >= 100000:
+        return f"{v / 1000:,.0f} µs"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def fmt_b(v):
+    if v is None:
+        return "n/a"
+    if v < 1:
+        return "0" if v < 0.01 else f"{v:.2f}"
+    return f"{v:,.0f}"
+
+
+def heap_report(result_dir):
+    rows = load(result_dir)
+    cells = {}  # (workload label, params key, impl, size) -> (ns, bytes)
+    sizes = set()
+    for r in rows:
+        bench = r["benchmark"].split("bench.", 1)[-1]
+        for label, name, _ in WORKLOADS:
+            if bench != name:
+                continue
+            p = r["params"]
+            impl, size = p["impl"], int(p["size"])
+            extra = f"laterPct={p['laterPct']}" if "laterPct" in p else ""
+            ns = median_score(r)
+            b = median_alloc(r)
+            if label == "build+drain":
+                ns /= size
+                b = None if b is None else b / size
+            cells[(label, extra, impl, size)] = (ns, b)
+            sizes.add(size)
+    aux = {}   # (label, extra, impl, size) -> [threadCpuNsPerOp...]
+    worker = {}  # (label, extra, size) -> [workerCpuNsPerOp...]
+    aux_path = os.path.join(result_dir, "aux.jsonl")
+    if os.path.exists(aux_path):
+        with open(aux_path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                a = json.loads(line)
+                if a["iteration"] != "MEASUREMENT":
+                    continue
+                aux.setdefault((a["benchmark"], a["params"], a["impl"], a["size"]), []).append(a["threadCpuNsPerOp"])
+                if a.get("workerCpuNsPerOp", -1) >= 0:
+                    worker.setdefault((a["benchmark"], a["params"], a["size"]), []).append(a["workerCpuNsPerOp"])
+
+    def cpu_of(label, extra, impl, size):
+        v = aux.get((label, extra, impl, size))
+        return statistics.median(v) if v else None
+
+    sizes = sorted(sizes)
+    out = []
+    targets = []
+    alloc_fail = []
+    groups = []
+    for label, _, desc in WORKLOADS:
+        extras = sorted({k[1] for k in cells if k[0] == label}, key=lambda e: -int(e.split("=")[1]) if e else 0)
+        for extra in extras:
+            groups.append((label, extra, desc))
+    for label, extra, desc in groups:
+        impls = [i for i in ORDER if any((label, extra, i, s) in cells for s in sizes)]
+        group_sizes = [s for s in sizes if any((label, extra, i, s) in cells for i in impls)]
+        title = f"{label}" + (f" ({extra})" if extra else "")
+        out.append(f"### {title}: {desc}\n")
+        out.append("| impl | precision |" + "".join(f" n={s} wall ns | CPU ns | B/op | ratio wall | ratio CPU |"
+                                                for s in group_sizes))
+        out.append("|---|---|" + "---:|---:|---:|---:|---:|" * len(group_sizes))
+        for impl in impls:
+            line = f"| {impl} | {PRECISION.get(impl, '')} |"
+            for s in group_sizes:
+                c = cells.get((label, extra, impl, s))
+                if c is None:
+                    line += " — | — | — | — | — |"
+                    continue
+                ns, b = c
+                cpu = cpu_of(label, extra, impl, s)
+                ref_impl = "heap4-tick" if impl in WHEELS else "heap4"
+                ref = cells.get((label, extra, ref_impl, s))
+                ref_cpu = cpu_of(label, extra, ref_impl, s)
+                mark = "†" if impl in WHEELS else ""
+                rw = "" if impl == "heap4" or ref is None else f"{ns / ref[0]:.2f}{mark}"
+                rc = "" if impl == "heap4" or not ref_cpu or cpu is None else f"{cpu / ref_cpu:.2f}{mark}"
+                line += f" {fmt_ns(ns)} | {fmt_ns(cpu)} | {fmt_b(b)} | {rw} | {rc} |"
+                if impl.startswith("heap") and b is not None and b >= 1:
+                    alloc_fail.append(f"{title} {impl} n={s}: {b:.1f} B/op")
+            out.append(line)
+        hw = [(s, worker.get((label, extra, s))) for s in group_sizes if worker.get((label, extra, s))]
+        if hw:
+            out.append("")
+            out.append("nettyHwt worker thread CPU (in neither of its columns): " + ", ".join(
+                f"n={s}: {statistics.median(v):.0f} ns per caller op" for s, v in hw))
+        out.append("")
+        if label in TARGET_WORKLOADS:
+            for s in group_sizes:
+                if s not in TARGET_SIZES:
+                    continue
+                stpe_peer = "stpe" if label in ("replace", "reschedule") else "stpeQueue"
+                for peer, who, need, kind in ((stpe_peer, "heap4", 2.0, ">= 2x faster"),
+                                              ("nettyDpq", "heap4", 2.0, ">= 2x faster"),
+                                              ("agronaWheel", "heap4-tick", 1.0, "no slower, equal precision")):
+                    pc, mine = cells.get((label, extra, peer, s)), cells.get((label, extra, who, s))
+                    if pc is None or mine is None:
+                        continue
+                    rw = pc[0] / mine[0]
+                    pcpu, mcpu = cpu_of(label, extra, peer, s), cpu_of(label, extra, who, s)
+                    rc = pcpu / mcpu if pcpu and mcpu else None
+                    ok_w, ok_c = rw >= need, (rc is not None and rc >= need)
+                    status = "MET" if ok_w and ok_c else ("MISSED" if not ok_w and not ok_c else
+                                                          ("MET on CPU time only" if ok_c else "MET on wall time only"))
+                    cpu_text = f", CPU {fmt_ns(mcpu)} vs {fmt_ns(pcpu)} = {rc:.2f}x" if rc is not None else ""
+                    targets.append((status, f"{title} n={s}: {who} vs {peer} ({kind}): wall {fmt_ns(mine[0])} vs "
+                                            f"{fmt_ns(pc[0])} ns = {rw:.2f}x{cpu_text}"))
+    fp_path = os.path.join(result_dir, "footprint.json")
+    if os.path.exists(fp_path):
+        with open(fp_path) as f:
+            fp = json.load(f)
+        out.append("### footprint: retained heap bytes per live entry (after full GC, serial collector)\n")
+        out.append("| impl | entries | bytes per entry |")
+        out.append("|---|---:|---:|")
+        for e in fp:
+            out.append(f"| {e['impl']} | {e['size']} | {e['bytesPerEntry']:.1f} |")
+            if e["impl"] in ("heap4", "heap4-grown") and e["size"] == 1048576:
+                targets.append(("MET" if e["bytesPerEntry"] <= 32 else "MISSED", f"footprint {e['impl']} at 1048576: "
+                                                          f"{e['bytesPerEntry']:.1f} B per entry (target <= 32)"))
+        out.append("")
+    heap_cells = [(k, v) for k, v in cells.items() if k[2].startswith("heap") and v[1] is not None]
+    if heap_cells:
+        worst = max(v[1] for _, v in heap_cells)
+        targets.append(("MISSED" if alloc_fail else "MET", f"allocation: our heap's worst cell {worst:.3f} B/op over {len(heap_cells)} "
+                                        f"cells (target < 1 B/op)" + ("; misses: " + "; ".join(alloc_fail) if alloc_fail else "")))
+    out.append("### targets (issue 3)\n")
+    for status, text in targets:
+        out.append(f"- {status}: {text}")
+    out.append("")
+    return "\n".join(out)
+
+
+def mux_report(result_dir):
+    rows = load(result_dir)
+    out = ["### mux set/clear throughput (ops/s, one op = set + clear of one instance's alarm)\n",
+           "| benchmark | threads | impl | ops/s | B/op | ratio to executor |", "|---|---:|---|---:|---:|---:|"]
+    cells = {}
+    for r in rows:
+        bench = r["benchmark"].split("bench.", 1)[-1]
+        if not bench.startswith("MuxSetClearBenchmark"):
+            continue
+        impl = r["params"].get("impl")
+        threads = r["threads"]
+        raw = [x for fork in r["primaryMetric"].get("rawData", []) for x in fork]
+        score = statistics.median(raw) if raw else r["primaryMetric"]["score"]
+        unit = r["primaryMetric"]["scoreUnit"]
+        if unit.startswith("ops/us"):
+            score *= 1e6
+        elif unit.startswith("ops/ms"):
+            score *= 1e3
+        b = median_alloc(r)
+        cells[(bench, threads, impl)] = (score, b)
+    targets = []
+    for (bench, threads, impl), (score, b) in sorted(cells.items()):
+        ex = cells.get((bench, threads, "executor"))
+        ratio = "" if impl == "executor" or ex is None else f"{score / ex[0]:.2f}"
+        out.append(f"| {bench.split('.')[-1]} | {threads} | {impl} | {score:,.0f} | {fmt_b(b)} | {ratio} |")
+        if impl != "executor" and ex is not None:
+            targets.append((score / ex[0] >= 3.0, f"set/clear {threads} thread(s): valarm {score:,.0f} ops/s vs executor "
+                                                    f"{ex[0]:,.0f} ops/s = {score / ex[0]:.2f}x (target >= 3x)"))
+    out.append("")
+    lat_path = os.path.join(result_dir, "lateness.json")
+    if os.path.exists(lat_path):
+        with open(lat_path) as f:
+            lat = json.load(f)
+        out.append("### fire lateness on the real clock (deadline -> await returning / task running), µs\n")
+        out.append("| impl | samples | p50 | p90 | p99 | p99.9 | max |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for e in lat["results"]:
+            out.append(f"| {e['impl']} | {e['count']} | {e['p50'] / 1000:.0f} | {e['p90'] / 1000:.0f} | "
+                       f"{e['p99'] / 1000:.0f} | {e['p999'] / 1000:.0f} | {e['max'] / 1000:.0f} |")
+        out.append("")
+        by = {e["impl"]: e for e in lat["results"]}
+        if "valarm" in by and "executor" in by:
+            v, x = by["valarm"]["p99"], by["executor"]["p99"]
+            targets.append((v <= x, f"lateness p99: valarm {v / 1000:.0f} µs vs executor {x / 1000:.0f} µs "
+                                    f"(target: no worse)"))
+    out.append("### targets (issue 3, multiplexer)\n")
+    for ok, text in targets:
+        out.append(f"- {'MET' if ok else 'MISSED'}: {text}")
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("heap", "mux"):
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    print(heap_report(sys.argv[2]) if sys.argv[1] == "heap" else mux_report(sys.argv[2]))
+
+
+if __name__ == "__main__":
+    main()
