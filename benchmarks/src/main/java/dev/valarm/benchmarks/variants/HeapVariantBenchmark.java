@@ -42,10 +42,8 @@ public class HeapVariantBenchmark {
     private static final int BURST = 64;
 
     /**
-     * Implementation name: tuned heap with arity 2/4/8, the first version, the lazy variant, and the 4-ary
-     * tuned heap with an unrolled sift-down (x4u), bottom-up root removal (x4f) or both (x4uf), and the
-     * tuned heap with its per-slot ints interleaved in one array (i4, i8), and the lazy variant with eager
-     * cancel (lazyLater4: only a later reschedule is lazy).
+     * Implementation name: tuned heap with arity 2/4/8, the first version, the lazy variant, and the lazy
+     * variant with eager cancel (lazyLater4: only a later reschedule is lazy).
      */
     @Param({"tuned4", "tuned2", "tuned8", "baseline4", "lazy4"})
     public String impl;
@@ -163,11 +161,6 @@ public class HeapVariantBenchmark {
             case "baseline4": return baseline(new BaselineTimerHeap(4, capacity));
             case "lazy4": return lazy(new LazyTimerHeap(4, capacity));
             case "lazyLater4": return lazy(new LazyTimerHeap(4, capacity, false));
-            case "i4": return interleaved(new InterleavedTimerHeap(4, capacity));
-            case "i8": return interleaved(new InterleavedTimerHeap(8, capacity));
-            case "x4u": return tunedX(new TunedXTimerHeap(capacity, true, false));
-            case "x4f": return tunedX(new TunedXTimerHeap(capacity, false, true));
-            case "x4uf": return tunedX(new TunedXTimerHeap(capacity, true, true));
             default: throw new IllegalArgumentException("unknown impl: " + impl);
         }
     }
@@ -187,34 +180,6 @@ public class HeapVariantBenchmark {
     }
 
     private static Ops baseline(final BaselineTimerHeap h) {
-        return new Ops() {
-            @Override public long schedule(final long d, final int p) { return h.schedule(d, p); }
-            @Override public boolean cancel(final long handle) { return h.cancel(handle); }
-            @Override public boolean reschedule(final long handle, final long d) { return h.reschedule(handle, d); }
-            @Override public long replaceTop(final long d) { return h.replaceTop(d); }
-            @Override public int pollExpired(final long n, final TimerHeap.ExpiryHandler e, final int l) {
-                return h.pollExpired(n, e, l);
-            }
-            @Override public long peekDeadline() { return h.peekDeadline(); }
-            @Override public int size() { return h.size(); }
-        };
-    }
-
-    private static Ops tunedX(final TunedXTimerHeap h) {
-        return new Ops() {
-            @Override public long schedule(final long d, final int p) { return h.schedule(d, p); }
-            @Override public boolean cancel(final long handle) { return h.cancel(handle); }
-            @Override public boolean reschedule(final long handle, final long d) { return h.reschedule(handle, d); }
-            @Override public long replaceTop(final long d) { return h.replaceTop(d); }
-            @Override public int pollExpired(final long n, final TimerHeap.ExpiryHandler e, final int l) {
-                return h.pollExpired(n, e, l);
-            }
-            @Override public long peekDeadline() { return h.peekDeadline(); }
-            @Override public int size() { return h.size(); }
-        };
-    }
-
-    private static Ops interleaved(final InterleavedTimerHeap h) {
         return new Ops() {
             @Override public long schedule(final long d, final int p) { return h.schedule(d, p); }
             @Override public boolean cancel(final long handle) { return h.cancel(handle); }

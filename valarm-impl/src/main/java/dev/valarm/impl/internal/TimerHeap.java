@@ -107,10 +107,10 @@ public final class TimerHeap {
      *   measured. If the owner would rather spend the 8 B per entry for 2 to 5x faster reschedule,
      *   lazy-later (no tombstones) is the variant to adopt.
      *   Also tried and not kept (within noise or worse, under the heavy load): an unrolled branch-free
-     *   4-child minimum and bottom-up (Floyd) root removal (variants/TunedXTimerHeap: 1.5 to 2.3x
-     *   slower at 1024 on hold, no clear gain at 1M), and the three per-slot ints interleaved in one
-     *   int[] so a slot is one cache line (variants/InterleavedTimerHeap: +-15%, no consistent
-     *   direction).
+     *   4-child minimum and bottom-up (Floyd) root removal (TunedXTimerHeap: 1.5 to 2.3x slower at
+     *   1024 on hold, no clear gain at 1M), and the three per-slot ints interleaved in one int[] so a
+     *   slot is one cache line (InterleavedTimerHeap: +-15%, no consistent direction). Those two
+     *   variants were removed from benchmarks/.../variants once measured; they are in commit c915f95.
      */
 
     /** A value no live or stale handle ever has. */
