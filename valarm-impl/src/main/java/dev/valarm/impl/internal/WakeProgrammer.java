@@ -160,7 +160,9 @@ final class WakeProgrammer {
         if (programmed && estNow >= programmedNanos) {
             // The hardware consumed it whether or not its interrupt reached us: re-arm from scratch.
             programmed = false;
-            unconfirmed = programmedNanos;
+            // Only an alarm that was written can owe an interrupt; a backend that cannot wake was never
+            // written to (its decisions are only reported), so nothing is awaited and nothing is missed.
+            unconfirmed = canWake ? programmedNanos : Long.MAX_VALUE;
         }
     }
 
