@@ -190,6 +190,19 @@ class CoalescingTest extends SimFixture {
     }
 
     @Test
+    void aWindowedCandidateArmedAfterTheDispatcherPlannedStillMovesTheWake() throws Exception {
+        final AlarmHandle other = device.createInstance().open(OpenMode.READ_WRITE);
+        final long bt0 = rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos();
+        other.set(ELAPSED_REALTIME_WAKEUP, in(other, ELAPSED_REALTIME_WAKEUP, 10.2)); // exact: wakes at 11 s
+        machine.awaitIdle(); // the dispatcher has planned the hardware alarm for 11 s
+        // Not the head (ends at 10.6 s), but within one RTC step of it: the wake must move to 10 s.
+        rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 9.5), secs(1.1));
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, machine.suspend(Duration.ofHours(1)).result());
+        assertEquals(10 * SEC, rw.getTime(ELAPSED_REALTIME_WAKEUP).toNanos() - bt0, "woken inside the window");
+        assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), rw.await(Duration.ZERO).mask());
+    }
+
+    @Test
     void anUnsharedChildKeepsItsParentsWindows() throws Exception {
         rw.set(RTC, in(rw, RTC, 10), secs(100));
         final AlarmHandle child = inst.unshare(dev.valarm.InstanceConfig.defaults(), true).open(OpenMode.READ_WRITE);

@@ -497,7 +497,20 @@ public final class Device implements ValarmDevice {
         }
         setStart(in, t, hostStart, window);
         alarmsSet++;
-        return needsWake(t, heap, oldHead, oldHeadStart);
+        return needsWake(t, heap, oldHead, oldHeadStart) || candidateWake(t, heap, end, window);
+    }
+
+    /**
+     * A windowed wakeup alarm that is not the head but ends within one RTC step of it is a candidate
+     * the programmer may round the wake time into (see {@code WakeProgrammer.addCandidate}): the plan
+     * can change although the head did not, so the dispatcher must look again. Lock held.
+     */
+    private boolean candidateWake(final int t, final TimerHeap heap, final long end, final long window) {
+        if (wakePending || !WAKEUP[t] || window == 0L || end > Sat.add(heap.peekDeadline(), programmer.resolution())) {
+            return false;
+        }
+        wakePending = true;
+        return true;
     }
 
     /** Keeps the start-heap entry of a (re-)armed alarm in line with its window. Lock held. */
@@ -541,11 +554,12 @@ public final class Device implements ValarmDevice {
         final long oldHead = heap.peekDeadline();
         final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
         final long window = in.windowNanos[t];
-        heap.reschedule(in.entry[t], Sat.add(hostStart, window));
+        final long end = Sat.add(hostStart, window);
+        heap.reschedule(in.entry[t], end);
         if (window != 0L) {
             starts[t].reschedule(in.startEntry[t], hostStart);
         }
-        return needsWake(t, heap, oldHead, oldHeadStart);
+        return needsWake(t, heap, oldHead, oldHeadStart) || candidateWake(t, heap, end, window);
     }
 
     /** Disarms type {@code t} of {@code in}. Lock held. */
