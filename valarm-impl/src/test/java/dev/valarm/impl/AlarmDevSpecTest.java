@@ -349,28 +349,6 @@ class AlarmDevSpecTest extends SimFixture {
             return f;
         }
 
-        private void awaitBlockedWaiters(final int n) throws InterruptedException {
-            final long end = System.nanoTime() + WAIT.toNanos();
-            while (System.nanoTime() < end) {
-                int blocked = 0;
-                for (final Thread t : Thread.getAllStackTraces().keySet()) {
-                    if (t.getState() == Thread.State.WAITING) {
-                        for (final StackTraceElement e : t.getStackTrace()) {
-                            if (e.getMethodName().equals("waitFor")) {
-                                blocked++;
-                                break;
-                            }
-                        }
-                    }
-                }
-                if (blocked >= n) {
-                    return;
-                }
-                Thread.onSpinWait();
-            }
-            throw new AssertionError("waiters did not block within " + WAIT);
-        }
-
         @Test
         void aTimedWaitReturnsNothingOnTimeout() throws Exception {
             rw.set(RTC, in(rw, RTC, 100));
@@ -418,9 +396,7 @@ class AlarmDevSpecTest extends SimFixture {
                     throw new IllegalStateException(e);
                 }
             });
-            while (device.stats().armedAlarms() == 0) {
-                Thread.onSpinWait();
-            }
+            awaitTrue(() -> device.stats().armedAlarms() > 0, "SET_AND_WAIT to arm its alarm");
             advanceSeconds(3);
             assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), f.get(10, TimeUnit.SECONDS).mask());
         }
@@ -599,25 +575,12 @@ class AlarmDevSpecTest extends SimFixture {
                 }
             });
             final CompletableFuture<AlarmEvents> async = rw.awaitAsync();
-            while (!blockedInWait()) {
-                Thread.onSpinWait();
-            }
+            awaitBlockedWaiters(1);
             rw.close();
             final Exception e1 = assertThrows(Exception.class, () -> blocked.get(10, TimeUnit.SECONDS));
             assertTrue(e1.getCause() instanceof ValarmClosedException, String.valueOf(e1.getCause()));
             final Exception e2 = assertThrows(Exception.class, () -> async.get(10, TimeUnit.SECONDS));
             assertTrue(e2.getCause() instanceof ValarmClosedException, String.valueOf(e2.getCause()));
-        }
-
-        private boolean blockedInWait() {
-            for (final Thread t : Thread.getAllStackTraces().keySet()) {
-                for (final StackTraceElement e : t.getStackTrace()) {
-                    if (e.getMethodName().equals("waitFor") && t.getState() == Thread.State.WAITING) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
 
         @Test

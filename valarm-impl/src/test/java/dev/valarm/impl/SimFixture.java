@@ -9,6 +9,7 @@ import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.sim.SimulatedMachine;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -50,5 +51,34 @@ abstract class SimFixture {
 
     void advanceSeconds(final double seconds) {
         machine.advance(Duration.ofNanos((long) (seconds * SEC)));
+    }
+
+    /** Spins until {@code condition} holds, failing after {@link #WAIT} of real time (an event, not a sleep). */
+    static void awaitTrue(final BooleanSupplier condition, final String what) {
+        final long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Waits until {@code n} threads are blocked inside a handle's WAIT. */
+    static void awaitBlockedWaiters(final int n) {
+        awaitTrue(() -> {
+            int blocked = 0;
+            for (final Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getState() == Thread.State.WAITING) {
+                    for (final StackTraceElement e : t.getStackTrace()) {
+                        if (e.getMethodName().equals("waitFor")) {
+                            blocked++;
+                            break;
+                        }
+                    }
+                }
+            }
+            return blocked >= n;
+        }, n + " waiter(s) to block in WAIT");
     }
 }

@@ -300,11 +300,8 @@ public final class Device implements ValarmDevice {
             if (copyAlarms) {
                 for (int t = 0; t < AlarmType.COUNT; t++) {
                     if ((parent.enabled & (1 << t)) != 0) {
-                        final int base = BASE_OF[t];
-                        final long time = Sat.add(parent.alarmNanos[t], delta[base]);
-                        child.alarmNanos[t] = time;
-                        child.enabled |= 1 << t;
-                        if (arm(child, t, Sat.sub(time, offsets[base]), parent.windowNanos[t])) {
+                        final long time = Sat.add(parent.alarmNanos[t], delta[BASE_OF[t]]);
+                        if (child.arm(t, time, parent.windowNanos[t])) {
                             wake = true;
                         }
                     }
@@ -712,7 +709,7 @@ public final class Device implements ValarmDevice {
                 backendFaults.incrementAndGet();
                 LOG.error("dispatcher error; retrying in {} ms", TimeUnit.NANOSECONDS.toMillis(errorBackoff), e);
                 LockSupport.parkNanos(errorBackoff);
-                errorBackoff = Math.min(MAX_RETRY_NANOS, errorBackoff * 2);
+                errorBackoff = backoff(errorBackoff);
             }
         }
         LOG.debug("dispatcher stopped");

@@ -133,12 +133,7 @@ final class Handle implements AlarmHandle {
 
     /** SET's body. Lock held. */
     private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
-        final int t = type.number();
-        final long instanceTime = time.toNanos();
-        final int base = Device.BASE_OF[t];
-        in.alarmNanos[t] = instanceTime;
-        in.enabled |= 1 << t;
-        return device.arm(in, t, Sat.sub(instanceTime, in.offset(base)), windowNanos);
+        return in.arm(type.number(), time.toNanos(), windowNanos);
     }
 
     @Override

@@ -158,6 +158,18 @@ final class Instance implements ValarmInstance {
     }
 
     /**
+     * Arms type {@code t} at {@code instanceTime} on this instance's clock of the type's base (SET, restore,
+     * unshare). Lock held.
+     *
+     * @return whether the dispatcher must be woken
+     */
+    boolean arm(final int t, final long instanceTime, final long windowNanos) {
+        alarmNanos[t] = instanceTime;
+        enabled |= 1 << t;
+        return device.arm(this, t, Sat.sub(instanceTime, offset(Device.BASE_OF[t])), windowNanos);
+    }
+
+    /**
      * Arms a freshly installed, restored instance with a snapshot's alarms and events. Lock held.
      *
      * @param wallMoved whether the wall clock moved against the snapshot's (raises time-change)
@@ -168,11 +180,7 @@ final class Instance implements ValarmInstance {
         for (final AlarmType type : AlarmType.values()) {
             final java.util.Optional<Timespec> at = s.alarm(type);
             if (at.isPresent()) {
-                final int t = type.number();
-                alarmNanos[t] = at.get().toNanos();
-                enabled |= 1 << t;
-                final long window = s.window(type).orElseThrow().toNanos();
-                if (device.arm(this, t, Sat.sub(alarmNanos[t], offset(Device.BASE_OF[t])), window)) {
+                if (arm(type.number(), at.get().toNanos(), s.window(type).orElseThrow().toNanos())) {
                     wake = true;
                 }
             }
@@ -189,8 +197,17 @@ final class Instance implements ValarmInstance {
 
     @Override
     public void close() {
+        close(false);
+    }
+
+    /** Closes as part of the device's close. */
+    void closeFromDevice() {
+        close(true);
+    }
+
+    private void close(final boolean byDevice) {
         final List<AsyncWaiter> failed;
-        boolean wake = false;
+        final boolean wake;
         device.lock.lock();
         try {
             if (closed) {
@@ -202,31 +219,13 @@ final class Instance implements ValarmInstance {
         } finally {
             device.lock.unlock();
         }
-        if (wake) {
+        if (wake && !byDevice) { // a closing device stops its dispatcher anyway
             device.wakeDispatcher();
         }
         if (!failed.isEmpty()) {
-            failAll(failed, new ValarmClosedException(Errno.ENODEV, "instance " + name + " (minor " + minor + ") was closed"));
-        }
-    }
-
-    /** Closes as part of the device's close. */
-    void closeFromDevice() {
-        final List<AsyncWaiter> failed;
-        device.lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            shutdown();
-            device.remove(this);
-            failed = drainAsync();
-        } finally {
-            device.lock.unlock();
-        }
-        if (!failed.isEmpty()) {
             // Built only when someone waits: closing a device of 100 000 idle instances allocates nothing here.
-            failAll(failed, new ValarmClosedException(Errno.ENODEV, "device was closed: " + device.description()));
+            failAll(failed, new ValarmClosedException(Errno.ENODEV, byDevice ? "device was closed: " + device.description()
+                    : "instance " + name + " (minor " + minor + ") was closed"));
         }
     }
 

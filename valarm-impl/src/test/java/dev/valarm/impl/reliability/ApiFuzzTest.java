@@ -27,7 +27,6 @@ import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.internal.InstanceState;
 import dev.valarm.impl.sim.SimulatedMachine;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -69,27 +68,14 @@ class ApiFuzzTest {
         closedDevice.close();
         final long started = System.nanoTime();
         try {
-            final List<ValarmInstance> instances = new ArrayList<>();
-            final List<AlarmHandle> handles = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                final ValarmInstance in = device.createInstance();
-                instances.add(in);
-                handles.add(in.open(OpenMode.READ_WRITE));
-                handles.add(in.open(OpenMode.READ_WRITE));
-                handles.add(in.open(OpenMode.READ_ONLY));
-            }
-            final ValarmInstance gone = device.createInstance();
-            final AlarmHandle goneHandle = gone.open(OpenMode.READ_WRITE);
-            gone.close();
-            final AlarmHandle closedHandle = instances.get(1).open(OpenMode.READ_WRITE);
-            closedHandle.close();
+            final FuzzWorld world = new FuzzWorld(device, 1);
+            final List<ValarmInstance> instances = world.instances;
+            final List<AlarmHandle> handles = world.handles;
+            final AlarmHandle goneHandle = world.goneHandle;
+            final AlarmHandle closedHandle = world.closedHandle;
             for (int i = 0; i < n; i++) {
                 if (i % 64 == 63) {
-                    final int k = rnd.nextInt(handles.size());
-                    final AlarmHandle old = handles.get(k);
-                    old.close();
-                    handles.set(k, old.instance().open(old.mode()));
-                    machine.awaitIdle();
+                    world.churn(rnd, machine);
                 }
                 final int pick = rnd.nextInt(100);
                 final AlarmHandle h = pick < 2 ? closedHandle : pick < 4 ? goneHandle : pick < 5 ? orphan

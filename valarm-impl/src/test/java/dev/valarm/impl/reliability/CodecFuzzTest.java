@@ -22,7 +22,6 @@ import dev.valarm.impl.internal.InstanceState;
 import dev.valarm.impl.sim.SimulatedMachine;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -63,28 +62,14 @@ class CodecFuzzTest {
         final ValarmDevice device = machine.newDevice();
         final long started = System.nanoTime();
         try {
-            final List<ValarmInstance> instances = new ArrayList<>();
-            final List<AlarmHandle> handles = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                final ValarmInstance in = device.createInstance();
-                instances.add(in);
-                handles.add(in.open(OpenMode.READ_WRITE));
-                handles.add(in.open(OpenMode.READ_WRITE));
-                handles.add(in.open(OpenMode.READ_ONLY));
-            }
-            final ValarmInstance gone = device.createInstance();
-            final AlarmHandle goneHandle = gone.open(OpenMode.READ_WRITE);
-            gone.close();
-            final AlarmHandle closedHandle = instances.get(0).open(OpenMode.READ_WRITE);
-            closedHandle.close();
+            final FuzzWorld world = new FuzzWorld(device, 0);
+            final List<ValarmInstance> instances = world.instances;
+            final List<AlarmHandle> handles = world.handles;
+            final AlarmHandle goneHandle = world.goneHandle;
+            final AlarmHandle closedHandle = world.closedHandle;
             for (int i = 0; i < n; i++) {
                 if (i % 64 == 63) {
-                    // Churn: close a random handle (an owner close resets the instance) and open a new one.
-                    final int k = rnd.nextInt(handles.size());
-                    final AlarmHandle old = handles.get(k);
-                    old.close();
-                    handles.set(k, old.instance().open(old.mode()));
-                    machine.awaitIdle();
+                    world.churn(rnd, machine);
                 }
                 final AlarmHandle h;
                 final int pick = rnd.nextInt(100);
