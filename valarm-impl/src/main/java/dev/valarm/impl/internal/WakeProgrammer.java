@@ -23,6 +23,15 @@ import org.slf4j.LoggerFactory;
  * read or written. A failed call is counted, reported, and retried with exponential backoff; alarms keep
  * firing in software meanwhile.
  *
+ * <p>Convergence: the programmer tracks what the hardware holds as {@link Hardware#NONE},
+ * {@link Hardware#ARMED} (at {@code programmedNanos}) or {@link Hardware#UNKNOWN}. A PROGRAM or CANCEL that
+ * fails may or may not have reached the chip, so it leaves the state unknown, and an unknown state is
+ * always written again (programmed with what is wanted now, or cancelled if nothing is) at the next retry,
+ * whether or not the wanted alarm changed meanwhile. A failed read of the RTC's time changes nothing in
+ * the hardware and leaves the state as it was. So once the backend works again the hardware holds exactly
+ * the wanted alarm, or none. (At start the hardware is taken to hold nothing: the device cancels its alarm
+ * when it closes.)
+ *
  * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
  * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
  * (the driver's rounding up). The hardware alarm goes to the earliest of those. Only alarms whose window
@@ -45,6 +54,16 @@ final class WakeProgrammer {
     private long rtHeadStart = Long.MAX_VALUE;
     private long btHeadStart = Long.MAX_VALUE;
 
+    /** What the hardware's one wake alarm holds, as far as the programmer knows. */
+    enum Hardware {
+        /** Nothing: never programmed, cancelled, or consumed by its firing. */
+        NONE,
+        /** The alarm at {@code programmedNanos}. */
+        ARMED,
+        /** Anything: a PROGRAM or CANCEL failed, so it may hold the old alarm, the new one, or none. */
+        UNKNOWN
+    }
+
     /** The most candidates considered per decision; beyond it the wake may be up to one step late. */
     static final int MAX_CANDIDATES = 64;
     private final long[] candStart = new long[MAX_CANDIDATES];
@@ -53,7 +72,8 @@ final class WakeProgrammer {
     private final long[] candRemStart = new long[MAX_CANDIDATES];
     private final long[] candRemEnd = new long[MAX_CANDIDATES];
     private int candidates;
-    private boolean programmed;
+    private Hardware hardware = Hardware.NONE;
+    /** The alarm time on the RTC's clock while {@link #hardware} is {@link Hardware#ARMED}. */
     private long programmedNanos;
     private boolean haveOffset;
     private long rtcMinusBoottime;
@@ -119,9 +139,9 @@ final class WakeProgrammer {
         if (unconfirmed != Long.MAX_VALUE) {
             // This is the interrupt of the alarm whose time came; one programmed since stays armed.
             unconfirmed = Long.MAX_VALUE;
-        } else {
-            programmed = false;
-        }
+        } else if (hardware == Hardware.ARMED) {
+            hardware = Hardware.NONE;
+        } // UNKNOWN stays unknown: the next apply writes the hardware again
         listener.hardwareFired();
     }
 
@@ -136,7 +156,7 @@ final class WakeProgrammer {
         if (!canWake || !haveOffset) {
             return Long.MAX_VALUE;
         }
-        long c = programmed ? programmedNanos : Long.MAX_VALUE;
+        long c = hardware == Hardware.ARMED ? programmedNanos : Long.MAX_VALUE;
         if (unconfirmed != Long.MAX_VALUE) {
             c = Math.min(c, Sat.add(unconfirmed, grace));
         }
@@ -149,17 +169,17 @@ final class WakeProgrammer {
             return;
         }
         final long estNow = Sat.add(bt, rtcMinusBoottime);
-        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace)
-                || programmed && estNow >= programmedNanos)) {
+        final boolean passed = hardware == Hardware.ARMED && estNow >= programmedNanos;
+        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace) || passed)) {
             // Overdue, or a later alarm's time came too: the earlier interrupt is not coming.
             device.missedWakeInterrupts.incrementAndGet();
             LOG.warn("wake alarm at RTC {} on {} passed without its interrupt (lost or more than {} ms late); "
                     + "the hardware was re-armed", Timespec.ofNanos(unconfirmed), rtc.name(), grace / 1_000_000);
             unconfirmed = Long.MAX_VALUE;
         }
-        if (programmed && estNow >= programmedNanos) {
+        if (passed) {
             // The hardware consumed it whether or not its interrupt reached us: re-arm from scratch.
-            programmed = false;
+            hardware = Hardware.NONE;
             // Only an alarm that was written can owe an interrupt; a backend that cannot wake was never
             // written to (its decisions are only reported), so nothing is awaited and nothing is missed.
             unconfirmed = canWake ? programmedNanos : Long.MAX_VALUE;
@@ -214,13 +234,14 @@ final class WakeProgrammer {
                 device.backendRetries.incrementAndGet();
             }
             if (remaining == Long.MAX_VALUE) {
-                if (programmed) {
+                if (hardware != Hardware.NONE) {
                     op = "cancel wake alarm";
                     if (canWake) {
+                        hardware = Hardware.UNKNOWN; // until the call returns
                         rtc.cancelAlarm();
                         device.hardwareCancels.incrementAndGet();
                     }
-                    programmed = false;
+                    hardware = Hardware.NONE;
                     listener.hardwareCancelled(canWake);
                     LOG.debug("wake alarm cancelled: no wakeup alarm left");
                 }
@@ -231,7 +252,7 @@ final class WakeProgrammer {
                 remaining = 0;
             }
             remainingStart = Math.max(0L, Math.min(remainingStart, remaining));
-            if (haveOffset && programmed) {
+            if (haveOffset && hardware == Hardware.ARMED) {
                 final long estNow = Sat.add(bt, rtcMinusBoottime);
                 if (target(estNow, remaining, remainingStart) == programmedNanos) {
                     retryBackoff = 0;
@@ -249,7 +270,7 @@ final class WakeProgrammer {
             haveOffset = true;
             final long target = target(rtcNow, remaining, remainingStart);
             final boolean clamped = target < unclampedAll(rtcNow, remaining, remainingStart);
-            if (programmed && target == programmedNanos) {
+            if (hardware == Hardware.ARMED && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
@@ -257,10 +278,11 @@ final class WakeProgrammer {
             op = "program wake alarm";
             final Timespec at = Timespec.ofNanos(target);
             if (canWake) {
+                hardware = Hardware.UNKNOWN; // until the call returns
                 rtc.programAlarm(at);
                 device.hardwareWrites.incrementAndGet();
             }
-            programmed = true;
+            hardware = Hardware.ARMED;
             programmedNanos = target;
             listener.hardwareProgrammed(at, clamped, remaining, canWake);
             if (LOG.isDebugEnabled()) {
@@ -269,7 +291,8 @@ final class WakeProgrammer {
             retryBackoff = 0;
             return Long.MAX_VALUE;
         } catch (final RtcException e) {
-            programmed = false;
+            // A failed PROGRAM or CANCEL left the state UNKNOWN (set before the call); a failed read left it
+            // as it was. Either way the retry compares against it.
             haveOffset = false;
             device.backendFaults.incrementAndGet();
             retryBackoff = Device.backoff(retryBackoff);
@@ -320,12 +343,12 @@ final class WakeProgrammer {
 
     /** Cancels a programmed alarm when the device closes. */
     void cancelOnClose() {
-        if (!canWake || !programmed) {
+        if (!canWake || hardware == Hardware.NONE) {
             return;
         }
         try {
             rtc.cancelAlarm();
-            programmed = false;
+            hardware = Hardware.NONE;
             device.hardwareCancels.incrementAndGet();
             listener.hardwareCancelled(true);
         } catch (final RtcException e) {
