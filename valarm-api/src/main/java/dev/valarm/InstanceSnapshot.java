@@ -694,7 +694,7 @@ public final class InstanceSnapshot {
         private static long exactNanos(final Timespec t, final String what) {
             Objects.requireNonNull(t, what);
             final long n = t.toNanos();
-            if ((n == Long.MAX_VALUE || n == Long.MIN_VALUE) && !t.equals(Timespec.ofNanos(n))) {
+            if (!t.equals(Timespec.ofNanos(n))) { // saturated: the exact value does not fit
                 throw new IllegalArgumentException(what + " does not fit in 64-bit nanoseconds: " + t);
             }
             return n;

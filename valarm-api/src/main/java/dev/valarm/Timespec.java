@@ -107,7 +107,7 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
         if (seconds > MAX_NANO_SECONDS || (seconds == MAX_NANO_SECONDS && nanos > MAX_NANO_REST)) {
             return Long.MAX_VALUE;
         }
-        if (seconds < MIN_NANO_SECONDS) {
+        if (seconds < MIN_NANO_SECONDS || (seconds == MIN_NANO_SECONDS && nanos < MIN_NANO_REST)) {
             return Long.MIN_VALUE;
         }
         return seconds * NANOS_PER_SECOND + nanos;
@@ -165,4 +165,5 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
     private static final long MAX_NANO_SECONDS = Long.MAX_VALUE / NANOS_PER_SECOND;
     private static final long MAX_NANO_REST = Long.MAX_VALUE % NANOS_PER_SECOND;
     private static final long MIN_NANO_SECONDS = Math.floorDiv(Long.MIN_VALUE, NANOS_PER_SECOND);
+    private static final long MIN_NANO_REST = Math.floorMod(Long.MIN_VALUE, NANOS_PER_SECOND);
 }

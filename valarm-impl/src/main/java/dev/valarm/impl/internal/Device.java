@@ -139,7 +139,7 @@ public final class Device implements ValarmDevice {
         this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
         this.maxInstances = maxInstances;
         this.maxWaitersPerInstance = maxWaitersPerInstance;
-        this.lateThresholdNanos = lateThreshold.toNanos();
+        this.lateThresholdNanos = Sat.nanos(lateThreshold);
         this.caps = rtc.capabilities();
         this.description = clocks.name() + " + " + rtc.name();
         for (int t = 0; t < AlarmType.COUNT; t++) {

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One open file of an instance. Thread-safe: every state change happens under the device's lock.
@@ -122,7 +121,7 @@ final class Handle implements AlarmHandle {
                 throw new IllegalArgumentException("window must not be negative: " + window);
             }
             claim("SET");
-            wake = arm(type, time, saturatedNanos(window));
+            wake = arm(type, time, Sat.nanos(window));
         } finally {
             device.lock.unlock();
         }
@@ -172,7 +171,7 @@ final class Handle implements AlarmHandle {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
-        return waitFor(saturatedNanos(timeout));
+        return waitFor(Sat.nanos(timeout));
     }
 
     @Override
@@ -333,13 +332,6 @@ final class Handle implements AlarmHandle {
             in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor
                     + ") was closed"));
         }
-    }
-
-    private static long saturatedNanos(final Duration d) {
-        if (d.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L - 1) {
-            return Long.MAX_VALUE;
-        }
-        return TimeUnit.SECONDS.toNanos(d.getSeconds()) + d.getNano();
     }
 
     @Override

@@ -87,8 +87,8 @@ final class WakeProgrammer {
         this.device = device;
         this.rtc = rtc;
         this.canWake = caps.canWake();
-        this.resolution = Math.max(1L, caps.resolution().toNanos());
-        this.maxAhead = caps.maxAlarmAhead().toNanos();
+        this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
+        this.maxAhead = Sat.nanos(caps.maxAlarmAhead());
         this.grace = Math.max(resolution, 1_000_000_000L);
     }
 
@@ -264,7 +264,7 @@ final class WakeProgrammer {
             final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
             if (canWake) {
                 // The furthest alarm may shrink once the backend learns the chip's limit.
-                maxAhead = rtc.capabilities().maxAlarmAhead().toNanos();
+                maxAhead = Sat.nanos(rtc.capabilities().maxAlarmAhead());
             }
             rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
             haveOffset = true;

@@ -67,8 +67,8 @@ public final class SimulatedRtc implements RtcBackend {
     public SimulatedRtc(final SimulatedClocks clocks, final RtcCapabilities capabilities) {
         this.clocks = Objects.requireNonNull(clocks, "clocks");
         this.caps = Objects.requireNonNull(capabilities, "capabilities");
-        this.resolution = capabilities.resolution().toNanos();
-        this.maxAhead = capabilities.maxAlarmAhead().toNanos();
+        this.resolution = Sat.nanos(capabilities.resolution());
+        this.maxAhead = Sat.nanos(capabilities.maxAlarmAhead());
     }
 
     @Override
@@ -196,7 +196,7 @@ public final class SimulatedRtc implements RtcBackend {
      */
     public synchronized void setMaxAlarmAhead(final Duration max) {
         caps = new RtcCapabilities(caps.resolution(), max, caps.canWake(), caps.canSetTime());
-        maxAhead = max.toNanos();
+        maxAhead = Sat.nanos(max);
     }
 
     /**
@@ -242,7 +242,7 @@ public final class SimulatedRtc implements RtcBackend {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must not be negative: " + delay);
         }
-        interruptDelay = delay.toNanos();
+        interruptDelay = Sat.nanos(delay);
     }
 
     /**
@@ -251,7 +251,7 @@ public final class SimulatedRtc implements RtcBackend {
      * @param driftFromHost the drift, not null
      */
     public synchronized void setDrift(final Duration driftFromHost) {
-        drift = driftFromHost.toNanos();
+        drift = Sat.nanos(driftFromHost);
     }
 
     /**
