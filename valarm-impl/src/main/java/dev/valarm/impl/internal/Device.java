@@ -46,6 +46,16 @@ import org.slf4j.LoggerFactory;
  * head ahead of what the dispatcher sleeps for, or changes a wakeup heap's head (the hardware alarm may
  * need a new second); redundant wakes are collapsed through {@code wakePending}.
  *
+ * <p>The rule for user code: no user code (asynchronous-wait completions and the callbacks that depend on
+ * them, {@link DeviceListener} calls, the callback executor's {@code execute}) ever runs under the device
+ * lock or inside the expiry loop. The code that holds the lock or sits in the loop only records what user
+ * code must learn, into the {@link Delivery} path (a ring of primitive records, allocation-free); the
+ * delivery thread runs the records after the fact, with no lock held, and hands completions to the
+ * callback executor. So even {@code callbackExecutor(Runnable::run)} and a listener that blocks or calls
+ * back into the device cannot stop the dispatcher or change a heap while it is being polled. (The SPI
+ * backends are part of the device, not user code: the dispatcher calls the {@link RtcBackend} outside the
+ * lock, and the {@link SuspendBlocker}, which must not block, under it.)
+ *
  * <p>Expiry is level-triggered by time: after any wake, clock change or error the dispatcher re-reads
  * the clocks and fires what is due, so a spurious wake is harmless and a lost interrupt is caught at the
  * next read.
@@ -74,7 +84,6 @@ public final class Device implements ValarmDevice {
     final ReentrantLock lock = new ReentrantLock();
     final HostClocks clocks;
     final SuspendBlocker blocker;
-    final Executor callbackExecutor;
     final int maxWaitersPerInstance;
 
     private final RtcBackend rtc;
@@ -83,7 +92,10 @@ public final class Device implements ValarmDevice {
     private final long lateThresholdNanos;
     private final String description;
     private final WakeProgrammer programmer;
-    private final DeviceListener listener;
+    /** Where user code runs: listener calls and asynchronous-wait completions (see {@link Delivery}). */
+    final Delivery delivery;
+    /** A test-only observer of firings, called under the lock (see {@link DriverAccess#probeFirings}). */
+    private volatile FiringProbe probe;
 
     // Guarded by lock.
     private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
@@ -136,7 +148,7 @@ public final class Device implements ValarmDevice {
         this.clocks = Objects.requireNonNull(clocks, "clocks");
         this.rtc = Objects.requireNonNull(rtc, "rtc");
         this.blocker = Objects.requireNonNull(blocker, "blocker");
-        this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+        Objects.requireNonNull(callbackExecutor, "callbackExecutor");
         this.maxInstances = maxInstances;
         this.maxWaitersPerInstance = maxWaitersPerInstance;
         this.lateThresholdNanos = Sat.nanos(lateThreshold);
@@ -146,9 +158,10 @@ public final class Device implements ValarmDevice {
             heaps[t] = new TimerHeap(64);
             starts[t] = new TimerHeap(16);
         }
-        this.listener = Objects.requireNonNull(listener, "listener");
+        this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor,
+                DeliveryObserver.of(clocks), lock, threadName + "-delivery");
         this.programmer = new WakeProgrammer(this, rtc, caps);
-        programmer.listener = listener;
+        programmer.listener = delivery;
         if (!caps.canWake()) {
             LOG.warn("RTC backend {} cannot wake the machine: wakeup alarms fire only while it is awake", rtc.name());
         }
@@ -444,6 +457,7 @@ public final class Device implements ValarmDevice {
             LOG.error("dispatcher thread {} did not stop within 10 s", dispatcher.getName());
         }
         programmer.cancelOnClose();
+        delivery.close(); // runs what the closing recorded (failed waiters, the cancel) before the backends go
         try {
             rtc.close();
         } finally {
@@ -838,7 +852,11 @@ public final class Device implements ValarmDevice {
         alarmsFired++;
         armed--;
         in.fired(type);
-        listener.alarmFired(in.minor, TYPES[type], hostStart, nowForFiring);
+        final FiringProbe p = probe;
+        if (p != null) {
+            p.fired(in.minor, TYPES[type], hostStart, nowForFiring);
+        }
+        delivery.alarmFired(in.minor, TYPES[type], hostStart, nowForFiring);
     }
 
     private void onHostClockChange() {
@@ -861,6 +879,11 @@ public final class Device implements ValarmDevice {
     static final int[] BASE_OF = {0, 0, 1, 1, 2};
     /** Whether each type is a wakeup type. */
     static final boolean[] WAKEUP = {true, false, true, false, false};
+
+    /** Installs (or, with null, removes) the test-only firing probe. */
+    void probeFirings(final FiringProbe p) {
+        probe = p;
+    }
 
     /** The description used in logs and errors. */
     String description() {

@@ -182,6 +182,7 @@ final class Handle implements AlarmHandle {
 
     /** WAIT. {@code timeoutNanos < 0} waits without a timeout. */
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
+        boolean woken = false;
         device.lock.lockInterruptibly();
         try {
             checkWritable("WAIT", null);
@@ -197,8 +198,9 @@ final class Handle implements AlarmHandle {
                             + device.maxWaitersPerInstance);
                 }
                 in.blockingWaiters++;
+                in.asleep++;
+                final int seq = in.wakeSeq;
                 try {
-                    final int seq = in.wakeSeq;
                     long remaining = timeoutNanos;
                     // Like wait_event_interruptible: return once woken by an event, even if another
                     // waiter took it (the driver's WAIT then returns 0).
@@ -212,10 +214,14 @@ final class Handle implements AlarmHandle {
                             remaining = in.changed.awaitNanos(remaining);
                         }
                     }
-                    checkOpen();
                 } finally {
                     in.blockingWaiters--;
+                    woken = in.wakeSeq != seq; // woken: counted by wakeBlocking until we return
+                    if (!woken) {
+                        in.asleep--;
+                    }
                 }
+                checkOpen();
                 if (in.owner != this) {
                     // The owner changed while we slept (only possible through close paths).
                     checkOpen();
@@ -224,6 +230,9 @@ final class Handle implements AlarmHandle {
             return AlarmEvents.of(in.fetchAndClear());
         } finally {
             device.lock.unlock();
+            if (woken) {
+                device.delivery.finished();
+            }
         }
     }
 
@@ -319,8 +328,7 @@ final class Handle implements AlarmHandle {
                 in.owner = null;
                 failed = in.drainAsync();
                 // Wake our blocked waiters: they see the handle closed. (Only the owner can wait.)
-                in.wakeSeq++;
-                in.changed.signalAll();
+                in.wakeBlocking();
             }
         } finally {
             device.lock.unlock();

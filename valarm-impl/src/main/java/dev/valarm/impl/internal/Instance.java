@@ -48,6 +48,8 @@ final class Instance implements ValarmInstance {
     volatile boolean closed; // written under device.lock
     int wakeSeq;
     int blockingWaiters;
+    /** Blocking waiters asleep on the current {@link #wakeSeq} (not yet woken). */
+    int asleep;
     final long[] entry = new long[AlarmType.COUNT];
     /** Types whose {@link #entry} is a tombstone left by a lazy CLEAR (see {@link Device#disarm}). */
     int tombMask;
@@ -237,8 +239,7 @@ final class Instance implements ValarmInstance {
         waitPending = false;
         releaseBlocker();
         owner = null;
-        wakeSeq++;
-        changed.signalAll();
+        wakeBlocking();
         return wake;
     }
 
@@ -298,10 +299,22 @@ final class Instance implements ValarmInstance {
         signalWaiters();
     }
 
-    /** Wakes blocking waiters and completes one asynchronous waiter if events are pending. Lock held. */
-    void signalWaiters() {
+    /**
+     * Wakes every blocking waiter (they return from WAIT). Those asleep count as work handed to user code
+     * until they have returned (see {@link DeliveryObserver}). Lock held.
+     */
+    void wakeBlocking() {
         wakeSeq++;
         changed.signalAll();
+        if (asleep != 0) {
+            device.delivery.started(asleep);
+            asleep = 0;
+        }
+    }
+
+    /** Wakes blocking waiters and completes one asynchronous waiter if events are pending. Lock held. */
+    void signalWaiters() {
+        wakeBlocking();
         if (!asyncWaiters.isEmpty() && pending != 0) {
             completeOneAsync();
         }
@@ -378,31 +391,40 @@ final class Instance implements ValarmInstance {
         return "ValarmInstance[" + name + ", minor " + minor + (closed ? ", closed" : "") + ']';
     }
 
-    /** A pending asynchronous WAIT. */
-    final class AsyncWaiter {
+    /**
+     * A pending asynchronous WAIT. Its completion never runs under the device lock: the events it takes
+     * are recorded ({@link #taken}) and handed to the device's {@link Delivery} path, whose thread passes
+     * this waiter to the callback executor, where {@link #run} completes the future.
+     */
+    final class AsyncWaiter implements Runnable {
         final Handle handle;
         final CompletableFuture<AlarmEvents> future;
+        /** The events fetched for this waiter, from {@link #deliver} on. Written under the device lock. */
+        private int taken;
 
         AsyncWaiter(final Handle handle, final CompletableFuture<AlarmEvents> future) {
             this.handle = handle;
             this.future = future;
         }
 
+        /** Hands the fetched events to the delivery path. Lock held. */
         void deliver(final int mask) {
-            final AlarmEvents ev = AlarmEvents.of(mask);
+            taken = mask;
+            device.delivery.complete(this);
+        }
+
+        /** On the delivery thread: passes this waiter to the executor, or gives the events back if it refuses. */
+        void handOff(final java.util.concurrent.Executor executor) {
             try {
-                device.callbackExecutor.execute(() -> {
-                    if (!future.complete(ev)) {
-                        giveBack(handle, mask);
-                    }
-                });
+                executor.execute(this);
             } catch (final RuntimeException e) {
-                // The executor refused: give the events back and fail this waiter, never lose them.
+                device.delivery.finished();
+                // The executor refused: give the events back and fail this waiter, never lose them. Only the
+                // blocking waiters are woken: another asynchronous one would meet the same executor.
                 device.lock.lock();
                 try {
-                    pending |= mask;
-                    wakeSeq++;
-                    changed.signalAll();
+                    pending |= taken;
+                    wakeBlocking();
                 } finally {
                     device.lock.unlock();
                 }
@@ -410,11 +432,40 @@ final class Instance implements ValarmInstance {
             }
         }
 
-        void fail(final RuntimeException error) {
+        /** On the callback executor: completes the future (its dependents run here), or gives the events back. */
+        @Override
+        public void run() {
             try {
-                device.callbackExecutor.execute(() -> future.completeExceptionally(error));
+                final int mask = taken;
+                if (!future.complete(AlarmEvents.of(mask))) {
+                    giveBack(handle, mask);
+                }
+            } finally {
+                device.delivery.finished();
+            }
+        }
+
+        /** Fails the future (call without the lock): through the delivery path and the executor. */
+        void fail(final RuntimeException error) {
+            device.delivery.fail(this, error);
+        }
+
+        /** On the delivery thread: fails the future on the executor, or here if it refuses. */
+        void failOn(final java.util.concurrent.Executor executor, final RuntimeException error) {
+            try {
+                executor.execute(() -> {
+                    try {
+                        future.completeExceptionally(error);
+                    } finally {
+                        device.delivery.finished();
+                    }
+                });
             } catch (final RuntimeException e) {
-                future.completeExceptionally(error);
+                try {
+                    future.completeExceptionally(error);
+                } finally {
+                    device.delivery.finished();
+                }
             }
         }
     }

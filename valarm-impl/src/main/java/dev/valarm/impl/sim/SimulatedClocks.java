@@ -2,6 +2,7 @@ package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
 import dev.valarm.Errno;
+import dev.valarm.impl.internal.DeliveryObserver;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.HostClocks;
 import dev.valarm.spi.RtcException;
@@ -14,9 +15,12 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Host clocks that move only when told. Usually reached through {@link SimulatedMachine}.
  *
- * <p>Besides {@link HostClocks} it knows what its waiter (the device's dispatcher) sleeps for, which lets
- * {@link #awaitIdle()} return exactly when the dispatcher has processed everything that is due: the
- * handshake that makes tests on simulated time deterministic without sleeping.
+ * <p>Besides {@link HostClocks} it knows what its waiter (the device's dispatcher) sleeps for, and a device
+ * built on these clocks tells them about the work it hands to user code (listener calls, asynchronous-wait
+ * completions and the callbacks that depend on them on the device's callback executor, blocking waiters it
+ * woke, until they return from WAIT). That lets {@link #awaitIdle()} return exactly when the dispatcher has
+ * processed everything that is due and everything that caused has run: the handshake that makes tests on
+ * simulated time deterministic without sleeping.
  *
  * <p>Thread-safety: thread-safe. Reads are lock-free; changes and the handshake use one lock.
  */
@@ -39,6 +43,8 @@ public final class SimulatedClocks implements HostClocks {
     private long rtDeadline = NO_DEADLINE;
     private long btDeadline = NO_DEADLINE;
     private long monoDeadline = NO_DEADLINE;
+    /** Work devices handed to user code that has not finished (see {@link DeliveryObserver}). */
+    private long deliveries;
 
     /**
      * Creates clocks at the given readings.
@@ -51,6 +57,30 @@ public final class SimulatedClocks implements HostClocks {
         this.realtime = realtimeNanos;
         this.boottime = boottimeNanos;
         this.monotonic = monotonicNanos;
+        DeliveryObserver.register(this, new DeliveryObserver() {
+            @Override
+            public void started(final int count) {
+                lock.lock();
+                try {
+                    deliveries += count;
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            @Override
+            public void finished(final int count) {
+                lock.lock();
+                try {
+                    deliveries -= count;
+                    if (deliveries == 0) {
+                        changed.signalAll();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
     }
 
     @Override
@@ -210,18 +240,23 @@ public final class SimulatedClocks implements HostClocks {
 
     /**
      * Blocks until the waiter (the device's dispatcher) sleeps with nothing due, nothing woken and no clock
-     * change unseen: everything due has been fired. Returns at once if no dispatcher is attached.
+     * change unseen, and no work the device handed to user code is still running: everything due has been
+     * fired, every listener call and asynchronous-wait completion (with the callbacks that depend on it on
+     * the callback executor) has run, and every blocking waiter woken has returned from WAIT. Returns at
+     * once if no dispatcher is attached. Must not be called from such a callback (it would wait for itself).
      *
-     * @throws IllegalStateException if that does not happen within 30 s of real time (a stuck dispatcher)
+     * @throws IllegalStateException if that does not happen within 30 s of real time (a stuck dispatcher or
+     *         a callback that does not return)
      */
     public void awaitIdle() {
         lock.lock();
         try {
             long left = IDLE_TIMEOUT_NANOS;
-            while (attached && !(waiting && !woken && !clockSet && !due())) {
+            while (attached && !(waiting && !woken && !clockSet && !due() && deliveries == 0)) {
                 if (left <= 0) {
                     throw new IllegalStateException("dispatcher did not become idle within 30 s: waiting=" + waiting
-                            + ", woken=" + woken + ", clockSet=" + clockSet + ", due=" + due());
+                            + ", woken=" + woken + ", clockSet=" + clockSet + ", due=" + due()
+                            + ", callbacks still running=" + deliveries);
                 }
                 left = changed.awaitNanos(left);
             }

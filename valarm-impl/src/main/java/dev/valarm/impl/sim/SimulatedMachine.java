@@ -14,9 +14,11 @@ import java.util.function.Consumer;
  * A whole simulated machine: host clocks, an RTC, a suspend blocker, and controls to let time pass,
  * jump the host clock and suspend. Time never passes by itself.
  *
- * <p>Every control returns only once the device's dispatcher has fired everything due (see
- * {@link SimulatedClocks#awaitIdle()}), and {@link #advance} stops at every deadline on the way, so
- * alarms fire exactly at their time in simulated terms.
+ * <p>Every control returns only once the device's dispatcher has fired everything due and everything
+ * that caused has run: listener calls, asynchronous-wait completions with the callbacks that depend on
+ * them on the device's callback executor, and blocking waiters woken, until they return from WAIT (see
+ * {@link SimulatedClocks#awaitIdle()}). {@link #advance} stops at every deadline on the way, so alarms
+ * fire exactly at their time in simulated terms. A control must not be called from such a callback.
  *
  * <p>Thread-safety: thread-safe; controls are meant to be called from one test thread.
  */

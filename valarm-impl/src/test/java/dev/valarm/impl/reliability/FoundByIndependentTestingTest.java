@@ -1,18 +1,29 @@
 package dev.valarm.impl.reliability;
 
 import static dev.valarm.AlarmType.ELAPSED_REALTIME;
+import static dev.valarm.AlarmType.ELAPSED_REALTIME_WAKEUP;
 import static dev.valarm.AlarmType.RTC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
+import dev.valarm.impl.DeviceListener;
+import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.sim.SimulatedMachine;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +52,10 @@ class FoundByIndependentTestingTest {
         device.close();
     }
 
+    private static Timespec in(final ValarmInstance i, final AlarmType type, final long seconds) {
+        return Timespec.ofNanos(i.now(type).toNanos() + seconds * 1_000_000_000L);
+    }
+
     /** Defect 2: a time just below the 64-bit nanosecond range is in the past and fires at once. */
     @Test
     void defect2ATimeJustBelowTheNanosecondRangeFiresAtOnce() throws Exception {
@@ -50,5 +65,131 @@ class FoundByIndependentTestingTest {
             assertFalse(inst.snapshot().alarm(type).isPresent(), "fired, not armed for 2262: " + inst.snapshot());
             assertEquals(type.mask(), rw.await(Duration.ZERO).mask(), type + " fired at once");
         }
+    }
+
+    /**
+     * Defect 3, the scenario of the issue: with {@code callbackExecutor(Runnable::run)} an asynchronous
+     * wait's callback ran on the dispatcher inside the expiry loop; blocking in another handle's WAIT
+     * released the device lock mid-expiry, another thread armed C meanwhile, and the expiry loop then
+     * removed C's entry in place of A's: A fired twice, C never, {@code armedAlarms} read 0.
+     */
+    @Test
+    void defect3ACallbackThatBlocksInAnotherWaitCannotCorruptTheExpiryLoop() throws Exception {
+        device.close();
+        device = machine.newDevice(b -> b.callbackExecutor(Runnable::run));
+        final ValarmInstance a = device.createInstance();
+        final ValarmInstance b = device.createInstance();
+        final ValarmInstance c = device.createInstance();
+        final AlarmHandle ha = a.open(OpenMode.READ_WRITE);
+        final AlarmHandle hb = b.open(OpenMode.READ_WRITE);
+        final AlarmHandle hc = c.open(OpenMode.READ_WRITE);
+        hb.clear(RTC); // hb owns b
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch done = new CountDownLatch(1);
+        ha.set(ELAPSED_REALTIME, in(a, ELAPSED_REALTIME, 1));
+        ha.awaitAsync().thenRun(() -> {
+            entered.countDown();
+            try {
+                hb.await(Duration.ofSeconds(10)); // user code that waits on the device
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            done.countDown();
+        });
+        machine.clocks().pass(Duration.ofSeconds(1).toNanos(), false); // A comes due; do not wait for idle
+        assertTrue(entered.await(10, TimeUnit.SECONDS), "the callback ran");
+        hc.set(ELAPSED_REALTIME, Timespec.ZERO); // while the callback waits: C is due at once
+        b.open(OpenMode.READ_WRITE).setRtc(b.now(RTC)); // releases the callback's WAIT (time-change on b)
+        assertTrue(done.await(10, TimeUnit.SECONDS), "the callback returned");
+        machine.awaitIdle();
+        assertEquals(ELAPSED_REALTIME.mask(), hc.await(Duration.ZERO).mask(), "C fired: " + c.snapshot() + "; A: " + a.snapshot() + "; " + device.stats());
+        assertEquals(0, ha.await(Duration.ZERO).mask(), "A fired once (its one event went to the callback)");
+        assertFalse(c.snapshot().alarm(ELAPSED_REALTIME).isPresent(), "C is not left armed");
+        assertEquals(0, device.stats().armedAlarms());
+        assertEquals(2, device.stats().alarmsFired());
+    }
+
+    /** Defect 3: a same-thread callback that blocks does not block the dispatcher: other alarms fire meanwhile. */
+    @Test
+    void defect3ABlockedSameThreadCallbackDoesNotStopTheDispatcher() throws Exception {
+        device.close();
+        device = machine.newDevice(b -> b.callbackExecutor(Runnable::run));
+        final ValarmInstance a = device.createInstance();
+        final ValarmInstance c = device.createInstance();
+        final AlarmHandle ha = a.open(OpenMode.READ_WRITE);
+        final AlarmHandle hc = c.open(OpenMode.READ_WRITE);
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean returned = new AtomicBoolean();
+        ha.awaitAsync().thenRun(() -> {
+            entered.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS); // blocks (bounded so that the old code cannot hang the test)
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            returned.set(true);
+        });
+        ha.set(ELAPSED_REALTIME, Timespec.ZERO);
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        hc.set(ELAPSED_REALTIME_WAKEUP, Timespec.ZERO);
+        final AlarmEvents ev = hc.await(Duration.ofSeconds(4));
+        final boolean stillBlocked = !returned.get();
+        release.countDown();
+        assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), ev.mask(), "C fired");
+        assertTrue(stillBlocked, "C fired while the callback was still blocked");
+        machine.awaitIdle();
+    }
+
+    /** Defect 3: listeners are user code too: never called under the device lock, nor on the dispatcher. */
+    @Test
+    void defect3ListenersRunOutsideTheLockAndOffTheDispatcher() throws Exception {
+        device.close();
+        final List<String> wrong = new CopyOnWriteArrayList<>();
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        final ReentrantLock[] lock = new ReentrantLock[1];
+        final DeviceListener listener = new DeviceListener() {
+            private void check(final String what) {
+                calls.add(what);
+                if (lock[0] != null && lock[0].isHeldByCurrentThread()) {
+                    wrong.add(what + " under the device lock");
+                }
+                if (Thread.currentThread().getName().equals("valarm-dispatcher")) {
+                    wrong.add(what + " on the dispatcher");
+                }
+            }
+
+            @Override
+            public void alarmFired(final int minor, final AlarmType type, final long deadline, final long now) {
+                check("alarmFired");
+            }
+
+            @Override
+            public void hardwareProgrammed(final Timespec at, final boolean clamped, final long remaining, final boolean written) {
+                check("hardwareProgrammed");
+            }
+
+            @Override
+            public void hardwareCancelled(final boolean written) {
+                check("hardwareCancelled");
+            }
+
+            @Override
+            public void hardwareFired() {
+                check("hardwareFired");
+            }
+        };
+        device = machine.newDevice(b -> b.listener(listener));
+        lock[0] = DriverAccess.lock(device);
+        final ValarmInstance a = device.createInstance();
+        final AlarmHandle ha = a.open(OpenMode.READ_WRITE);
+        ha.set(ELAPSED_REALTIME_WAKEUP, in(a, ELAPSED_REALTIME_WAKEUP, 10));
+        machine.awaitIdle();
+        machine.suspend(Duration.ofMinutes(1));
+        ha.clear(ELAPSED_REALTIME_WAKEUP);
+        ha.set(ELAPSED_REALTIME, Timespec.ZERO);
+        machine.awaitIdle();
+        assertTrue(calls.containsAll(List.of("alarmFired", "hardwareProgrammed", "hardwareFired")), calls.toString());
+        assertEquals(List.of(), wrong);
     }
 }
