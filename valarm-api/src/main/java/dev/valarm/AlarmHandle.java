@@ -130,7 +130,10 @@ public interface AlarmHandle extends AutoCloseable {
      * returned already complete; otherwise it completes after the fetch, never under the device's lock and
      * never on the thread that fires alarms, so its dependent callbacks may block or call into the device. The future fails with
      * {@link ValarmClosedException} when the handle, instance or device closes. Cancelling the future
-     * before it completes gives any events it would have taken back to the instance: none is lost.
+     * before the device completes it (or completing it yourself, or letting {@code orTimeout} do so)
+     * gives any events it took back to the instance at once, as if it had never taken them: the next WAIT
+     * returns them, and a CLEAR drops them, including a CLEAR made while they were on their way to the
+     * future. None is lost and none comes back after a CLEAR.
      *
      * @return a future of the events
      * @throws AlarmPermissionException (EPERM) on a read-only handle

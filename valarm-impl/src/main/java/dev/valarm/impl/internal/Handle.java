@@ -151,6 +151,7 @@ final class Handle implements AlarmHandle {
                 }
             }
             in.enabled &= ~mask;
+            in.cleared(type.number());
             wake = device.disarm(in, type.number(), true);
         } finally {
             device.lock.unlock();
@@ -238,14 +239,15 @@ final class Handle implements AlarmHandle {
 
     @Override
     public CompletableFuture<AlarmEvents> awaitAsync() {
-        final CompletableFuture<AlarmEvents> future = new CompletableFuture<>();
+        final Instance.AsyncWaiter waiter = in.new AsyncWaiter(this);
+        final Instance.WaitFuture future = waiter.future;
         device.lock.lock();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending != 0) {
-                future.complete(AlarmEvents.of(in.fetchAndClear()));
+                future.deliver(AlarmEvents.of(in.fetchAndClear())); // nothing depends on it yet: no user code
                 return future;
             }
             in.asyncWaiters.removeIf(w -> w.future.isDone());
@@ -253,7 +255,7 @@ final class Handle implements AlarmHandle {
                 throw new ValarmLimitException(Errno.ENOSPC, "waiter limit reached on " + in.name() + ": "
                         + device.maxWaitersPerInstance);
             }
-            in.asyncWaiters.add(in.new AsyncWaiter(this, future));
+            in.asyncWaiters.add(waiter);
             return future;
         } finally {
             device.lock.unlock();

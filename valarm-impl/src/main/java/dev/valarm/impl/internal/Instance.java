@@ -50,6 +50,9 @@ final class Instance implements ValarmInstance {
     int blockingWaiters;
     /** Blocking waiters asleep on the current {@link #wakeSeq} (not yet woken). */
     int asleep;
+    /** Counts CLEARs; {@link #clearedAt} holds the count at each type's last CLEAR (see {@link #giveBack}). */
+    int clearEpoch;
+    final int[] clearedAt = new int[AlarmType.COUNT];
     final long[] entry = new long[AlarmType.COUNT];
     /** Types whose {@link #entry} is a tombstone left by a lazy CLEAR (see {@link Device#disarm}). */
     int tombMask;
@@ -355,17 +358,29 @@ final class Instance implements ValarmInstance {
         }
     }
 
-    /** Events handed to an asynchronous waiter that was cancelled come back. */
-    void giveBack(final Handle from, final int mask) {
-        device.lock.lock();
-        try {
-            if (closed || owner != from || mask == 0) {
-                return;
+    /** CLEAR of type {@code t}: remembered so that events in flight to an asynchronous waiter honour it. Lock held. */
+    void cleared(final int t) {
+        clearedAt[t] = ++clearEpoch;
+    }
+
+    /**
+     * Events an asynchronous waiter took and could not deliver (its future was cancelled or completed by
+     * someone else) come back, as if the waiter had never taken them: minus the types CLEARed since it took
+     * them ({@code takenEpoch}), and not at all if the owner changed or the instance closed. Lock held.
+     */
+    private void giveBack(final Handle from, final int mask, final int takenEpoch) {
+        if (closed || owner != from || mask == 0) {
+            return;
+        }
+        int back = mask;
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            if ((back & (1 << t)) != 0 && clearedAt[t] - takenEpoch > 0) {
+                back &= ~(1 << t);
             }
-            pending |= mask;
+        }
+        if (back != 0) {
+            pending |= back;
             signalWaiters();
-        } finally {
-            device.lock.unlock();
         }
     }
 
@@ -395,22 +410,55 @@ final class Instance implements ValarmInstance {
      * A pending asynchronous WAIT. Its completion never runs under the device lock: the events it takes
      * are recorded ({@link #taken}) and handed to the device's {@link Delivery} path, whose thread passes
      * this waiter to the callback executor, where {@link #run} completes the future.
+     *
+     * <p>Who owns taken events: whoever first claims {@link #taken} (under the device lock) - the device's
+     * completion ({@link #run}) or a completion of the future by anyone else (a cancel, a timeout, a
+     * user's {@code complete}), which gives them back at once, before the future completes, so that a WAIT
+     * or CLEAR right after {@code cancel()} sees them. If the device claimed them and then loses the race to
+     * complete, it gives them back; either way a type CLEARed since they were taken is dropped.
      */
     final class AsyncWaiter implements Runnable {
         final Handle handle;
-        final CompletableFuture<AlarmEvents> future;
-        /** The events fetched for this waiter, from {@link #deliver} on. Written under the device lock. */
+        final WaitFuture future;
+        /** The events fetched for this waiter and not yet claimed. Guarded by the device lock. */
         private int taken;
+        /** {@link #clearEpoch} when the events were taken. Guarded by the device lock. */
+        private int takenEpoch;
 
-        AsyncWaiter(final Handle handle, final CompletableFuture<AlarmEvents> future) {
+        AsyncWaiter(final Handle handle) {
             this.handle = handle;
-            this.future = future;
+            this.future = new WaitFuture(this);
         }
 
         /** Hands the fetched events to the delivery path. Lock held. */
         void deliver(final int mask) {
             taken = mask;
+            takenEpoch = clearEpoch;
             device.delivery.complete(this);
+        }
+
+        /** Takes the unclaimed events (0 if someone claimed them already). */
+        private int claim() {
+            device.lock.lock();
+            try {
+                final int m = taken;
+                taken = 0;
+                return m;
+            } finally {
+                device.lock.unlock();
+            }
+        }
+
+        /** The future is being completed by someone else than the device: the events go back first. */
+        void completedElsewhere() {
+            device.lock.lock();
+            try {
+                final int m = taken;
+                taken = 0;
+                giveBack(handle, m, takenEpoch);
+            } finally {
+                device.lock.unlock();
+            }
         }
 
         /** On the delivery thread: passes this waiter to the executor, or gives the events back if it refuses. */
@@ -424,11 +472,12 @@ final class Instance implements ValarmInstance {
                 device.lock.lock();
                 try {
                     pending |= taken;
+                    taken = 0;
                     wakeBlocking();
                 } finally {
                     device.lock.unlock();
                 }
-                future.completeExceptionally(e);
+                future.failOwn(e);
             }
         }
 
@@ -436,9 +485,15 @@ final class Instance implements ValarmInstance {
         @Override
         public void run() {
             try {
-                final int mask = taken;
-                if (!future.complete(AlarmEvents.of(mask))) {
-                    giveBack(handle, mask);
+                final int mask = claim();
+                if (mask != 0 && !future.deliver(AlarmEvents.of(mask))) {
+                    // Completed by someone else between our claim and our completion: the events go back.
+                    device.lock.lock();
+                    try {
+                        giveBack(handle, mask, takenEpoch);
+                    } finally {
+                        device.lock.unlock();
+                    }
                 }
             } finally {
                 device.delivery.finished();
@@ -455,18 +510,75 @@ final class Instance implements ValarmInstance {
             try {
                 executor.execute(() -> {
                     try {
-                        future.completeExceptionally(error);
+                        future.failOwn(error);
                     } finally {
                         device.delivery.finished();
                     }
                 });
             } catch (final RuntimeException e) {
                 try {
-                    future.completeExceptionally(error);
+                    future.failOwn(error);
                 } finally {
                     device.delivery.finished();
                 }
             }
+        }
+    }
+
+    /**
+     * The future of an asynchronous WAIT. The device completes it through {@link #deliver} and
+     * {@link #failOwn}; any other completion that wins ({@link #cancel}, {@link #complete},
+     * {@link #completeExceptionally}, which {@code orTimeout} and {@code completeOnTimeout} use) first gives
+     * the events the waiter took back to the instance. Dependent stages are plain
+     * {@link CompletableFuture}s. Thread-safe.
+     */
+    static final class WaitFuture extends CompletableFuture<AlarmEvents> {
+        private final AsyncWaiter waiter;
+
+        WaitFuture(final AsyncWaiter waiter) {
+            this.waiter = waiter;
+        }
+
+        /** The device's completion. */
+        boolean deliver(final AlarmEvents events) {
+            return super.complete(events);
+        }
+
+        /** The device's failure. */
+        boolean failOwn(final Throwable error) {
+            return super.completeExceptionally(error);
+        }
+
+        @Override
+        public boolean cancel(final boolean mayInterruptIfRunning) {
+            if (isDone()) {
+                return false;
+            }
+            waiter.completedElsewhere();
+            return super.cancel(mayInterruptIfRunning);
+        }
+
+        @Override
+        public boolean complete(final AlarmEvents value) {
+            if (isDone()) {
+                return false;
+            }
+            waiter.completedElsewhere();
+            return super.complete(value);
+        }
+
+        @Override
+        public boolean completeExceptionally(final Throwable ex) {
+            if (isDone()) {
+                return false;
+            }
+            waiter.completedElsewhere();
+            return super.completeExceptionally(ex);
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new CompletableFuture<>();
         }
     }
 

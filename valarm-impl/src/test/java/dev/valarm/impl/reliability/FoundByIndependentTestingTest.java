@@ -19,8 +19,10 @@ import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.sim.SimulatedMachine;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -191,5 +193,76 @@ class FoundByIndependentTestingTest {
         machine.awaitIdle();
         assertTrue(calls.containsAll(List.of("alarmFired", "hardwareProgrammed", "hardwareFired")), calls.toString());
         assertEquals(List.of(), wrong);
+    }
+
+    /** A device whose callback executor only queues; the test runs the queue. */
+    private LinkedBlockingQueue<Runnable> queueingDevice() {
+        device.close();
+        final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+        device = machine.newDevice(b -> b.callbackExecutor(queue::add));
+        inst = device.createInstance();
+        rw = inst.open(OpenMode.READ_WRITE);
+        return queue;
+    }
+
+    /**
+     * Fires ELAPSED_REALTIME into a pending asynchronous wait and waits (on the executor's queue, bounded)
+     * until its completion has reached the executor; the completion stays queued.
+     */
+    private CompletableFuture<AlarmEvents> fireIntoAsyncWait(final LinkedBlockingQueue<Runnable> queue)
+            throws InterruptedException {
+        final CompletableFuture<AlarmEvents> f = rw.awaitAsync();
+        rw.set(ELAPSED_REALTIME, Timespec.ZERO); // fires at once; the waiter takes the event
+        final Runnable completion = queue.poll(10, TimeUnit.SECONDS);
+        assertTrue(completion != null, "the completion reached the executor");
+        queue.add(completion);
+        return f;
+    }
+
+    private static void runAll(final LinkedBlockingQueue<Runnable> queue) {
+        Runnable r;
+        while ((r = queue.poll()) != null) {
+            r.run();
+        }
+    }
+
+    /** Defect 4, the sequence: cancel, CLEAR, run the executor: the cleared event must not come back. */
+    @Test
+    void defect4AClearDropsTheEventACancelledAsynchronousWaiterGivesBack() throws Exception {
+        final LinkedBlockingQueue<Runnable> queue = queueingDevice();
+        final CompletableFuture<AlarmEvents> f = fireIntoAsyncWait(queue);
+        assertTrue(f.cancel(false), "cancelled before its completion ran");
+        rw.clear(ELAPSED_REALTIME);
+        runAll(queue);
+        assertEquals(0, rw.await(Duration.ZERO).mask(), "the cleared event stays cleared");
+    }
+
+    /** Defect 4: the events of a cancelled waiter come back at once (not later, on the executor), and once. */
+    @Test
+    void defect4ACancelledAsynchronousWaiterGivesItsEventsBackAtOnceAndOnlyOnce() throws Exception {
+        final LinkedBlockingQueue<Runnable> queue = queueingDevice();
+        final CompletableFuture<AlarmEvents> f = fireIntoAsyncWait(queue);
+        assertTrue(f.cancel(false));
+        assertEquals(ELAPSED_REALTIME.mask(), rw.await(Duration.ZERO).mask(), "given back by the cancel itself");
+        runAll(queue);
+        assertEquals(0, rw.await(Duration.ZERO).mask(), "not a second time from the executor");
+    }
+
+    /**
+     * Defect 4: a completion that bypasses the future's methods (obtrudeValue) still gives the events back
+     * when the device's completion fails, minus the types cleared since the waiter took them.
+     */
+    @Test
+    void defect4EventsGivenBackAfterAForeignCompletionHonourClearsSinceTheyWereTaken() throws Exception {
+        final LinkedBlockingQueue<Runnable> queue = queueingDevice();
+        final CompletableFuture<AlarmEvents> f = fireIntoAsyncWait(queue);
+        f.obtrudeValue(AlarmEvents.NONE);
+        rw.clear(ELAPSED_REALTIME);
+        runAll(queue);
+        assertEquals(0, rw.await(Duration.ZERO).mask(), "cleared while in flight: dropped");
+        final CompletableFuture<AlarmEvents> g = fireIntoAsyncWait(queue);
+        g.obtrudeValue(AlarmEvents.NONE);
+        runAll(queue);
+        assertEquals(ELAPSED_REALTIME.mask(), rw.await(Duration.ZERO).mask(), "not cleared: given back, not lost");
     }
 }
