@@ -161,9 +161,9 @@ public interface AlarmHandle extends AutoCloseable {
      *
      * @param time the new wall-clock time of the instance, not null
      * @throws AlarmPermissionException (EPERM) on a read-only handle
-     * @throws InvalidAlarmException (EINVAL) if the clock cannot hold {@code time}: outside the 64-bit
-     *         nanosecond range (1677-09-21 to 2262-04-11), or so far before the host clock that the
-     *         offset overflows 64 bits of nanoseconds; nothing is changed
+     * @throws ClockRangeException (ERANGE) if {@code time} is outside the clock range
+     *         ({@link Timespec#CLOCK_MIN}, 1823-11-12, to {@link Timespec#CLOCK_MAX}, 2116-02-20); nothing is
+     *         changed
      * @throws ValarmClosedException if the handle, instance or device is closed
      */
     void setRtc(Timespec time);

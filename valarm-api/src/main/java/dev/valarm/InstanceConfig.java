@@ -10,6 +10,9 @@ import java.util.Objects;
  * changed through {@link AlarmHandle#setRtc(Timespec)}; the boot-time and monotonic offsets are fixed at
  * creation (the rule Linux time namespaces use) so that those clocks never jump.
  *
+ * <p>Offsets may be any duration here; the device checks them when it creates the instance: the host's
+ * clock plus each offset must be inside the clock range ({@link ClockRangeException}).
+ *
  * <p>Thread-safety: immutable; the builder is not thread-safe.
  */
 public final class InstanceConfig {

@@ -28,6 +28,18 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
     public static final Timespec ZERO = new Timespec(0, 0);
 
     /**
+     * The end of the clock range: 4 611 686 018 s, as a wall-clock time 2116-02-20T23:53:38Z. No clock is set
+     * beyond it (see {@link ClockRangeException}).
+     */
+    public static final Timespec CLOCK_MAX = new Timespec(4_611_686_018L, 0);
+
+    /**
+     * The start of the clock range: -4 611 686 018 s, as a wall-clock time 1823-11-12T00:06:22Z. No clock is set
+     * before it (see {@link ClockRangeException}).
+     */
+    public static final Timespec CLOCK_MIN = new Timespec(-4_611_686_018L, 0);
+
+    /**
      * Validates the fields.
      *
      * @param seconds whole seconds, any value

@@ -77,7 +77,9 @@ import java.util.Objects;
  * {@code timespec_valid_strict} (negative seconds, {@code tv_nsec} outside [0, 999 999 999], seconds
  * at or beyond {@code KTIME_SEC_MAX}): the codec returns {@code -EINVAL} with nothing changed, no
  * time-change event (the ownership of quirk 3 is still taken). Valid times set only the instance's wall
- * clock ({@link AlarmHandle#setRtc}).</li>
+ * clock ({@link AlarmHandle#setRtc}); a valid time beyond valarm's clock range (after
+ * 2116-02-20T23:53:38Z, {@link Timespec#CLOCK_MAX}) is {@code -ERANGE}, nothing changed, where the driver
+ * would take it up to {@code KTIME_SEC_MAX} (see {@link dev.valarm.ClockRangeException}).</li>
  * <li>Quirk 9: a 64-bit-sized SET, SET_AND_WAIT or SET_RTC number through {@link Abi#COMPAT32}
  * reaches the driver with an uninitialised kernel timespec. The codec runs the same checks (type,
  * EPERM, ownership) and then returns {@code -EINVAL} instead of acting on garbage.</li>

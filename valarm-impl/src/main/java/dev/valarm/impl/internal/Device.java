@@ -6,12 +6,10 @@ import dev.valarm.DeviceStats;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
-import dev.valarm.InvalidSnapshotException;
 import dev.valarm.RestoreOptions;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
-import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
 import dev.valarm.ValarmLimitException;
 import dev.valarm.impl.DeviceListener;
@@ -187,13 +185,31 @@ public final class Device implements ValarmDevice {
         try {
             final int minor = pickMinor(config.minor());
             final String name = config.name() != null ? config.name() : "valarm" + minor;
-            final Instance in = new Instance(this, minor, name, config.wallClockOffset().toNanos(),
-                    config.boottimeOffset().toNanos(), config.monotonicOffset().toNanos());
+            final String who = who(name, minor);
+            final long[] offsets = {
+                Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
+            };
+            checkClocks(who, offsets);
+            final Instance in = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
             install(in);
             LOG.debug("created instance {} (minor {})", name, minor);
             return in;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static final String[] CLOCK_NAMES = {"wall clock", "boot-time clock", "monotonic clock"};
+    private static final ClockBase[] BASES = {ClockBase.REALTIME, ClockBase.BOOTTIME, ClockBase.MONOTONIC};
+
+    private static String who(final String name, final int minor) {
+        return "instance " + name + " (minor " + minor + ")";
+    }
+
+    /** Checks that host clock plus offset is in the clock range on every base (see {@link ClockRange}). */
+    private void checkClocks(final String who, final long[] offsets) {
+        for (int b = 0; b < 3; b++) {
+            ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who, clocks.nanos(BASES[b]), offsets[b]);
         }
     }
 
@@ -251,14 +267,14 @@ public final class Device implements ValarmDevice {
             final int minor = pickMinor(options.minor() == RestoreOptions.SNAPSHOT_MINOR ? snapshot.minor()
                     : options.minor());
             final long hostRt = clocks.nanos(ClockBase.REALTIME);
-            final long hostBt = clocks.nanos(ClockBase.BOOTTIME);
-            final long hostMono = clocks.nanos(ClockBase.MONOTONIC);
             final long snapRt = snapshot.realtime().toNanos();
-            final long btOffset = restoreOffset("boottime", snapshot.boottime().toNanos(), hostBt);
-            final long monoOffset = restoreOffset("monotonic", snapshot.monotonic().toNanos(), hostMono);
-            final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
-                    ? snapshot.wallClockOffset().toNanos() : restoreOffset("realtime", snapRt, hostRt);
             final String name = options.name() != null ? options.name() : snapshot.name();
+            final String who = "restored " + who(name, minor);
+            final long btOffset = continueOffset(who, 1, snapshot.boottime().toNanos());
+            final long monoOffset = continueOffset(who, 2, snapshot.monotonic().toNanos());
+            final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
+                    ? Sat.nanos(snapshot.wallClockOffset()) : continueOffset(who, 0, snapRt);
+            checkClocks(who, new long[] {rtOffset, btOffset, monoOffset});
             in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
             install(in);
             wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
@@ -275,14 +291,13 @@ public final class Device implements ValarmDevice {
         return in;
     }
 
-    /** The offset that makes an instance clock continue from {@code instanceValue} now. */
-    private static long restoreOffset(final String clock, final long instanceValue, final long hostNow) {
-        try {
-            return Math.subtractExact(instanceValue, hostNow);
-        } catch (final ArithmeticException e) {
-            throw new InvalidSnapshotException(Errno.ERANGE, "the snapshot's " + clock + " " + instanceValue
-                    + " ns is too far from this host's " + hostNow + " ns for a 64-bit offset");
-        }
+    /**
+     * The offset that makes an instance clock of base {@code b} continue from the snapshot's {@code value}
+     * (checked: in the clock range; the difference of two values in the range always fits).
+     */
+    private long continueOffset(final String who, final int b, final long value) {
+        ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who + ", continued from the snapshot,", value);
+        return Sat.sub(value, clocks.nanos(BASES[b]));
     }
 
     /** Creates a child of {@code parent} (see {@link ValarmInstance#unshare}). */
@@ -293,21 +308,16 @@ public final class Device implements ValarmDevice {
         try {
             parent.checkOpen();
             final int minor = pickMinor(config.minor());
+            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            final String who = who(name, minor) + ", a child of " + who(parent.name(), parent.minor);
             final long[] delta = {
-                childDelta("wall-clock", config.wallClockOffset()),
-                childDelta("boot-time", config.boottimeOffset()),
-                childDelta("monotonic", config.monotonicOffset()),
+                Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
             };
             final long[] offsets = new long[3];
             for (int b = 0; b < 3; b++) {
-                try {
-                    offsets[b] = Math.addExact(parent.offset(b), delta[b]);
-                } catch (final ArithmeticException e) {
-                    throw new ValarmException(Errno.ERANGE, "child clock offset overflows: parent offset "
-                            + parent.offset(b) + " ns + " + delta[b] + " ns (base " + b + ")");
-                }
+                offsets[b] = Sat.add(parent.offset(b), delta[b]);
             }
-            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            checkClocks(who, offsets);
             child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
             install(child);
             if (copyAlarms) {
@@ -329,14 +339,6 @@ public final class Device implements ValarmDevice {
             wakeDispatcher();
         }
         return child;
-    }
-
-    private static long childDelta(final String clock, final Duration d) {
-        try {
-            return d.toNanos();
-        } catch (final ArithmeticException e) {
-            throw new ValarmException(Errno.ERANGE, clock + " offset does not fit in 64-bit nanoseconds: " + d);
-        }
     }
 
     @Override
@@ -383,7 +385,7 @@ public final class Device implements ValarmDevice {
     public void setHostTime(final Timespec time) {
         Objects.requireNonNull(time, "time");
         checkOpen();
-        clocks.setRealtime(time.toNanos());
+        clocks.setRealtime(ClockRange.clock("the host clock", time));
         LOG.info("host clock set to {}", time);
         if (caps.canSetTime()) {
             try {

@@ -6,7 +6,6 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
-import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -276,12 +275,10 @@ final class Handle implements AlarmHandle {
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
-            final long nanos = time.toNanos();
-            if (!Timespec.ofNanos(nanos).equals(time)) {
-                throw new InvalidAlarmException("SET_RTC: " + time + " is outside the 64-bit nanosecond range of a clock"
-                        + " (1677-09-21 to 2262-04-11) on " + in.name() + " (minor " + in.minor + ")");
+            if (!ClockRange.inside(time)) {
+                throw ClockRange.clockOutside("SET_RTC on instance " + in.name() + " (minor " + in.minor + ")", time);
             }
-            wake = in.setWallClock(nanos);
+            wake = in.setWallClock(time.toNanos());
         } finally {
             device.lock.unlock();
         }

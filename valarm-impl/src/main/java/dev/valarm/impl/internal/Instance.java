@@ -7,7 +7,6 @@ import dev.valarm.ClockBase;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
-import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -265,15 +264,16 @@ final class Instance implements ValarmInstance {
         }
     }
 
-    /** Sets the wall clock (SET_RTC). Lock held. @return whether the dispatcher must be woken */
+    /**
+     * Sets the wall clock (SET_RTC) to {@code instanceRealtime}, which the caller checked is in the clock
+     * range. Lock held.
+     *
+     * @return whether the dispatcher must be woken
+     */
     boolean setWallClock(final long instanceRealtime) {
         final long host = device.clocks.nanos(ClockBase.REALTIME);
-        final long newOffset = instanceRealtime - host;
-        if (((instanceRealtime ^ host) & (instanceRealtime ^ newOffset)) < 0) {
-            // A saturated offset would put the clock somewhere else than asked: refuse, change nothing.
-            throw new InvalidAlarmException("SET_RTC: " + Timespec.ofNanos(instanceRealtime) + " is too far from the host clock "
-                    + Timespec.ofNanos(host) + " for a 64-bit nanosecond offset (instance " + name + ", minor " + minor + ")");
-        }
+        // Both in the clock range (the host's by assumption): the difference fits in 64 bits.
+        final long newOffset = Sat.sub(instanceRealtime, host);
         realtimeOffset = newOffset;
         boolean wake = false;
         for (int t = 0; t <= 1; t++) {

@@ -280,7 +280,7 @@ class AlarmIoctlCodecTest {
         assertEquals(0, COMPAT.ioctl(rw, request(SET_COMPAT, SYSTEMTIME), ts32(-1, 0)));
         machine.awaitIdle();
         assertEquals(SYSTEMTIME.mask(), COMPAT.ioctl(rw, WAIT, (byte[]) null), "-1 s fires at once");
-        final long far = (1L << 33) + 5;
+        final long far = (1L << 32) + 5; // 2106: inside the clock range, beyond 32 bits
         rw.setRtc(Timespec.ofSeconds(far));
         final byte[] out = new byte[8];
         assertEquals(0, COMPAT.ioctl(ro, request(GET_TIME_COMPAT, RTC), out));

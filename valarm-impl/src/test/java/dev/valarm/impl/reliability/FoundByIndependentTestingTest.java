@@ -5,20 +5,27 @@ import static dev.valarm.AlarmType.ELAPSED_REALTIME_WAKEUP;
 import static dev.valarm.AlarmType.RTC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
+import dev.valarm.ClockRangeException;
+import dev.valarm.Errno;
+import dev.valarm.InstanceConfig;
+import dev.valarm.InstanceSnapshot;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
+import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.sim.SimulatedMachine;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.function.Executable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -264,5 +271,56 @@ class FoundByIndependentTestingTest {
         g.obtrudeValue(AlarmEvents.NONE);
         runAll(queue);
         assertEquals(ELAPSED_REALTIME.mask(), rw.await(Duration.ZERO).mask(), "not cleared: given back, not lost");
+    }
+
+    /** The one error of the clock-range rule: ERANGE, of one type whatever the call. */
+    private static ValarmException assertClockRange(final Executable call, final String what) {
+        final ValarmException e = assertThrows(ClockRangeException.class, call, what);
+        assertEquals(Errno.ERANGE, e.errno(), what + ": " + e);
+        return e;
+    }
+
+    /** Defect 5: an offset beyond about 292 years is the same typed ERANGE for createInstance and unshare. */
+    @Test
+    void defect5AnOffsetTooLargeIsOneTypedErangeForCreateAndUnshare() {
+        final int before = device.instances().size();
+        final Duration far = Duration.ofDays(365L * 300);
+        for (final InstanceConfig c : new InstanceConfig[] {InstanceConfig.builder().wallClockOffset(far).build(),
+            InstanceConfig.builder().boottimeOffset(far).build(), InstanceConfig.builder().monotonicOffset(far.negated()).build()}) {
+            assertClockRange(() -> device.createInstance(c), "createInstance " + c);
+            assertClockRange(() -> inst.unshare(c, true), "unshare " + c);
+        }
+        assertEquals(before, device.instances().size(), "nothing created");
+    }
+
+    /** Defect 6: a clock that would saturate within the horizon is refused, so it can never freeze. */
+    @Test
+    void defect6AClockOrOffsetThatWouldSaturateIsRefused() {
+        final Timespec now = inst.now(RTC);
+        assertClockRange(() -> rw.setRtc(Timespec.ofNanos(Long.MAX_VALUE - 1_000_000_000L)), "setRtc(max - 1 s)");
+        assertClockRange(() -> rw.setRtc(new Timespec(4_611_686_019L, 0)), "setRtc just past the range");
+        assertEquals(now.seconds(), inst.now(RTC).seconds(), "the clock was not moved");
+        assertClockRange(() -> device.createInstance(InstanceConfig.builder()
+                .wallClockOffset(Duration.ofNanos(Long.MAX_VALUE)).build()), "offset Long.MAX_VALUE ns");
+        final InstanceSnapshot s = InstanceSnapshot.builder().minor(40).name("far").clocks(inst.now(RTC),
+                inst.now(ELAPSED_REALTIME), inst.now(AlarmType.SYSTEMTIME)).wallClockOffset(Duration.ofNanos(Long.MAX_VALUE))
+                .build();
+        assertClockRange(() -> device.restore(s), "restore with wall-clock offset Long.MAX_VALUE ns");
+        assertTrue(device.instance(40).isEmpty());
+    }
+
+    /** Defect 6: at the edge of the accepted range the clock runs and an alarm an hour ahead fires after an hour. */
+    @Test
+    void defect6AtTheEdgeOfTheRangeClocksRunAndAlarmsNeverFireEarly() throws Exception {
+        final Timespec edge = Timespec.CLOCK_MAX; // the last accepted instant: 2116-02-20T23:53:38Z
+        rw.setRtc(edge);
+        rw.await(Duration.ZERO); // the time-change event
+        machine.advance(Duration.ofSeconds(2));
+        assertEquals(edge.seconds() + 2, inst.now(RTC).seconds(), "the clock runs");
+        rw.set(RTC, Timespec.ofNanos(inst.now(RTC).toNanos() + 3_600_000_000_000L));
+        machine.advance(Duration.ofMinutes(59));
+        assertEquals(0, rw.await(Duration.ZERO).mask(), "not before its time");
+        machine.advance(Duration.ofMinutes(1));
+        assertEquals(RTC.mask(), rw.await(Duration.ZERO).mask(), "at its time");
     }
 }
