@@ -136,15 +136,17 @@ public final class InstanceConfig {
         /**
          * Names the instance (used in logs and suspend-blocker tags).
          *
-         * @param name 1 to 64 printable characters, or null for the default name
+         * @param name 1 to 64 characters ({@code char}s), no control characters, well-formed UTF-16 (no lone
+         *        surrogate, so that a snapshot stores it exactly), or null for the default name
          * @return this builder
-         * @throws IllegalArgumentException if the name is empty, longer than 64 or has control characters
+         * @throws IllegalArgumentException if the name is empty, longer than 64, has control characters or
+         *         a lone surrogate
          */
         public Builder name(final String name) {
             if (name != null) {
-                if (name.isEmpty() || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
-                    throw new IllegalArgumentException(
-                            "name must be 1 to 64 characters without control characters: \"" + name + "\"");
+                final String problem = InstanceNames.problem(name);
+                if (problem != null) {
+                    throw new IllegalArgumentException(problem);
                 }
             }
             this.name = name;

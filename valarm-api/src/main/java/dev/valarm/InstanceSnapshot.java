@@ -68,7 +68,7 @@ import java.util.zip.CRC32;
  * 96      40    five tolerance windows, types 0 to 4, nanoseconds, not negative;
  *               zero for an exact alarm and for a type that is not armed
  * 136     2     n, the length of the name in bytes, 1 to 256
- * 138     n     the name, UTF-8 (1 to 64 characters, no control characters)
+ * 138     n     the name, UTF-8 (1 to 64 UTF-16 characters, no control characters)
  * 138+n   4     CRC-32 (ISO-HDLC / IEEE 802.3, as java.util.zip.CRC32) of bytes 0 to 137+n
  * </pre>
  * Version 1 (written before tolerance windows existed) is still read: it is the same layout without the
@@ -439,8 +439,9 @@ public final class InstanceSnapshot {
         if (name == null) {
             return "name is missing";
         }
-        if (name.isEmpty() || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
-            return "name must be 1 to 64 characters without control characters: \"" + name + "\"";
+        final String nameProblem = InstanceNames.problem(name);
+        if (nameProblem != null) {
+            return nameProblem;
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             return "name is longer than " + MAX_NAME_BYTES + " bytes in UTF-8: \"" + name + "\"";
@@ -562,7 +563,8 @@ public final class InstanceSnapshot {
         /**
          * The name.
          *
-         * @param name 1 to 64 characters without control characters, not null
+         * @param name 1 to 64 characters without control characters or lone surrogates (the rule of
+         *        {@link InstanceConfig.Builder#name}), not null
          * @return this builder
          * @throws IllegalArgumentException if the name is invalid
          */

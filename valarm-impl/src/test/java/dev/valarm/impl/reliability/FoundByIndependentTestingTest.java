@@ -16,6 +16,7 @@ import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
 import dev.valarm.OpenMode;
+import dev.valarm.RestoreOptions;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmException;
@@ -322,5 +323,22 @@ class FoundByIndependentTestingTest {
         assertEquals(0, rw.await(Duration.ZERO).mask(), "not before its time");
         machine.advance(Duration.ofMinutes(1));
         assertEquals(RTC.mask(), rw.await(Duration.ZERO).mask(), "at its time");
+    }
+
+    /** Defect 7: a name with a lone surrogate is refused everywhere; what is accepted round-trips exactly. */
+    @Test
+    void defect7NamesThatCannotRoundTripAreRefusedAndAcceptedOnesRoundTripExactly() {
+        for (final String bad : new String[] {"x\uD800y", "\uDC00", "ab\uDE00\uD83D", "tail\uD83D"}) {
+            assertThrows(IllegalArgumentException.class, () -> InstanceConfig.builder().name(bad), "config " + bad);
+            assertThrows(IllegalArgumentException.class, () -> InstanceSnapshot.builder().name(bad), "snapshot " + bad);
+            assertThrows(IllegalArgumentException.class, () -> RestoreOptions.builder().name(bad), "restore " + bad);
+        }
+        for (final String good : new String[] {"x\uD83D\uDE00y", "caf\u00e9", "\u6642\u8a08", "a"}) {
+            final ValarmInstance in = device.createInstance(InstanceConfig.builder().name(good).build());
+            final InstanceSnapshot back = InstanceSnapshot.fromBytes(in.snapshot().toBytes());
+            assertEquals(good, back.name(), "round trip of " + good);
+            assertEquals(in.snapshot(), back);
+            in.close();
+        }
     }
 }
