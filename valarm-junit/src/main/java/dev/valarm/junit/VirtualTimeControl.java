@@ -1,7 +1,9 @@
 package dev.valarm.junit;
 
 import dev.valarm.ClockBase;
+import dev.valarm.ClockRangeException;
 import dev.valarm.InstanceConfig;
+import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.sim.SimulatedMachine;
@@ -59,11 +61,17 @@ public final class VirtualTimeControl {
      * Sets the host wall clock to {@code instant} (a jump by the difference).
      *
      * @param instant the new host time, not null
+     * @throws dev.valarm.ClockRangeException if {@code instant} is outside the clock range (the simulated
+     *         machine's limit); nothing moves
      */
     public void setWallClock(final Instant instant) {
         Objects.requireNonNull(instant, "instant");
-        final long target = instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-        machine.jumpRealtime(Duration.ofNanos(target - machine.nanos(ClockBase.REALTIME)));
+        final Timespec target = Timespec.of(instant);
+        if (target.compareTo(Timespec.CLOCK_MIN) < 0 || target.compareTo(Timespec.CLOCK_MAX) > 0) {
+            throw new ClockRangeException("setWallClock: " + target + " is outside the clock range " + Timespec.CLOCK_MIN
+                    + " to " + Timespec.CLOCK_MAX + " (the simulated machine's limit)");
+        }
+        machine.jumpRealtime(Duration.ofNanos(target.toNanos() - machine.nanos(ClockBase.REALTIME)));
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
+import dev.valarm.ClockRangeException;
 import dev.valarm.Errno;
+import dev.valarm.Timespec;
 import dev.valarm.impl.internal.DeliveryObserver;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.HostClocks;
@@ -21,6 +23,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * woke, until they return from WAIT). That lets {@link #awaitIdle()} return exactly when the dispatcher has
  * processed everything that is due and everything that caused has run: the handshake that makes tests on
  * simulated time deterministic without sleeping.
+ *
+ * <p>Limit: the clocks live in the clock range ({@link Timespec#CLOCK_MIN} to {@link Timespec#CLOCK_MAX}, see
+ * {@link ClockRangeException}), the range every clock valarm sets is kept in. Creating them, setting,
+ * jumping or letting time pass so that a clock would leave it throws {@link ClockRangeException} and moves
+ * nothing; at the limit itself everything works ({@link #NO_DEADLINE} is never due, whatever the clocks
+ * read).
  *
  * <p>Thread-safety: thread-safe. Reads are lock-free; changes and the handshake use one lock.
  */
@@ -52,8 +60,12 @@ public final class SimulatedClocks implements HostClocks {
      * @param realtimeNanos host realtime, nanoseconds since the epoch
      * @param boottimeNanos host boottime
      * @param monotonicNanos host monotonic time, at most {@code boottimeNanos}
+     * @throws ClockRangeException if a reading is outside the clock range
      */
     public SimulatedClocks(final long realtimeNanos, final long boottimeNanos, final long monotonicNanos) {
+        checkRange("realtime", realtimeNanos);
+        checkRange("boottime", boottimeNanos);
+        checkRange("monotonic time", monotonicNanos);
         this.realtime = realtimeNanos;
         this.boottime = boottimeNanos;
         this.monotonic = monotonicNanos;
@@ -114,12 +126,18 @@ public final class SimulatedClocks implements HostClocks {
         this.allowSet = allowed;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ClockRangeException if {@code epochNanos} is outside the clock range
+     */
     @Override
     public void setRealtime(final long epochNanos) {
         if (!allowSet) {
             throw new RtcException(Errno.EPERM, "clock_settime(CLOCK_REALTIME)",
-                    "not permitted on these simulated clocks (wanted " + epochNanos + " ns)");
+                    "not permitted on these simulated clocks (wanted " + Timespec.ofNanos(epochNanos) + ")");
         }
+        checkRange("realtime", epochNanos);
         lock.lock();
         try {
             realtime = epochNanos;
@@ -135,11 +153,12 @@ public final class SimulatedClocks implements HostClocks {
      * waiter sees {@link WakeReason#CLOCK_SET}.
      *
      * @param deltaNanos how far, either way
+     * @throws ClockRangeException if realtime would leave the clock range (nothing moves)
      */
     public void jumpRealtime(final long deltaNanos) {
         lock.lock();
         try {
-            realtime = Sat.add(realtime, deltaNanos);
+            realtime = checkRange("realtime", Sat.add(realtime, deltaNanos));
             clockSet = true;
             changed.signalAll();
         } finally {
@@ -154,6 +173,7 @@ public final class SimulatedClocks implements HostClocks {
      * @param nanos not negative
      * @param suspended whether the machine sleeps meanwhile (MONOTONIC stops)
      * @throws IllegalArgumentException if {@code nanos} is negative
+     * @throws ClockRangeException if a clock would leave the clock range (nothing moves)
      */
     public void pass(final long nanos, final boolean suspended) {
         passThen(nanos, suspended, null);
@@ -170,11 +190,12 @@ public final class SimulatedClocks implements HostClocks {
         }
         lock.lock();
         try {
-            realtime = Sat.add(realtime, nanos);
-            boottime = Sat.add(boottime, nanos);
-            if (!suspended) {
-                monotonic = Sat.add(monotonic, nanos);
-            }
+            final long rt = checkRange("realtime", Sat.add(realtime, nanos));
+            final long bt = checkRange("boottime", Sat.add(boottime, nanos));
+            final long mono = suspended ? monotonic : checkRange("monotonic time", Sat.add(monotonic, nanos));
+            realtime = rt;
+            boottime = bt;
+            monotonic = mono;
             if (action != null) {
                 action.run();
             }
@@ -223,9 +244,38 @@ public final class SimulatedClocks implements HostClocks {
         }
     }
 
+    /** Whether a deadline has come; {@link #NO_DEADLINE} never comes, whatever the clock reads. */
     private boolean due() {
-        return rtDeadline <= realtime || btDeadline <= boottime || monoDeadline <= monotonic;
+        return rtDeadline != NO_DEADLINE && rtDeadline <= realtime || btDeadline != NO_DEADLINE && btDeadline <= boottime
+                || monoDeadline != NO_DEADLINE && monoDeadline <= monotonic;
     }
+
+    /**
+     * Whether passing {@code nanos} (suspended or not) keeps every clock in the clock range.
+     *
+     * @param nanos how long, not negative
+     * @param suspended whether MONOTONIC stands still
+     * @throws ClockRangeException if a clock would leave the range
+     */
+    void checkPass(final long nanos, final boolean suspended) {
+        checkRange("realtime", Sat.add(realtime, nanos));
+        checkRange("boottime", Sat.add(boottime, nanos));
+        if (!suspended) {
+            checkRange("monotonic time", Sat.add(monotonic, nanos));
+        }
+    }
+
+    private static long checkRange(final String clock, final long nanos) {
+        if (nanos < LIMIT_MIN || nanos > LIMIT_MAX) {
+            throw new ClockRangeException("the simulated " + clock + " would read " + Timespec.ofNanos(nanos)
+                    + ", outside the clock range " + Timespec.CLOCK_MIN + " to " + Timespec.CLOCK_MAX
+                    + " (the simulated machine's limit)");
+        }
+        return nanos;
+    }
+
+    private static final long LIMIT_MIN = Timespec.CLOCK_MIN.toNanos();
+    private static final long LIMIT_MAX = Timespec.CLOCK_MAX.toNanos();
 
     @Override
     public void wakeup() {

@@ -23,8 +23,11 @@ import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.internal.DriverAccess;
+import dev.valarm.impl.sim.SimulatedClocks;
 import dev.valarm.impl.sim.SimulatedMachine;
+import dev.valarm.impl.sim.SuspendOutcome;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.function.Executable;
 import java.util.concurrent.CompletableFuture;
@@ -340,5 +343,43 @@ class FoundByIndependentTestingTest {
             assertEquals(in.snapshot(), back);
             in.close();
         }
+    }
+
+    /** Defect 8: the simulated machine refuses to start or run beyond its documented limit, the clock range. */
+    @Test
+    void defect8TheSimulatedMachineRefusesClocksBeyondItsLimit() {
+        final Instant end = Instant.ofEpochSecond(Long.MAX_VALUE / 1_000_000_000L, 854_775_807); // 2262-04-11
+        for (final Instant start : new Instant[] {end.minusSeconds(10), Instant.ofEpochSecond(4_611_686_019L),
+            Instant.ofEpochSecond(-4_611_686_019L), Instant.MAX}) {
+            assertClockRange(() -> SimulatedMachine.builder().realtime(start).build(), "start at " + start);
+        }
+        assertClockRange(() -> SimulatedMachine.builder().sinceBoot(Duration.ofDays(365L * 200)).build(), "boot 200 years ago");
+        assertClockRange(() -> new SimulatedClocks(Long.MAX_VALUE, 0, 0), "clocks at the 64-bit end");
+        final SimulatedMachine m = SimulatedMachine.builder().realtime(Instant.ofEpochSecond(4_611_686_008L)).build();
+        assertClockRange(() -> m.advance(Duration.ofSeconds(11)), "advance past the limit");
+        assertClockRange(() -> m.suspend(Duration.ofSeconds(11)), "suspend past the limit");
+        assertClockRange(() -> m.jumpRealtime(Duration.ofSeconds(11)), "jump past the limit");
+        assertEquals(4_611_686_008_000_000_000L, m.nanos(dev.valarm.ClockBase.REALTIME), "nothing moved");
+    }
+
+    /** Defect 8: at its limit the machine works: alarms up to the last instant fire, advance returns at once. */
+    @Test
+    void defect8AtItsLimitTheSimulatedMachineWorks() throws Exception {
+        device.close();
+        machine = SimulatedMachine.builder().realtime(Instant.ofEpochSecond(4_611_686_008L)).build(); // CLOCK_MAX - 10 s
+        device = machine.newDevice();
+        inst = device.createInstance();
+        rw = inst.open(OpenMode.READ_WRITE);
+        rw.set(AlarmType.RTC_WAKEUP, Timespec.CLOCK_MAX);
+        rw.set(RTC, new Timespec(Long.MAX_VALUE, 0)); // never
+        final long t0 = System.nanoTime();
+        machine.advance(Duration.ofSeconds(10)); // up to the limit exactly
+        assertEquals(Timespec.CLOCK_MAX, inst.now(RTC));
+        assertEquals(AlarmType.RTC_WAKEUP.mask(), rw.await(Duration.ZERO).mask(), "the alarm at the limit fired");
+        rw.await(Duration.ZERO);
+        assertEquals(SuspendOutcome.Result.LIMIT_REACHED, machine.suspend(Duration.ZERO).result());
+        machine.awaitIdle();
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "no spin, no 30 s idle timeout");
+        assertTrue(inst.snapshot().alarm(RTC).isPresent(), "the never-alarm stays armed");
     }
 }
