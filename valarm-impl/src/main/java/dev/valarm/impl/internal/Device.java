@@ -63,9 +63,18 @@ import org.slf4j.LoggerFactory;
  * earliest window end, exactly as for exact alarms (whose window is the single point {@code start =
  * end}). Windowed alarms also sit in a second heap per type keyed by {@code start}. Whenever a pass fires
  * some alarm by its end, or follows a hardware wake, every windowed alarm whose start has passed rides
- * along. Done online this is the greedy earliest-end stabbing of the windows, which is optimal when the
- * windows are known ahead. Exact alarms never enter the start heaps, so their cost is unchanged (one
- * emptiness check per pass).
+ * along. Done online this is the greedy earliest-end stabbing of the windows, which is optimal for the
+ * windows it is given (see docs/coalescing.md for what that does and does not promise). Exact alarms never
+ * enter the start heaps, so their cost is unchanged (one emptiness check per pass).
+ *
+ * <p>The hardware wake for windows, exactly and in O(1): with resolution {@code r}, the earliest window end
+ * {@code E} over both wakeup types and {@code F} the last resolution instant at or before {@code E}, the
+ * earliest own wake time of any wakeup alarm (the latest resolution instant inside its window, or the
+ * first after it) is {@code F} if some alarm has {@code start <= F} and {@code end < F + r}, else the first
+ * instant after {@code E}. Both conditions together are {@code F >= max(start, end - r + 1 ns)}, and an
+ * alarm ending {@code r} or more after {@code E} can never meet them, so the minimum of that key over all
+ * windowed wakeup alarms decides. Each wakeup type keeps its windowed alarms in a third heap keyed by it
+ * ({@code wakeKeys}); the programmer compares the two heads with {@code F}. No walk, no candidate cap.
  */
 public final class Device implements ValarmDevice {
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
@@ -99,6 +108,14 @@ public final class Device implements ValarmDevice {
     private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
     /** Windowed alarms only, keyed by the host time their window starts; payload = minor. */
     private final TimerHeap[] starts = new TimerHeap[AlarmType.COUNT];
+    /**
+     * Windowed wakeup alarms only (types 0 and 2; null for the others), keyed by
+     * {@code max(start, end - resolution + 1)}: the head decides whether the hardware may wake on the last
+     * resolution instant before the earliest end (see the class comment). Payload = minor.
+     */
+    private final TimerHeap[] wakeKeys = new TimerHeap[AlarmType.COUNT];
+    /** The RTC's resolution in nanoseconds (fixed for the device's life). */
+    private final long resolution;
     private int windowedArmed;
     private Instance[] byMinor = new Instance[64];
     private final BitSet minors = new BitSet();
@@ -114,7 +131,6 @@ public final class Device implements ValarmDevice {
     private long nowForFiring;
     private final FireHandler fireHandler = new FireHandler();
     private final RideAlongHandler rideAlongHandler = new RideAlongHandler();
-    private final CandidateVisitor candidateVisitor = new CandidateVisitor();
 
     // Counters written by the dispatcher outside the lock.
     final AtomicLong hardwareWrites = new AtomicLong();
@@ -155,7 +171,9 @@ public final class Device implements ValarmDevice {
         for (int t = 0; t < AlarmType.COUNT; t++) {
             heaps[t] = new TimerHeap(64);
             starts[t] = new TimerHeap(16);
+            wakeKeys[t] = WAKEUP[t] ? new TimerHeap(16) : null;
         }
+        this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
         this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor,
                 DeliveryObserver.of(clocks), lock, threadName + "-delivery");
         this.programmer = new WakeProgrammer(this, rtc, caps);
@@ -497,7 +515,7 @@ public final class Device implements ValarmDevice {
     boolean arm(final Instance in, final int t, final long hostStart, final long window) {
         final TimerHeap heap = heaps[t];
         final long oldHead = heap.peekDeadline();
-        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long oldKey = wakeKey(t);
         in.windowNanos[t] = window;
         final long end = Sat.add(hostStart, window);
         final long e = in.entry[t];
@@ -508,39 +526,37 @@ public final class Device implements ValarmDevice {
             in.tombMask &= ~(1 << t); // a lazily cleared entry comes back to life, rescheduled in place
             armed++;
         }
-        setStart(in, t, hostStart, window);
+        setWindow(in, t, hostStart, window);
         alarmsSet++;
-        return needsWake(t, heap, oldHead, oldHeadStart) || candidateWake(t, heap, end, window);
+        return needsWake(t, heap, oldHead, oldKey);
     }
 
     /**
-     * A windowed wakeup alarm that is not the head but ends within one RTC step of it is a candidate
-     * the programmer may round the wake time into (see {@code WakeProgrammer.addCandidate}): the plan
-     * can change although the head did not, so the dispatcher must look again. Lock held.
+     * Keeps the start-heap entry (and, for a wakeup type, the wake-key entry) of a (re-)armed alarm in line
+     * with its window; an exact alarm has neither. Lock held.
      */
-    private boolean candidateWake(final int t, final TimerHeap heap, final long end, final long window) {
-        if (wakePending || !WAKEUP[t] || window == 0L || end > Sat.add(heap.peekDeadline(), programmer.resolution())) {
-            return false;
-        }
-        wakePending = true;
-        return true;
-    }
-
-    /** Keeps the start-heap entry of a (re-)armed alarm in line with its window. Lock held. */
-    private void setStart(final Instance in, final int t, final long hostStart, final long window) {
-        final long s = in.startEntry[t];
+    private void setWindow(final Instance in, final int t, final long hostStart, final long window) {
         if (window == 0L) {
-            if (s != TimerHeap.NULL_HANDLE) {
-                dropStart(in, t);
-            }
-        } else if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
+            dropWindow(in, t);
+            return;
+        }
+        final long s = in.startEntry[t];
+        if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
             in.startEntry[t] = starts[t].schedule(hostStart, in.minor);
             windowedArmed++;
         }
+        if (WAKEUP[t]) {
+            final long end = Sat.add(hostStart, window);
+            final long key = Math.max(hostStart, Sat.add(Sat.sub(end, resolution), 1L));
+            final long k = in.wakeKeyEntry[t];
+            if (k == TimerHeap.NULL_HANDLE || !wakeKeys[t].reschedule(k, key)) {
+                in.wakeKeyEntry[t] = wakeKeys[t].schedule(key, in.minor);
+            }
+        }
     }
 
-    /** Removes the start-heap entry of {@code in}'s type {@code t}, if any. Lock held. */
-    private void dropStart(final Instance in, final int t) {
+    /** Removes the start-heap and wake-key entries of {@code in}'s type {@code t}, if any. Lock held. */
+    private void dropWindow(final Instance in, final int t) {
         final long s = in.startEntry[t];
         if (s != TimerHeap.NULL_HANDLE) {
             in.startEntry[t] = TimerHeap.NULL_HANDLE;
@@ -548,31 +564,30 @@ public final class Device implements ValarmDevice {
                 windowedArmed--;
             }
         }
+        final long k = in.wakeKeyEntry[t];
+        if (k != TimerHeap.NULL_HANDLE) {
+            in.wakeKeyEntry[t] = TimerHeap.NULL_HANDLE;
+            wakeKeys[t].cancel(k);
+        }
     }
 
-    /** The window start of the earliest-ending alarm of type {@code t}, or MAX if none. Lock held. */
-    private long headStart(final int t) {
-        final TimerHeap heap = heaps[t];
-        if (heap.isEmpty()) {
-            return Long.MAX_VALUE;
-        }
-        final long end = heap.peekDeadline();
-        // Without windowed alarms every window is a point: skip the lookup (the exact path stays as it was).
-        return windowedArmed == 0 ? end : Sat.sub(end, byMinor[heap.peekPayload()].windowNanos[t]);
+    /** The head of type {@code t}'s wake-key heap (MAX if none, or not a wakeup type). Lock held. */
+    private long wakeKey(final int t) {
+        return WAKEUP[t] ? wakeKeys[t].peekDeadline() : Long.MAX_VALUE;
     }
 
     /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
     boolean rekey(final Instance in, final int t, final long hostStart) {
         final TimerHeap heap = heaps[t];
         final long oldHead = heap.peekDeadline();
-        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long oldKey = wakeKey(t);
         final long window = in.windowNanos[t];
         final long end = Sat.add(hostStart, window);
         heap.reschedule(in.entry[t], end);
         if (window != 0L) {
-            starts[t].reschedule(in.startEntry[t], hostStart);
+            setWindow(in, t, hostStart, window);
         }
-        return needsWake(t, heap, oldHead, oldHeadStart) || candidateWake(t, heap, end, window);
+        return needsWake(t, heap, oldHead, oldKey);
     }
 
     /** Disarms type {@code t} of {@code in}. Lock held. */
@@ -618,24 +633,24 @@ public final class Device implements ValarmDevice {
             return false;
         }
         final long oldHead = heap.peekDeadline();
-        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long oldKey = wakeKey(t);
         in.entry[t] = TimerHeap.NULL_HANDLE;
         if (heap.cancel(e)) {
             armed--;
         }
-        dropStart(in, t);
-        return needsWake(t, heap, oldHead, oldHeadStart);
+        dropWindow(in, t);
+        return needsWake(t, heap, oldHead, oldKey);
     }
 
-    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldHeadStart) {
+    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldKey) {
         if (wakePending) {
             return false;
         }
         final long head = heap.peekDeadline();
         final int base = BASE_OF[t];
-        // A wakeup heap's head decides the hardware alarm: its end, and its start (a window lets the
-        // programmer round the wake time down instead of up).
-        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || headStart(t) != oldHeadStart))) {
+        // A wakeup type decides the hardware alarm through its heap's head (the earliest end) and its
+        // wake-key head (whether a window lets the wake round down instead of up).
+        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || wakeKey(t) != oldKey))) {
             wakePending = true;
             return true;
         }
@@ -695,10 +710,8 @@ public final class Device implements ValarmDevice {
                     planned[0] = rtDeadline;
                     planned[1] = btDeadline;
                     planned[2] = monoDeadline;
-                    programmer.capture(heaps[0].peekDeadline(), headStart(0), heaps[2].peekDeadline(), headStart(2));
-                    if (windowedArmed > 0) {
-                        captureWakeCandidates();
-                    }
+                    programmer.capture(heaps[0].peekDeadline(), wakeKeys[0].peekDeadline(), heaps[2].peekDeadline(),
+                            wakeKeys[2].peekDeadline());
                 } finally {
                     lock.unlock();
                 }
@@ -774,40 +787,6 @@ public final class Device implements ValarmDevice {
         return again;
     }
 
-    /**
-     * Hands the programmer every wakeup alarm whose window ends within one RTC resolution step of the
-     * earliest end: one of them may need an earlier (rounded-down) wake than the earliest-ending one,
-     * which may be exact and round up. Lock held.
-     */
-    private void captureWakeCandidates() {
-        final long rt = clocks.nanos(ClockBase.REALTIME);
-        final long bt = clocks.nanos(ClockBase.BOOTTIME);
-        final long r0 = heaps[0].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[0].peekDeadline(), rt);
-        final long r2 = heaps[2].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[2].peekDeadline(), bt);
-        final long first = Math.min(r0, r2);
-        if (first == Long.MAX_VALUE) {
-            return;
-        }
-        final long within = Sat.add(Math.max(0L, first), programmer.resolution());
-        candidateVisitor.type = 0;
-        heaps[0].visitBefore(Sat.add(rt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
-        candidateVisitor.type = 2;
-        heaps[2].visitBefore(Sat.add(bt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
-    }
-
-    /** Passes windowed wakeup alarms to the programmer. Lock held. */
-    private final class CandidateVisitor implements TimerHeap.EntryVisitor {
-        int type;
-
-        @Override
-        public void visit(final long deadline, final int payload) {
-            final long window = byMinor[payload].windowNanos[type];
-            if (window != 0L) {
-                programmer.addCandidate(Sat.sub(deadline, window), deadline, type == 0);
-            }
-        }
-    }
-
     /** Fires one entry whose window ended (or an exact alarm). Lock held. */
     private final class FireHandler implements TimerHeap.ExpiryHandler {
         int type;
@@ -826,7 +805,7 @@ public final class Device implements ValarmDevice {
             }
             final long window = in.windowNanos[type];
             if (window != 0L) {
-                dropStart(in, type);
+                dropWindow(in, type);
             }
             fire(in, type, Sat.sub(deadline, window));
             return true;
@@ -840,10 +819,16 @@ public final class Device implements ValarmDevice {
         @Override
         public boolean onExpiry(final long handle, final long start, final int payload) {
             final Instance in = byMinor[payload];
-            // The start heap removes this entry itself after we return; the end heap's entry goes here.
+            // The start heap removes this entry itself after we return; the end heap's and the wake-key
+            // heap's entries go here.
             in.startEntry[type] = TimerHeap.NULL_HANDLE;
             windowedArmed--;
             heaps[type].cancel(in.entry[type]);
+            final long k = in.wakeKeyEntry[type];
+            if (k != TimerHeap.NULL_HANDLE) {
+                in.wakeKeyEntry[type] = TimerHeap.NULL_HANDLE;
+                wakeKeys[type].cancel(k);
+            }
             fire(in, type, start);
             return true;
         }

@@ -60,6 +60,8 @@ final class Instance implements ValarmInstance {
     final long[] windowNanos = new long[AlarmType.COUNT];
     /** Entry in the device's window-start heap per type; only windowed alarms have one. */
     final long[] startEntry = new long[AlarmType.COUNT];
+    /** Entry in the device's wake-key heap per type; only windowed wakeup alarms have one. */
+    final long[] wakeKeyEntry = new long[AlarmType.COUNT];
     final Condition changed;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
 

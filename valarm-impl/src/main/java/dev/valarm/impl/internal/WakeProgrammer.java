@@ -34,10 +34,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
  * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
- * (the driver's rounding up). The hardware alarm goes to the earliest of those. Only alarms whose window
- * ends within one resolution step of the earliest end can beat the earliest-ending alarm's own wake
- * time, so the device passes just those ({@link #addCandidate}); the wake then serves every alarm whose
- * window started by then, inside its window.
+ * (the driver's rounding up). The hardware alarm goes to the earliest of those, which is {@code F}, the
+ * last resolution instant at or before the earliest window end, if the smallest wake key
+ * ({@code max(start, end - resolution + 1 ns)}, kept by the device in a heap per wakeup type, see
+ * {@link Device}) is at or before {@code F}, and the first instant after the earliest end otherwise: an
+ * exact O(1) decision over every windowed alarm, without a walk or a cap. The wake then serves every alarm
+ * whose window started by then, inside its window.
  */
 final class WakeProgrammer {
     private static final Logger LOG = LoggerFactory.getLogger(WakeProgrammer.class);
@@ -51,8 +53,8 @@ final class WakeProgrammer {
 
     private long rtHead = Long.MAX_VALUE;
     private long btHead = Long.MAX_VALUE;
-    private long rtHeadStart = Long.MAX_VALUE;
-    private long btHeadStart = Long.MAX_VALUE;
+    private long rtKey = Long.MAX_VALUE;
+    private long btKey = Long.MAX_VALUE;
 
     /** What the hardware's one wake alarm holds, as far as the programmer knows. */
     enum Hardware {
@@ -64,14 +66,6 @@ final class WakeProgrammer {
         UNKNOWN
     }
 
-    /** The most candidates considered per decision; beyond it the wake may be up to one step late. */
-    static final int MAX_CANDIDATES = 64;
-    private final long[] candStart = new long[MAX_CANDIDATES];
-    private final long[] candEnd = new long[MAX_CANDIDATES];
-    private final boolean[] candRealtime = new boolean[MAX_CANDIDATES];
-    private final long[] candRemStart = new long[MAX_CANDIDATES];
-    private final long[] candRemEnd = new long[MAX_CANDIDATES];
-    private int candidates;
     private Hardware hardware = Hardware.NONE;
     /** The alarm time on the RTC's clock while {@link #hardware} is {@link Hardware#ARMED}. */
     private long programmedNanos;
@@ -92,44 +86,16 @@ final class WakeProgrammer {
         this.grace = Math.max(resolution, 1_000_000_000L);
     }
 
-    /** Records the heads of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps, exact alarms (lock held). */
-    void capture(final long realtimeHead, final long boottimeHead) {
-        capture(realtimeHead, realtimeHead, boottimeHead, boottimeHead);
-    }
-
     /**
-     * Records the heads (earliest window ends) of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps and
-     * the window starts of those heads (lock held).
+     * Records the heads (earliest window ends) of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps and the
+     * heads of their wake-key heaps ({@code Long.MAX_VALUE} where none), on the types' host bases (lock
+     * held).
      */
-    void capture(final long realtimeHead, final long realtimeHeadStart, final long boottimeHead,
-            final long boottimeHeadStart) {
+    void capture(final long realtimeHead, final long realtimeKey, final long boottimeHead, final long boottimeKey) {
         rtHead = realtimeHead;
-        rtHeadStart = realtimeHeadStart;
+        rtKey = realtimeKey;
         btHead = boottimeHead;
-        btHeadStart = boottimeHeadStart;
-        candidates = 0;
-    }
-
-    /** The resolution of the RTC's alarm, in nanoseconds. */
-    long resolution() {
-        return resolution;
-    }
-
-    /**
-     * Adds a wakeup alarm whose window ends within one resolution step of the earliest end (lock held,
-     * after {@link #capture}).
-     *
-     * @return false when the candidate list is full
-     */
-    boolean addCandidate(final long hostStart, final long hostEnd, final boolean realtime) {
-        if (candidates == MAX_CANDIDATES) {
-            return false;
-        }
-        candStart[candidates] = hostStart;
-        candEnd[candidates] = hostEnd;
-        candRealtime[candidates] = realtime;
-        candidates++;
-        return true;
+        btKey = boottimeKey;
     }
 
     /** The backend reported the alarm firing: it is consumed (unless it was an older alarm's interrupt). */
@@ -203,30 +169,23 @@ final class WakeProgrammer {
         }
         final boolean retrying = retryAt != Long.MAX_VALUE;
         retryAt = Long.MAX_VALUE;
+        // Remaining times from now: to the earliest window end, and to the earliest wake key.
         long remaining = Long.MAX_VALUE;
-        long remainingStart = Long.MAX_VALUE;
-        if (rtHead != Long.MAX_VALUE) {
-            final long rt = device.clocks.nanos(ClockBase.REALTIME);
-            remaining = Sat.sub(rtHead, rt);
-            remainingStart = Sat.sub(rtHeadStart, rt);
-        }
+        long remainingKey = Long.MAX_VALUE;
+        final long rt = device.clocks.nanos(ClockBase.REALTIME);
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
         checkPassed(bt);
-        if (candidates > 0) {
-            final long rtNow = device.clocks.nanos(ClockBase.REALTIME);
-            for (int i = 0; i < candidates; i++) {
-                final long now = candRealtime[i] ? rtNow : bt;
-                final long end = Math.max(0L, Sat.sub(candEnd[i], now));
-                candRemEnd[i] = end;
-                candRemStart[i] = Math.max(0L, Math.min(Sat.sub(candStart[i], now), end));
-            }
+        if (rtHead != Long.MAX_VALUE) {
+            remaining = Sat.sub(rtHead, rt);
         }
         if (btHead != Long.MAX_VALUE) {
-            final long btRemaining = Sat.sub(btHead, bt);
-            if (btRemaining < remaining) {
-                remaining = btRemaining;
-                remainingStart = Sat.sub(btHeadStart, bt);
-            }
+            remaining = Math.min(remaining, Sat.sub(btHead, bt));
+        }
+        if (rtKey != Long.MAX_VALUE) {
+            remainingKey = Math.max(0L, Sat.sub(rtKey, rt));
+        }
+        if (btKey != Long.MAX_VALUE) {
+            remainingKey = Math.min(remainingKey, Math.max(0L, Sat.sub(btKey, bt)));
         }
         String op = "";
         try {
@@ -251,10 +210,9 @@ final class WakeProgrammer {
             if (remaining < 0) {
                 remaining = 0;
             }
-            remainingStart = Math.max(0L, Math.min(remainingStart, remaining));
             if (haveOffset && hardware == Hardware.ARMED) {
                 final long estNow = Sat.add(bt, rtcMinusBoottime);
-                if (target(estNow, remaining, remainingStart) == programmedNanos) {
+                if (target(estNow, remaining, remainingKey) == programmedNanos) {
                     retryBackoff = 0;
                     return Long.MAX_VALUE;
                 }
@@ -268,8 +226,8 @@ final class WakeProgrammer {
             }
             rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
             haveOffset = true;
-            final long target = target(rtcNow, remaining, remainingStart);
-            final boolean clamped = target < unclampedAll(rtcNow, remaining, remainingStart);
+            final long target = target(rtcNow, remaining, remainingKey);
+            final boolean clamped = target < unclamped(rtcNow, remaining, remainingKey);
             if (hardware == Hardware.ARMED && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
@@ -305,28 +263,24 @@ final class WakeProgrammer {
     }
 
     /** The wake time on the RTC's clock, clamped to the furthest alarm. */
-    private long target(final long rtcNow, final long remaining, final long remainingStart) {
+    private long target(final long rtcNow, final long remaining, final long remainingKey) {
         final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclampedAll(rtcNow, remaining, remainingStart), limit);
-    }
-
-    /** The earliest own wake time over the head and the candidates, before clamping. */
-    private long unclampedAll(final long rtcNow, final long remaining, final long remainingStart) {
-        long best = unclamped(rtcNow, remaining, remainingStart);
-        for (int i = 0; i < candidates; i++) {
-            best = Math.min(best, unclamped(rtcNow, candRemEnd[i], candRemStart[i]));
-        }
-        return best;
+        return Math.min(unclamped(rtcNow, remaining, remainingKey), limit);
     }
 
     /**
-     * The latest instant on the RTC's resolution inside {@code [start, end]} of the head's window, or the
-     * first one after its end when the window holds none (an exact alarm: the driver's rounding up).
+     * The earliest own wake time over every wakeup alarm, before clamping: {@code F}, the last resolution
+     * instant at or before the earliest end, when the earliest wake key is at or before it (some window
+     * holds {@code F} and ends before the next instant), else the first instant at or after the earliest
+     * end (the driver's rounding up).
+     *
+     * @param remaining to the earliest window end, not negative
+     * @param remainingKey to the earliest wake key, not negative, or {@code Long.MAX_VALUE} if none
      */
-    private long unclamped(final long rtcNow, final long remaining, final long remainingStart) {
+    private long unclamped(final long rtcNow, final long remaining, final long remainingKey) {
         final long wanted = Sat.add(rtcNow, remaining);
         final long down = alignDown(wanted);
-        if (down >= Sat.add(rtcNow, remainingStart)) {
+        if (remainingKey != Long.MAX_VALUE && down >= Sat.add(rtcNow, remainingKey)) {
             return down;
         }
         return alignUp(wanted);

@@ -30,6 +30,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -381,5 +383,51 @@ class FoundByIndependentTestingTest {
         machine.awaitIdle();
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "no spin, no 30 s idle timeout");
         assertTrue(inst.snapshot().alarm(RTC).isPresent(), "the never-alarm stays armed");
+    }
+
+    /**
+     * Defect 9, the scenario of the issue: n exact RTC_WAKEUP alarms at T0+10.5 to T0+10.6 s (one per
+     * instance), then one with the window [T0+9.5 s, T0+10.9 s]. The hardware must wake at T0+10 s, the
+     * resolution instant inside the window, whatever n is (the candidate walk stopped after 64 entries and
+     * exact alarms used up that budget, so the RTC went to T0+11 s).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 63, 64, 69, 70, 84, 132, 200, 1000})
+    void defect9AWindowIsNeverServedAfterItsEndWhateverTheExactAlarmsAround(final int n) throws Exception {
+        final long t0 = machine.nanos(dev.valarm.ClockBase.REALTIME); // the default start: a whole second
+        for (int i = 0; i < n; i++) {
+            final AlarmHandle h = device.createInstance().open(OpenMode.READ_WRITE);
+            h.set(AlarmType.RTC_WAKEUP, Timespec.ofNanos(t0 + 10_500_000_000L + 100_000_000L * i / n));
+            machine.awaitIdle();
+        }
+        rw.set(AlarmType.RTC_WAKEUP, Timespec.ofNanos(t0 + 9_500_000_000L), Duration.ofMillis(1400));
+        machine.awaitIdle();
+        assertEquals(Timespec.ofNanos(t0 + 10_000_000_000L), machine.rtc().alarm().time(), "n = " + n);
+        final SuspendOutcome o = machine.suspend(Duration.ofHours(1));
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, o.result());
+        assertEquals(Duration.ofSeconds(10), o.slept(), "woke inside the window");
+        assertEquals(AlarmType.RTC_WAKEUP.mask(), rw.await(Duration.ZERO).mask(), "served at T0+10 s, inside its window");
+    }
+
+    /**
+     * Defect 9, without any cap: n windowed alarms that hold no whole second ([T0+10.2 s, T0+10.7 s]) end
+     * around the head; the one window that does ([T0+9.5 s, T0+10.9 s]) still decides the wake.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 64, 65, 500})
+    void defect9ManyWindowedAlarmsAroundDoNotHideTheOneThatHoldsAWholeSecond(final int n) throws Exception {
+        final long t0 = machine.nanos(dev.valarm.ClockBase.REALTIME);
+        for (int i = 0; i < n; i++) {
+            final AlarmHandle h = device.createInstance().open(OpenMode.READ_WRITE);
+            h.set(AlarmType.RTC_WAKEUP, Timespec.ofNanos(t0 + 10_200_000_000L + 1000L * i), Duration.ofMillis(500));
+        }
+        machine.awaitIdle();
+        assertEquals(Timespec.ofNanos(t0 + 11_000_000_000L), machine.rtc().alarm().time(), "none holds a whole second");
+        rw.set(AlarmType.RTC_WAKEUP, Timespec.ofNanos(t0 + 9_500_000_000L), Duration.ofMillis(1400));
+        machine.awaitIdle();
+        assertEquals(Timespec.ofNanos(t0 + 10_000_000_000L), machine.rtc().alarm().time(), "n = " + n);
+        rw.clear(AlarmType.RTC_WAKEUP);
+        machine.awaitIdle();
+        assertEquals(Timespec.ofNanos(t0 + 11_000_000_000L), machine.rtc().alarm().time(), "back after the CLEAR");
     }
 }
