@@ -100,8 +100,9 @@ public final class InstanceConfig {
 
     @Override
     public String toString() {
-        return "InstanceConfig[minor=" + minor + ", name=" + name + ", wallClockOffset=" + wallClockOffset
-                + ", boottimeOffset=" + boottimeOffset + ", monotonicOffset=" + monotonicOffset + ']';
+        return "InstanceConfig[minor=" + minor + ", name=" + name + ", wallClockOffset=" + TimeFormat.duration(wallClockOffset)
+                + ", boottimeOffset=" + TimeFormat.duration(boottimeOffset) + ", monotonicOffset="
+                + TimeFormat.duration(monotonicOffset) + ']';
     }
 
     /** Builds an {@link InstanceConfig}. Not thread-safe. */

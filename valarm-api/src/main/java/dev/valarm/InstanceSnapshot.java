@@ -451,13 +451,14 @@ public final class InstanceSnapshot {
         }
         for (int t = 0; t < AlarmType.COUNT; t++) {
             if ((armedMask & (1 << t)) == 0 && alarms[t] != 0) {
-                return "type " + AlarmType.of(t) + " is not armed but has a time: " + alarms[t] + " ns";
+                return "type " + AlarmType.of(t) + " is not armed but has a time: " + Timespec.ofNanos(alarms[t]);
             }
             if (windows[t] < 0) {
-                return "type " + AlarmType.of(t) + " has a negative window: " + windows[t] + " ns";
+                return "type " + AlarmType.of(t) + " has a negative window: " + TimeFormat.duration(Duration.ofNanos(windows[t]));
             }
             if ((armedMask & (1 << t)) == 0 && windows[t] != 0) {
-                return "type " + AlarmType.of(t) + " is not armed but has a window: " + windows[t] + " ns";
+                return "type " + AlarmType.of(t) + " is not armed but has a window: "
+                        + TimeFormat.duration(Duration.ofNanos(windows[t]));
             }
         }
         if ((pendingMask & ~AlarmEvents.VALID_MASK) != 0) {
@@ -508,15 +509,17 @@ public final class InstanceSnapshot {
     public String toString() {
         final StringBuilder sb = new StringBuilder(160).append("InstanceSnapshot[minor=").append(minor)
                 .append(", name=").append(name)
-                .append(", realtime=").append(realtime())
-                .append(", boottime=").append(boottime())
-                .append(", monotonic=").append(monotonic())
-                .append(", wallClockOffset=").append(wallClockOffset());
+                .append(", realtime=").append(TimeFormat.instant(realtime()))
+                .append(", boottime=").append(TimeFormat.duration(boottime()))
+                .append(", monotonic=").append(TimeFormat.duration(monotonic()))
+                .append(", wallClockOffset=").append(TimeFormat.duration(wallClockOffset()));
         for (final AlarmType t : AlarmType.values()) {
             if ((armedMask & t.mask()) != 0) {
-                sb.append(", ").append(t).append('=').append(Timespec.ofNanos(alarms[t.number()]));
+                final Timespec at = Timespec.ofNanos(alarms[t.number()]);
+                sb.append(", ").append(t).append('=')
+                        .append(t.clockBase() == ClockBase.REALTIME ? TimeFormat.instant(at) : TimeFormat.duration(at));
                 if (windows[t.number()] != 0) {
-                    sb.append("+[").append(Duration.ofNanos(windows[t.number()])).append(']');
+                    sb.append(" + window ").append(TimeFormat.duration(Duration.ofNanos(windows[t.number()])));
                 }
             }
         }
@@ -642,7 +645,7 @@ public final class InstanceSnapshot {
                 return this;
             }
             if (window.isNegative()) {
-                throw new IllegalArgumentException("window must not be negative: " + window);
+                throw new IllegalArgumentException("window must not be negative: " + TimeFormat.duration(window));
             }
             final long w = exactNanos(Timespec.of(window), "window " + type);
             alarms[type.number()] = exactNanos(time, "alarm " + type);

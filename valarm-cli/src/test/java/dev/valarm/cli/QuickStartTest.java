@@ -11,7 +11,11 @@ import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.Valarm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +30,8 @@ class QuickStartTest {
             ValarmInstance tenant = device.createInstance();                    // one virtual /dev/alarm
             AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);               // first SET/CLEAR/WAIT: owner
             alarm.setRtc(Timespec.of(Instant.parse("2031-01-01T00:00:00Z")));  // this tenant's clock only
-            Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);                 // 2031-01-01T00:00:00Z...
-            alarm.set(AlarmType.RTC_WAKEUP, Timespec.ofSeconds(now.seconds() + 2));
+            Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);  // 2031-01-01T00:00:00.000081883Z (1924992000.000081883 s)
+            alarm.set(AlarmType.RTC_WAKEUP, now.plus(Duration.ofSeconds(2)));   // in two seconds
             AlarmEvents changed = alarm.await();        // at once: TIME_CHANGE (0x10000) raised by SET_RTC
             AlarmEvents fired = alarm.await();          // two seconds later: RTC_WAKEUP (0x1)
             Clock clock = tenant.clock();               // a java.time view of the tenant's wall clock
@@ -39,5 +43,18 @@ class QuickStartTest {
         }
         final double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds >= 1.0 && seconds < 10, "the alarm took " + seconds + " s");
+    }
+
+    @Test
+    void theReadmeSnippetIsThisTestsCopy() throws IOException {
+        final String readme = Files.readString(Path.of("../README.md"));
+        final int section = readme.indexOf("## Quick start");
+        final int from = readme.indexOf("```java\n", section) + "```java\n".length();
+        final String snippet = readme.substring(from, readme.indexOf("```", from)).strip();
+        final String self = Files.readString(Path.of("src/test/java/dev/valarm/cli/QuickStartTest.java"));
+        final int a = self.indexOf("// --- README quick start ---\n") + "// --- README quick start ---\n".length();
+        final String body = self.substring(a, self.indexOf("        // --- end ---", a))
+                .replaceAll("(?m)^        ", "").strip() + "\n}";
+        assertEquals(snippet, body, "README.md's quick start and this test differ: copy one into the other");
     }
 }

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *     ValarmInstance tenant = device.createInstance();
  *     AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);
  *     Timespec now = alarm.getTime(AlarmType.ELAPSED_REALTIME_WAKEUP);
- *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, Timespec.ofNanos(now.toNanos() + 1_000_000_000L));
+ *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, now.plus(Duration.ofSeconds(1)));
  *     AlarmEvents events = alarm.await();
  * }
  * }</pre>
@@ -274,7 +274,7 @@ public final class Valarm {
         public Builder lateThreshold(final Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative()) {
-                throw new IllegalArgumentException("lateThreshold must not be negative: " + threshold);
+                throw new IllegalArgumentException("lateThreshold must not be negative: " + dev.valarm.TimeFormat.duration(threshold));
             }
             this.lateThreshold = threshold;
             return this;

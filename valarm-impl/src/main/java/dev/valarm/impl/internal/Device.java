@@ -7,6 +7,7 @@ import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
 import dev.valarm.RestoreOptions;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
@@ -186,7 +187,7 @@ public final class Device implements ValarmDevice {
         dispatcher.setDaemon(true);
         dispatcher.start();
         LOG.info("valarm device started on {} (resolution {}, furthest alarm {}, can wake: {})",
-                description, caps.resolution(), caps.maxAlarmAhead(), caps.canWake());
+                description, TimeFormat.duration(caps.resolution()), TimeFormat.duration(caps.maxAlarmAhead()), caps.canWake());
     }
 
     // ------------------------------------------------------------------ ValarmDevice
@@ -204,10 +205,9 @@ public final class Device implements ValarmDevice {
             final int minor = pickMinor(config.minor());
             final String name = config.name() != null ? config.name() : "valarm" + minor;
             final String who = who(name, minor);
-            final long[] offsets = {
-                Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
-            };
-            checkClocks(who, offsets);
+            final Duration[] given = {config.wallClockOffset(), config.boottimeOffset(), config.monotonicOffset()};
+            final long[] offsets = {Sat.nanos(given[0]), Sat.nanos(given[1]), Sat.nanos(given[2])};
+            checkClocks(who, offsets, given);
             final Instance in = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
             install(in);
             LOG.debug("created instance {} (minor {})", name, minor);
@@ -224,10 +224,15 @@ public final class Device implements ValarmDevice {
         return "instance " + name + " (minor " + minor + ")";
     }
 
-    /** Checks that host clock plus offset is in the clock range on every base (see {@link ClockRange}). */
-    private void checkClocks(final String who, final long[] offsets) {
+    /**
+     * Checks that host clock plus offset is in the clock range on every base (see {@link ClockRange}).
+     *
+     * @param offsets the offsets, saturated
+     * @param given the same offsets, exact (for the message)
+     */
+    private void checkClocks(final String who, final long[] offsets, final Duration[] given) {
         for (int b = 0; b < 3; b++) {
-            ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who, clocks.nanos(BASES[b]), offsets[b]);
+            ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who, b == 0, clocks.nanos(BASES[b]), offsets[b], given[b]);
         }
     }
 
@@ -292,7 +297,9 @@ public final class Device implements ValarmDevice {
             final long monoOffset = continueOffset(who, 2, snapshot.monotonic().toNanos());
             final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
                     ? Sat.nanos(snapshot.wallClockOffset()) : continueOffset(who, 0, snapRt);
-            checkClocks(who, new long[] {rtOffset, btOffset, monoOffset});
+            checkClocks(who, new long[] {rtOffset, btOffset, monoOffset}, new Duration[] {
+                options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST ? snapshot.wallClockOffset() : Duration.ofNanos(rtOffset),
+                Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
             in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
             install(in);
             wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
@@ -314,7 +321,7 @@ public final class Device implements ValarmDevice {
      * (checked: in the clock range; the difference of two values in the range always fits).
      */
     private long continueOffset(final String who, final int b, final long value) {
-        ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who + ", continued from the snapshot,", value);
+        ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who + ", continued from the snapshot,", b == 0, value);
         return Sat.sub(value, clocks.nanos(BASES[b]));
     }
 
@@ -332,10 +339,13 @@ public final class Device implements ValarmDevice {
                 Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
             };
             final long[] offsets = new long[3];
+            final Duration[] given = new Duration[3];
+            final Duration[] deltas = {config.wallClockOffset(), config.boottimeOffset(), config.monotonicOffset()};
             for (int b = 0; b < 3; b++) {
                 offsets[b] = Sat.add(parent.offset(b), delta[b]);
+                given[b] = exactSum(parent.offset(b), deltas[b]);
             }
-            checkClocks(who, offsets);
+            checkClocks(who, offsets, given);
             child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
             install(child);
             if (copyAlarms) {
@@ -357,6 +367,15 @@ public final class Device implements ValarmDevice {
             wakeDispatcher();
         }
         return child;
+    }
+
+    /** The parent's offset plus a child's, exact for the message (or the child's, beyond Duration's range). */
+    private static Duration exactSum(final long parentOffset, final Duration delta) {
+        try {
+            return Duration.ofNanos(parentOffset).plus(delta);
+        } catch (final ArithmeticException e) {
+            return delta;
+        }
     }
 
     @Override
@@ -403,7 +422,10 @@ public final class Device implements ValarmDevice {
     public void setHostTime(final Timespec time) {
         Objects.requireNonNull(time, "time");
         checkOpen();
-        clocks.setRealtime(ClockRange.clock("the host clock", time));
+        if (!ClockRange.inside(time)) {
+            throw ClockRange.clockOutside("the host clock", true, time);
+        }
+        clocks.setRealtime(time.toNanos());
         LOG.info("host clock set to {}", time);
         if (caps.canSetTime()) {
             try {

@@ -7,6 +7,7 @@ import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
 import dev.valarm.OpenMode;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmInstance;
@@ -117,7 +118,7 @@ final class Handle implements AlarmHandle {
             Objects.requireNonNull(time, "time");
             Objects.requireNonNull(window, "window");
             if (window.isNegative()) {
-                throw new IllegalArgumentException("window must not be negative: " + window);
+                throw new IllegalArgumentException("window must not be negative: " + TimeFormat.duration(window));
             }
             claim("SET");
             wake = arm(type, time, Sat.nanos(window));
@@ -169,7 +170,7 @@ final class Handle implements AlarmHandle {
     public AlarmEvents await(final Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+            throw new IllegalArgumentException("timeout must not be negative: " + TimeFormat.duration(timeout));
         }
         return waitFor(Sat.nanos(timeout));
     }
@@ -276,7 +277,8 @@ final class Handle implements AlarmHandle {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
             if (!ClockRange.inside(time)) {
-                throw ClockRange.clockOutside("SET_RTC on instance " + in.name() + " (minor " + in.minor + ")", time);
+                throw ClockRange.clockOutside("SET_RTC: the wall clock of instance " + in.name() + " (minor " + in.minor + ")",
+                        true, time);
             }
             wake = in.setWallClock(time.toNanos());
         } finally {

@@ -1,6 +1,7 @@
 package dev.valarm.impl.internal;
 
 import dev.valarm.ClockBase;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.spi.RtcBackend;
@@ -244,7 +245,8 @@ final class WakeProgrammer {
             programmedNanos = target;
             listener.hardwareProgrammed(at, clamped, remaining, canWake);
             if (LOG.isDebugEnabled()) {
-                LOG.debug("wake alarm programmed at RTC {} ({} ns ahead{})", at, remaining, clamped ? ", clamped" : "");
+                LOG.debug("wake alarm programmed at RTC {} ({} ahead{})", at, TimeFormat.duration(Timespec.ofNanos(remaining)),
+                        clamped ? ", clamped" : "");
             }
             retryBackoff = 0;
             return Long.MAX_VALUE;

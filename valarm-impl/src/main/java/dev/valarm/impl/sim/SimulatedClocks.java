@@ -3,7 +3,9 @@ package dev.valarm.impl.sim;
 import dev.valarm.ClockBase;
 import dev.valarm.ClockRangeException;
 import dev.valarm.Errno;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
+import dev.valarm.impl.internal.ClockRange;
 import dev.valarm.impl.internal.DeliveryObserver;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.HostClocks;
@@ -135,7 +137,7 @@ public final class SimulatedClocks implements HostClocks {
     public void setRealtime(final long epochNanos) {
         if (!allowSet) {
             throw new RtcException(Errno.EPERM, "clock_settime(CLOCK_REALTIME)",
-                    "not permitted on these simulated clocks (wanted " + Timespec.ofNanos(epochNanos) + ")");
+                    "not permitted on these simulated clocks (wanted " + TimeFormat.instant(Timespec.ofNanos(epochNanos)) + ")");
         }
         checkRange("realtime", epochNanos);
         lock.lock();
@@ -186,7 +188,7 @@ public final class SimulatedClocks implements HostClocks {
      */
     void passThen(final long nanos, final boolean suspended, final Runnable action) {
         if (nanos < 0) {
-            throw new IllegalArgumentException("time cannot pass backwards: " + nanos + " ns");
+            throw new IllegalArgumentException("time cannot pass backwards: " + TimeFormat.duration(Timespec.ofNanos(nanos)));
         }
         lock.lock();
         try {
@@ -267,9 +269,8 @@ public final class SimulatedClocks implements HostClocks {
 
     private static long checkRange(final String clock, final long nanos) {
         if (nanos < LIMIT_MIN || nanos > LIMIT_MAX) {
-            throw new ClockRangeException("the simulated " + clock + " would read " + Timespec.ofNanos(nanos)
-                    + ", outside the clock range " + Timespec.CLOCK_MIN + " to " + Timespec.CLOCK_MAX
-                    + " (the simulated machine's limit)");
+            throw ClockRange.clockOutside("the simulated " + clock + " (the simulated machine's limit)",
+                    "realtime".equals(clock), Timespec.ofNanos(nanos));
         }
         return nanos;
     }

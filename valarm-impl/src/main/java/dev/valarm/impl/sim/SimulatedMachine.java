@@ -2,6 +2,7 @@ package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
 import dev.valarm.ClockRangeException;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.impl.Valarm;
@@ -123,7 +124,7 @@ public final class SimulatedMachine {
      */
     public void advance(final Duration duration) {
         if (duration.isNegative()) {
-            throw new IllegalArgumentException("duration must not be negative: " + duration);
+            throw new IllegalArgumentException("duration must not be negative: " + TimeFormat.duration(duration));
         }
         long remaining = Sat.nanos(duration);
         clocks.checkPass(remaining, false);
@@ -165,7 +166,7 @@ public final class SimulatedMachine {
      */
     public SuspendOutcome suspend(final Duration limit) {
         if (limit.isNegative()) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
+            throw new IllegalArgumentException("limit must not be negative: " + TimeFormat.duration(limit));
         }
         clocks.awaitIdle();
         final Set<String> held = blocker.heldTags();

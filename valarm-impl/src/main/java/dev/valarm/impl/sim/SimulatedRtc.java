@@ -2,6 +2,7 @@ package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
 import dev.valarm.Errno;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.RtcBackend;
@@ -130,12 +131,13 @@ public final class SimulatedRtc implements RtcBackend {
             if (Math.floorMod(at, resolution) != 0) {
                 calls.add(new RtcCall(Op.PROGRAM, time, nowTs, Errno.EINVAL));
                 throw new RtcException(Errno.EINVAL, "simulated RTC PROGRAM",
-                        "alarm time " + time + " is not a multiple of the resolution " + caps.resolution());
+                        "alarm time " + time + " is not a multiple of the resolution " + TimeFormat.duration(caps.resolution()));
             }
             if (Sat.sub(at, now) > maxAhead) {
                 calls.add(new RtcCall(Op.PROGRAM, time, nowTs, Errno.EINVAL));
                 throw new RtcException(Errno.EINVAL, "simulated RTC PROGRAM",
-                        "alarm time " + time + " is more than " + caps.maxAlarmAhead() + " after RTC time " + nowTs);
+                        "alarm time " + time + " is more than " + TimeFormat.duration(caps.maxAlarmAhead()) + " after RTC time "
+                                + nowTs);
             }
             // An interrupt of the replaced alarm that is already due is latched, as on hardware: it is
             // delivered, not dropped by the reprogramming.
@@ -240,7 +242,7 @@ public final class SimulatedRtc implements RtcBackend {
      */
     public synchronized void setInterruptDelay(final Duration delay) {
         if (delay.isNegative()) {
-            throw new IllegalArgumentException("delay must not be negative: " + delay);
+            throw new IllegalArgumentException("delay must not be negative: " + TimeFormat.duration(delay));
         }
         interruptDelay = Sat.nanos(delay);
     }
