@@ -16,7 +16,10 @@ import java.util.Objects;
 /**
  * The controls of a test's virtual time: let time pass, jump the host wall clock, suspend the machine,
  * and create more instances with their own clocks. Every control returns only once the device has
- * fired everything that became due, so a test can assert right after it.
+ * fired everything that became due and everything that caused has run: {@code awaitAsync()} futures
+ * completed, with the callbacks that depend on them on the device's callback executor, listener calls, and
+ * blocking waiters woken returned from WAIT. So a test can assert right after it. (A callback must not call
+ * a control itself: it would wait for its own end.)
  *
  * <p>Obtained as a test-method parameter under {@link VirtualTime}. Valid for one test: the device is
  * closed after it.
@@ -36,10 +39,12 @@ public final class VirtualTimeControl {
 
     /**
      * Lets time pass while the machine is awake: every clock advances by {@code duration}, and alarms
-     * fire at their times on the way.
+     * fire at their times on the way; returns once the callbacks that caused have run (see above).
      *
      * @param duration how long, not null, not negative
      * @throws IllegalArgumentException if {@code duration} is negative
+     * @throws dev.valarm.ClockRangeException if a clock would leave the clock range (the simulated
+     *         machine's limit); nothing moves
      */
     public void advance(final Duration duration) {
         Objects.requireNonNull(duration, "duration");
