@@ -623,7 +623,7 @@ public final class TaskEngine {
             }
             t = next;
         }
-        LOG.warn("scheduler on {} stops: {}; {} queued tasks completed exceptionally with it", label, cause.getMessage(), n);
+        LOG.warn("scheduler on {} stops: {}; queued tasks completed exceptionally with it: {}", label, cause.getMessage(), n);
         if (terminate) {
             finishTermination();
         }
