@@ -413,12 +413,12 @@ public final class InstanceScheduler extends AbstractExecutorService implements 
     /**
      * Shuts down and waits until terminated, as JDK 19's {@code ExecutorService.close()}: if interrupted
      * while waiting, stops with {@link #shutdownNow()} and keeps the interrupt. Called from one of the
-     * scheduler's own threads, it only shuts down (waiting there would wait for itself).
+     * scheduler's tasks or threads, it only shuts down (waiting there would wait for itself).
      */
     @Override
     public void close() {
         shutdown();
-        if (engine.isWorkerThread()) {
+        if (engine.isSchedulerThread()) {
             return;
         }
         boolean interrupted = false;

@@ -68,7 +68,8 @@
  * type's clock as the instance sees it. Only the head of each heap is armed as the instance's driver
  * alarm of that type, through the scheduler's owner handle, and a change of head re-arms it (a CLEAR when
  * a heap empties). One asynchronous WAIT is kept outstanding; its completion, on the device's callback
- * executor, polls every heap against the instance's clocks, hands the due tasks to the executor and
+ * executor ({@code Valarm.Builder.callbackExecutor}, the common fork-join pool by default), polls every
+ * heap against the instance's clocks, hands the due tasks to the executor and
  * re-arms. Expiry is level-triggered: whatever event arrives, everything due runs, so a stale or spurious
  * event is harmless. Tasks due at the same time on the same clock are handed over in submission order;
  * there is no order between tasks of different types (they are on different clocks). A zero or negative

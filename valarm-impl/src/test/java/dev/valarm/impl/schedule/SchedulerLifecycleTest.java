@@ -185,6 +185,24 @@ class SchedulerLifecycleTest extends SchedulerFixture {
     }
 
     @Test
+    void closeFromInsideATaskOnlyShutsDown() throws Exception {
+        final InstanceScheduler direct = track(InstanceScheduler.builder(device.createInstance()).executor(Runnable::run)
+                .build());
+        final Future<Boolean> f = direct.submit(() -> {
+            direct.close();
+            return direct.isShutdown();
+        });
+        assertTrue(get(f), "closed from its own task without waiting for itself");
+        assertTrue(direct.awaitTermination(TIMEOUT, TimeUnit.SECONDS));
+        final Future<Boolean> own = scheduler.submit(() -> {
+            scheduler.close();
+            return scheduler.isShutdown();
+        });
+        assertTrue(get(own));
+        assertTrue(scheduler.awaitTermination(TIMEOUT, TimeUnit.SECONDS));
+    }
+
+    @Test
     void futuresDescribeThemselvesTheWayAPersonReadsTime() {
         final ScheduledFuture<?> wall = scheduler.scheduleAtFixedRate(() -> { }, T0.plus(Duration.ofHours(1)),
                 Duration.ofMinutes(90), AlarmType.RTC_WAKEUP);

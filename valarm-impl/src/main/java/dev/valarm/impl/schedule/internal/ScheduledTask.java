@@ -41,6 +41,9 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
     /** Not in a heap. */
     static final int NO_INDEX = -1;
 
+    /** The engine whose task the current thread runs (set and reset per run; no allocation after the first). */
+    private static final ThreadLocal<TaskEngine> RUNNING_FOR = new ThreadLocal<>();
+
     private static final VarHandle STATE;
     private static final VarHandle RUNNER;
     private static final VarHandle DISPATCHED;
@@ -293,14 +296,22 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
     @Override
     public void run() {
         final boolean fromEngine = DISPATCHED.compareAndSet(this, true, false);
+        final TaskEngine outer = RUNNING_FOR.get();
+        RUNNING_FOR.set(engine);
         boolean again = false;
         try {
             again = runOnce();
         } finally {
+            RUNNING_FOR.set(outer);
             if (fromEngine) {
                 engine.afterRun(this, again);
             }
         }
+    }
+
+    /** Whether the calling thread is running a task of {@code engine}. */
+    static boolean runningFor(final TaskEngine engine) {
+        return RUNNING_FOR.get() == engine;
     }
 
     /** @return true if a periodic run completed normally and the task is still live */

@@ -758,9 +758,12 @@ public final class TaskEngine {
         }
     }
 
-    /** Whether the calling thread is one of the own worker threads. */
-    public boolean isWorkerThread() {
-        return workers != null && workers.owns(Thread.currentThread());
+    /**
+     * Whether the calling thread belongs to this scheduler: one of its own threads, or a thread running one
+     * of its tasks (waiting for termination there would wait for itself).
+     */
+    public boolean isSchedulerThread() {
+        return ScheduledTask.runningFor(this) || (workers != null && workers.owns(Thread.currentThread()));
     }
 
     @Override
