@@ -61,9 +61,8 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
 
     final TaskEngine engine;
     private final Object action; // Runnable or Callable
-    private final V result;
-    /** The alarm type (0 to 4) whose clock {@link #time} is on. */
-    final int type;
+    /** The alarm type (0 to 4) whose clock {@link #time} is on (a byte: the task is the heap entry, keep it small). */
+    final byte type;
     /** 0: one-shot; &gt; 0: fixed rate; &lt; 0: fixed delay of {@code -period} (the JDK's encoding). */
     final long period;
     /** Whether this is a wall-clock fixed-rate task on the grid {@code origin + n * period}. */
@@ -95,14 +94,15 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
     @SuppressWarnings("unused") // through DISPATCHED
     private volatile boolean dispatched;
     private volatile boolean waiting;
-    private Object outcome; // published by the volatile write of state
+    /** A Runnable's result until the run, then the result or the exception; published by the write of state. */
+    private Object outcome;
 
     ScheduledTask(final TaskEngine engine, final Object action, final V result, final int type, final long time,
             final long period, final boolean grid, final long origin, final boolean detached) {
         this.engine = engine;
         this.action = action;
-        this.result = result;
-        this.type = type;
+        this.outcome = result;
+        this.type = (byte) type;
         this.time = time;
         this.period = period;
         this.grid = grid;
@@ -325,7 +325,7 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
             }
             final V v;
             try {
-                v = call();
+                v = call(); // reads outcome (a Runnable's result) before anything completes the task
             } catch (final Throwable ex) {
                 if (fail(ex)) {
                     engine.taskFailed(this, ex);
@@ -356,7 +356,7 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
     private V call() throws Exception {
         if (action instanceof Runnable) {
             ((Runnable) action).run();
-            return result;
+            return (V) outcome;
         }
         return ((Callable<V>) action).call();
     }
