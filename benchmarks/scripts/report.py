@@ -65,6 +65,20 @@ def load(result_dir):
     return rows
 
 
+def aux_measurements(result_dir):
+    """The measurement-iteration records of aux.jsonl (the CPU meters' lines), if any."""
+    aux_path = os.path.join(result_dir, "aux.jsonl")
+    if not os.path.exists(aux_path):
+        return
+    with open(aux_path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                a = json.loads(line)
+                if a["iteration"] == "MEASUREMENT":
+                    yield a
+
+
 def fmt_ns(v):
     if v is None:
         return "n/a"
@@ -104,19 +118,12 @@ def heap_report(result_dir):
             sizes.add(size)
     aux = {}   # (label, extra, impl, size) -> [threadCpuNsPerOp...]
     worker = {}  # (label, extra, size) -> [workerCpuNsPerOp...]
-    aux_path = os.path.join(result_dir, "aux.jsonl")
-    if os.path.exists(aux_path):
-        with open(aux_path) as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                a = json.loads(line)
-                if a["iteration"] != "MEASUREMENT":
-                    continue
-                aux.setdefault((a["benchmark"], a["params"], a["impl"], a["size"]), []).append(a["threadCpuNsPerOp"])
-                if a.get("workerCpuNsPerOp", -1) >= 0:
-                    worker.setdefault((a["benchmark"], a["params"], a["size"]), []).append(a["workerCpuNsPerOp"])
+    for a in aux_measurements(result_dir):
+        if "params" not in a:
+            continue
+        aux.setdefault((a["benchmark"], a["params"], a["impl"], a["size"]), []).append(a["threadCpuNsPerOp"])
+        if a.get("workerCpuNsPerOp", -1) >= 0:
+            worker.setdefault((a["benchmark"], a["params"], a["size"]), []).append(a["workerCpuNsPerOp"])
 
     def cpu_of(label, extra, impl, size):
         v = aux.get((label, extra, impl, size))
@@ -280,19 +287,12 @@ def sched_report(result_dir):
         p = r["params"]
         cells[(bench, p["impl"], int(p.get("size", 0)))] = (median_score(r), median_alloc(r))
     aux = {}  # (label, impl, size) -> ([thread], [process])
-    aux_path = os.path.join(result_dir, "aux.jsonl")
-    if os.path.exists(aux_path):
-        with open(aux_path) as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                a = json.loads(line)
-                if a["iteration"] != "MEASUREMENT" or "processCpuNsPerOp" not in a:
-                    continue
-                t, pr = aux.setdefault((a["benchmark"], a["impl"], a["size"]), ([], []))
-                t.append(a["threadCpuNsPerOp"])
-                pr.append(a["processCpuNsPerOp"])
+    for a in aux_measurements(result_dir):
+        if "processCpuNsPerOp" not in a:
+            continue
+        t, pr = aux.setdefault((a["benchmark"], a["impl"], a["size"]), ([], []))
+        t.append(a["threadCpuNsPerOp"])
+        pr.append(a["processCpuNsPerOp"])
 
     def cpu(label, impl, size, which):
         v = aux.get((label, impl, size))

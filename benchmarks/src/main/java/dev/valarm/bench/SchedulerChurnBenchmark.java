@@ -1,21 +1,8 @@
 package dev.valarm.bench;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.IterationParams;
 
 /**
  * Schedule and cancel through the public API of each task scheduler ({@link SchedulerPeers}): {@code size}
@@ -26,13 +13,7 @@ import org.openjdk.jmh.infra.IterationParams;
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar SchedulerChurnBenchmark -prof gc -rf json}
  * (or {@code benchmarks/run.sh sched}).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+UseParallelGC"})
-@Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
-@Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
-@State(Scope.Thread)
-public class SchedulerChurnBenchmark {
+public class SchedulerChurnBenchmark extends SchedulerBenchmarkBase {
     private static final SchedulerPeers.Task TASK = new SchedulerPeers.Task() {
         @Override
         public void run() {
@@ -40,26 +21,32 @@ public class SchedulerChurnBenchmark {
         }
     };
 
-    /** {@code valarm} (InstanceScheduler), {@code stpe} or {@code nettyHwt}. */
-    @Param({"valarm", "stpe", "nettyHwt"})
-    public String impl;
-
     /** Live tasks. */
     @Param({"65536"})
     public int size;
 
-    private SchedulerPeers.Peer peer;
     private Object[] handles;
     private long[] delays;
     private int[] victims;
     private int index;
-    private long ops;
-    private final SchedulerCpuMeter cpu = new SchedulerCpuMeter();
 
-    /** Starts the scheduler and fills it. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        peer = SchedulerPeers.create(impl, size);
+    @Override
+    String label() {
+        return "schedule/cancel";
+    }
+
+    @Override
+    int capacity() {
+        return size;
+    }
+
+    @Override
+    int size() {
+        return size;
+    }
+
+    @Override
+    void start() {
         final SplittableRandom r = new SplittableRandom(Workloads.SEED);
         delays = new long[Workloads.RANDOMS];
         for (int i = 0; i < delays.length; i++) {
@@ -72,29 +59,12 @@ public class SchedulerChurnBenchmark {
         }
     }
 
-    /** Starts the CPU meter (on the benchmark thread). */
-    @Setup(Level.Iteration)
-    public void beginIteration() {
-        cpu.begin(ops);
-    }
-
-    /**
-     * Records the iteration's CPU time per operation.
-     *
-     * @param iteration JMH's iteration parameters
-     */
-    @TearDown(Level.Iteration)
-    public void endIteration(final IterationParams iteration) {
-        cpu.end(ops, "schedule/cancel", impl, size, iteration);
-    }
-
-    /** Stops the scheduler. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        if (peer.queued() < size * 9 / 10 && !"nettyHwt".equals(impl)) {
+    @Override
+    void check() {
+        // Netty counts cancelled timeouts until its worker has processed them; the others count exactly.
+        if (!"nettyHwt".equals(impl) && peer.queued() != size) {
             throw new IllegalStateException(impl + ": " + peer.queued() + " tasks queued, expected " + size);
         }
-        peer.close();
     }
 
     /**

@@ -1,13 +1,7 @@
 package dev.valarm.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import org.openjdk.jmh.infra.IterationParams;
 
@@ -43,14 +37,6 @@ final class SchedulerCpuMeter {
                         + "\"threadCpuNsPerOp\":%.3f,\"processCpuNsPerOp\":%.3f}",
                 benchmark, impl, size, iteration.getType(), n, n == 0 ? 0.0 : (double) thread / n,
                 n == 0 ? 0.0 : (double) process / n);
-        final String file = System.getProperty("valarm.bench.aux");
-        if (file != null && !file.isEmpty()) {
-            try {
-                Files.writeString(Path.of(file), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot append to " + file, e);
-            }
-        }
+        CpuMeter.appendAux(line);
     }
 }

@@ -1,13 +1,11 @@
 package dev.valarm.impl.schedule;
 
-import dev.valarm.AlarmType;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.Valarm;
 import dev.valarm.impl.jdk.JdkHostClocks;
 import dev.valarm.impl.jdk.NoWakeRtcBackend;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -15,9 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
  * The contract on {@link InstanceScheduler} over a device on the JDK's real clocks (the portable backend),
  * one device for the class, a fresh instance per executor.
  */
-class InstanceSchedulerRealTimeContractTest extends ScheduledExecutorContract {
+class InstanceSchedulerRealTimeContractTest extends InstanceSchedulerContract {
     private static ValarmDevice device;
-    private ValarmInstance firstInstance;
 
     @BeforeAll
     static void openDevice() {
@@ -31,12 +28,8 @@ class InstanceSchedulerRealTimeContractTest extends ScheduledExecutorContract {
     }
 
     @Override
-    ScheduledExecutorService create(final int threads) {
-        final ValarmInstance instance = device.createInstance();
-        if (firstInstance == null) {
-            firstInstance = instance;
-        }
-        return InstanceScheduler.builder(instance).threads(threads).build();
+    ValarmInstance newInstance() {
+        return device.createInstance();
     }
 
     @Override
@@ -49,15 +42,5 @@ class InstanceSchedulerRealTimeContractTest extends ScheduledExecutorContract {
     @Override
     void pass(final Duration d) {
         // The real clock passes by itself while the test waits for the events.
-    }
-
-    @Override
-    long now() {
-        return firstInstance.now(AlarmType.ELAPSED_REALTIME).toNanos();
-    }
-
-    @Override
-    int queued(final ScheduledExecutorService e) {
-        return ((InstanceScheduler) e).queuedTasks();
     }
 }

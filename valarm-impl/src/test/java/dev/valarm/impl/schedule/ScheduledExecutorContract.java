@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class ScheduledExecutorContract {
     /** How long any event may take on a loaded machine. */
-    static final long TIMEOUT = 30;
+    static final long TIMEOUT = Await.TIMEOUT;
     static final long MS = 1_000_000L;
 
     private final List<ScheduledExecutorService> created = new ArrayList<>();
@@ -84,15 +84,8 @@ abstract class ScheduledExecutorContract {
         assertTrue(latch.await(TIMEOUT, TimeUnit.SECONDS), "timed out waiting for " + what);
     }
 
-    /** Spins on a condition for at most {@link #TIMEOUT} of real time: waiting for an event, not a sleep. */
     static void awaitTrue(final BooleanSupplier condition, final String what) {
-        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-        }
+        Await.awaitTrue(condition, what);
     }
 
     static <T> T get(final Future<T> f) throws Exception {

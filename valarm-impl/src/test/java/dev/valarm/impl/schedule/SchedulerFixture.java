@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
  * with a timeout of real time, never for time to pass.
  */
 abstract class SchedulerFixture {
-    static final long TIMEOUT = 30;
+    static final long TIMEOUT = Await.TIMEOUT;
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     SimulatedMachine machine;
@@ -80,15 +80,8 @@ abstract class SchedulerFixture {
         return f.get(TIMEOUT, TimeUnit.SECONDS);
     }
 
-    /** Spins on a condition for at most {@link #TIMEOUT} of real time: waiting for an event, not a sleep. */
     static void awaitTrue(final BooleanSupplier condition, final String what) {
-        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-        }
+        Await.awaitTrue(condition, what);
     }
 
     /** Waits until the device holds no suspend blocker (the scheduler's next WAIT acknowledged a firing). */

@@ -1,6 +1,7 @@
 package dev.valarm.impl.schedule.internal;
 
 import dev.valarm.AlarmType;
+import dev.valarm.impl.internal.Sat;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -251,7 +252,7 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
 
     @Override
     public long getDelay(final TimeUnit unit) {
-        return unit.convert(sub(time, engine.lastNow(type)), TimeUnit.NANOSECONDS);
+        return unit.convert(Sat.sub(time, engine.lastNow(type)), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -362,14 +363,6 @@ public final class ScheduledTask<V> implements RunnableScheduledFuture<V> {
     }
 
     // ------------------------------------------------------------------ misc
-
-    static long sub(final long a, final long b) {
-        final long r = a - b;
-        if (((a ^ b) & (a ^ r)) < 0) {
-            return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
-        return r;
-    }
 
     @Override
     public String toString() {
