@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the instance and owns it, as the driver's one owner per instance: creating a scheduler on an instance
  * that another handle owns fails with {@link dev.valarm.AlarmBusyException} (EBUSY), and while the
  * scheduler runs, another handle's SET, CLEAR or WAIT gets EBUSY. GET_TIME and SET_RTC through other
- * handles keep working (SET_RTC moves the scheduler's wall-clock tasks, as documented). The handle is
+ * handles keep working (SET_RTC moves the scheduler's wall-clock tasks, as documented). Driver alarms
+ * armed on the instance before the scheduler takes it over (a restored snapshot's, or those an
+ * {@code unshare} copied) cannot become tasks: they are cleared, with a WARN naming them. The handle is
  * closed when the scheduler terminates; the instance itself stays the caller's.
  *
  * <p><b>Execution.</b> Tasks run on the executor given to the {@link Builder} (the scheduler neither

@@ -11,6 +11,7 @@ import dev.valarm.AlarmBusyException;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
+import dev.valarm.InstanceConfig;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -55,6 +56,16 @@ class SchedulerLifecycleTest extends SchedulerFixture {
                 "the owner's alarm is untouched");
         owner.close();
         track(InstanceScheduler.open(owned)).shutdown();
+    }
+
+    @Test
+    void alarmsArmedBeforeTheSchedulerAreClearedWhenItTakesTheInstanceOver() {
+        scheduler.schedule(() -> { }, 1, TimeUnit.HOURS);
+        final ValarmInstance child = inst.unshare(InstanceConfig.defaults(), true); // copies the armed head, no owner
+        assertEquals(AlarmType.ELAPSED_REALTIME.mask(), DriverAccess.state(child).enabled());
+        track(InstanceScheduler.open(child));
+        assertEquals(0, DriverAccess.state(child).enabled(), "cleared (and logged): a driver alarm is no task");
+        assertEquals(AlarmType.ELAPSED_REALTIME.mask(), DriverAccess.state(inst).enabled(), "the parent keeps its own");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.valarm.AlarmBusyException;
 import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
+import dev.valarm.InstanceSnapshot;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -83,6 +84,8 @@ public final class TaskEngine {
     private boolean waiting;
     /** Why the instance can no longer serve this scheduler (closed, or a device failure). */
     private RuntimeException gone;
+    /** The clocks read by one poll pass. */
+    private final long[] pollNows = new long[AlarmType.COUNT];
 
     // Armer-confined (single-flight through armWip).
     private final AtomicInteger armWip = new AtomicInteger();
@@ -116,11 +119,19 @@ public final class TaskEngine {
     public static TaskEngine start(final ValarmInstance instance, final Executor executor, final int threads,
             final ThreadFactory factory, final int maxQueued) {
         Objects.requireNonNull(instance, "instance");
+        // Alarms armed without an owner (a restored snapshot, an unshare that copied alarms) cannot become
+        // tasks: the clean start below clears them, and says so.
+        final InstanceSnapshot before = instance.snapshot();
         final AlarmHandle h = instance.open(OpenMode.READ_WRITE);
         try {
             // CLEAR claims ownership (EBUSY if another handle has it) and starts from a clean driver state.
             for (final AlarmType t : TYPES) {
                 h.clear(t);
+            }
+            if (!before.armedTypes().isEmpty() || before.pendingEvents().typeMask() != 0) {
+                LOG.warn("scheduler on instance {} (minor {}) cleared the alarms armed before it took the instance over:"
+                        + " armed {}, fired and uncollected {}", instance.name(), instance.minor(), before.armedTypes(),
+                        before.pendingEvents().firedTypes());
             }
         } catch (final AlarmBusyException e) {
             h.close();
@@ -433,12 +444,19 @@ public final class TaskEngine {
                 if (runState >= STOP || gone != null) {
                     return;
                 }
+                // Every clock first: a closed instance throws here, before any task has left its heap.
+                final long[] nows = pollNows;
+                for (int t = 0; t < AlarmType.COUNT; t++) {
+                    if (!queues.isEmpty(t)) {
+                        nows[t] = now(t);
+                    }
+                }
                 int budget = POLL_BUDGET;
                 for (int t = 0; t < AlarmType.COUNT && budget > 0; t++) {
                     if (queues.isEmpty(t)) {
                         continue;
                     }
-                    final long now = now(t);
+                    final long now = nows[t];
                     if (queues.head(t) > now) {
                         continue;
                     }
