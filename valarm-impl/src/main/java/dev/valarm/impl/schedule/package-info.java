@@ -109,9 +109,10 @@
  *
  * <p>On a {@link dev.valarm.impl.sim.SimulatedMachine} (or under {@code @VirtualTime}) the scheduler
  * needs nothing special: its heads are ordinary driver alarms, so {@code advance} stops at them and fires
- * them. The scheduler then reacts on the device's callback executor, after the machine's control returned;
- * a test waits for the task's future (with a timeout), never sleeps. With a direct executor
- * ({@code Builder.executor(Runnable::run)}) due tasks run inside that callback, so a control that waits
- * for the device's callbacks also waits for the tasks.
+ * them, and the scheduler reacts in the asynchronous WAIT's completion on the device's callback executor,
+ * where it also arms the next head. Tasks on the scheduler's own threads run after that hand-over, so a
+ * test waits for the task's future (with a timeout), never sleeps. With a direct executor
+ * ({@code Builder.executor(Runnable::run)}) due tasks run inside that completion, so a control that waits
+ * for the device's callbacks to finish also waits for the tasks.
  */
 package dev.valarm.impl.schedule;
