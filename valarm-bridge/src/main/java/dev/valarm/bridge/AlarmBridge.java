@@ -181,14 +181,14 @@ public final class AlarmBridge implements AutoCloseable {
         final String what = "mount FUSE on " + abs;
         synchronized (this) {
             checkOpen(what);
-            if (!Files.isDirectory(abs)) {
-                throw new BridgeException(Files.exists(abs) ? 20 : Errno.ENOENT, what, abs + " is not a directory");
-            }
             if (Native.get().libc().geteuid() != 0) {
                 throw new BridgeException(Errno.EPERM, what, "not root (euid " + Native.get().libc().geteuid()
                         + "): mounting needs CAP_SYS_ADMIN");
             }
-            Mounts.clearStale(abs, what);
+            Mounts.clearStale(abs, what); // before looking at the directory: a stale mount hides it (ENOTCONN)
+            if (!Files.isDirectory(abs)) {
+                throw new BridgeException(Files.exists(abs) ? 20 : Errno.ENOENT, what, abs + " is not a directory");
+            }
             final int fd = Mounts.mount(abs, 0755, what);
             final int protocolMinor;
             try {
