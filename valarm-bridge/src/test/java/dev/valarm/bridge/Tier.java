@@ -12,7 +12,7 @@ import java.util.Locale;
  * The preconditions of the kernel tiers: a test skips when one is missing, except on CI ({@code CI=true}),
  * where every tier must run and a missing precondition fails.
  */
-final class Tier {
+public final class Tier {
     private Tier() {
     }
 
@@ -21,7 +21,7 @@ final class Tier {
     }
 
     /** Skips (or, on CI, fails) with {@code reason} unless {@code ok}. */
-    static void require(final boolean ok, final String reason) {
+    public static void require(final boolean ok, final String reason) {
         if (ci()) {
             assertTrue(ok, "CI=true, so this tier must run: " + reason);
         } else {

@@ -188,7 +188,7 @@ public final class FuseAbi {
     /** {@code sizeof(struct fuse_init_out)}. */
     public static final int INIT_OUT_SIZE = 64;
 
-    // struct cuse_init_out (64 bytes)
+    // struct cuse_init_out (72 bytes)
     /** {@code cuse_init_out.major}. */
     public static final int CUSE_INIT_OUT_MAJOR = 0;
     /** {@code cuse_init_out.minor}. */
@@ -204,7 +204,7 @@ public final class FuseAbi {
     /** {@code cuse_init_out.dev_minor}. */
     public static final int CUSE_INIT_OUT_DEV_MINOR = 28;
     /** {@code sizeof(struct cuse_init_out)}. */
-    public static final int CUSE_INIT_OUT_SIZE = 64;
+    public static final int CUSE_INIT_OUT_SIZE = 72;
     /** {@code CUSE_INIT_INFO_MAX}: the longest device info string. */
     public static final int CUSE_INIT_INFO_MAX = 4096;
 
