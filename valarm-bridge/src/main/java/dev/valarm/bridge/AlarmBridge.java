@@ -14,8 +14,6 @@ import dev.valarm.bridge.internal.PendingWaits;
 import dev.valarm.bridge.internal.Session;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +59,6 @@ public final class AlarmBridge implements AutoCloseable {
     private final PendingWaits waits = new PendingWaits(64);
     private final Path devDirectory;
     private final int cuseMajorSetting;
-    private final List<AutoCloseable> served = new ArrayList<>();
     private final Thread shutdownHook;
     private int cuseMajor = -1;
     private volatile boolean closed;
@@ -149,7 +146,6 @@ public final class AlarmBridge implements AutoCloseable {
             session.attach(c);
             final CuseDevice d = new CuseDevice(session, c, instance, spec, created.node(), created.major(),
                     created.minor());
-            served.add(d);
             LOG.info("serving {} as CUSE device {} ({}:{}, {}), protocol 7.{}", instance.name(), created.node(),
                     created.major(), created.minor(), spec, protocolMinor);
             return d;
@@ -203,7 +199,6 @@ public final class AlarmBridge implements AutoCloseable {
             c.handler(new FuseRequests(waits, nodes, 0, 0, 0755, () -> Mounts.unmount(abs)));
             session.attach(c);
             final FuseMount m = new FuseMount(session, c, nodes, abs);
-            served.add(m);
             LOG.info("mounted FUSE on {}, protocol 7.{}", abs, protocolMinor);
             return m;
         }

@@ -183,4 +183,16 @@ public interface LibC {
      * @return the number of ready fds, 0 on timeout, or -1 with errno
      */
     int poll(Pointer fds, long nfds, int timeoutMillis);
+
+    /**
+     * {@code int socketpair(int domain, int type, int protocol, int sv[2])}: a fake kernel connection in
+     * tests ({@code AF_UNIX}, {@code SOCK_SEQPACKET}: one message per read, as a FUSE fd gives one request).
+     *
+     * @param domain {@code AF_UNIX} (1)
+     * @param type {@code SOCK_SEQPACKET} (5), optionally {@code | SOCK_NONBLOCK | SOCK_CLOEXEC}
+     * @param protocol 0
+     * @param fds the two fds
+     * @return 0, or -1 with errno
+     */
+    int socketpair(int domain, int type, int protocol, @jnr.ffi.annotations.Out int[] fds);
 }

@@ -352,6 +352,11 @@ public final class Session implements AutoCloseable {
             teardown(c, true);
             return;
         }
+        if (n == 0) {
+            LOG.warn("{}: the connection reached end of file; closing it", c);
+            teardown(c, true);
+            return;
+        }
         if (n < FuseAbi.IN_HEADER_SIZE) {
             LOG.error("{}: short request of {} bytes ignored", c, n);
             return;
@@ -367,6 +372,7 @@ public final class Session implements AutoCloseable {
                 final int len = reply.header(request.unique(), -dev.valarm.Errno.EIO, 0);
                 c.write(reply, len);
             }
+            request.markAnswered();
         }
         if (!request.answered() && expectsReply(request.opcode())) {
             LOG.error("{}: {} request {} left unanswered by its handler; answered EIO", c,
