@@ -3,7 +3,7 @@
  * real kernel with the driver's ioctls and checks the answers against the specification
  * (alarm-dev.md, section 4). Written for valarm; every check names what it expected.
  *
- *   alarm_conformance --node PATH --transport cuse|fuse [--wall-offset-ns N] [--only a,b,c]
+ *   alarm_conformance --node PATH --transport cuse|fuse [--wall-offset-ns N] [--only a,b,c] [--watchdog S]
  *   alarm_conformance --node PATH --hold-wait K     (stop tests: K processes block in WAIT on one
  *                                                    owner fd and report how WAIT ended)
  *
@@ -682,10 +682,12 @@ static const struct test tests[] = {
     { "read_write_poll", t_read_write_poll },
 };
 
+static unsigned watchdog = 15;
+
 static void on_alarm(int sig) {
     (void)sig;
     char msg[256];
-    int n = snprintf(msg, sizeof msg, "not ok - %s: hung (watchdog: no answer within 15 s)\n", current_test);
+    int n = snprintf(msg, sizeof msg, "not ok - %s: hung (watchdog: no answer within %u s)\n", current_test, watchdog);
     if (write(1, msg, (size_t)n) < 0) {
     }
     _exit(3);
@@ -716,6 +718,8 @@ int main(int argc, char **argv) {
             wall_offset = strtoll(argv[++i], NULL, 10);
         } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             only = argv[++i];
+        } else if (!strcmp(argv[i], "--watchdog") && i + 1 < argc) {
+            watchdog = (unsigned)atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--hold-wait") && i + 1 < argc) {
             hold = atoi(argv[++i]);
         } else {
@@ -740,7 +744,7 @@ int main(int argc, char **argv) {
         }
         current_test = tests[i].name;
         failure[0] = 0;
-        alarm(15);
+        alarm(watchdog);
         int r = tests[i].fn();
         alarm(0);
         if (r == 0) {

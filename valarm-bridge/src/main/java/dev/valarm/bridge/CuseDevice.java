@@ -14,20 +14,16 @@ import java.nio.file.Path;
  *
  * <p>Thread-safety: thread-safe.
  */
-public final class CuseDevice implements AutoCloseable {
-    private final Session session;
-    private final Connection connection;
+public final class CuseDevice extends Served {
     private final ValarmInstance instance;
     private final NodeSpec spec;
     private final Path node;
     private final int major;
     private final int minor;
-    private volatile boolean closed;
 
     CuseDevice(final Session session, final Connection connection, final ValarmInstance instance, final NodeSpec spec,
             final Path node, final int major, final int minor) {
-        this.session = session;
-        this.connection = connection;
+        super(session, connection);
         this.instance = instance;
         this.spec = spec;
         this.node = node;
@@ -80,24 +76,7 @@ public final class CuseDevice implements AutoCloseable {
         return minor;
     }
 
-    /**
-     * Whether the device was closed (or the kernel ended it).
-     *
-     * @return true once closed
-     */
-    public boolean isClosed() {
-        return closed || connection.isClosing();
-    }
 
-    /** Removes the device (see the class comment). Idempotent. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        session.detach(connection);
-    }
 
     @Override
     public String toString() {

@@ -20,16 +20,12 @@ import java.util.Objects;
  *
  * <p>Thread-safety: thread-safe.
  */
-public final class FuseMount implements AutoCloseable {
-    private final Session session;
-    private final Connection connection;
+public final class FuseMount extends Served {
     private final FuseNodes nodes;
     private final Path mountPoint;
-    private volatile boolean closed;
 
     FuseMount(final Session session, final Connection connection, final FuseNodes nodes, final Path mountPoint) {
-        this.session = session;
-        this.connection = connection;
+        super(session, connection);
         this.nodes = nodes;
         this.mountPoint = mountPoint;
     }
@@ -85,24 +81,7 @@ public final class FuseMount implements AutoCloseable {
         return out;
     }
 
-    /**
-     * Whether the mount was closed (or the kernel ended it).
-     *
-     * @return true once closed
-     */
-    public boolean isClosed() {
-        return closed || connection.isClosing();
-    }
 
-    /** Unmounts (see the class comment). Idempotent. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        session.detach(connection);
-    }
 
     @Override
     public String toString() {

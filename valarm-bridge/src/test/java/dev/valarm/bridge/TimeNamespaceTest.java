@@ -64,7 +64,7 @@ class TimeNamespaceTest {
                 .assertAllPassed("a client in a time namespace against an instance with its offsets");
 
         final CClient.Run wrong = CClient.run(unshare(), CClient.Build.LP64, List.of("--node",
-                dir.resolve("wrong").toString(), "--transport", "fuse", "--only", "set_wait_every_type"), 60);
+                dir.resolve("wrong").toString(), "--transport", "fuse", "--only", "set_wait_every_type", "--watchdog", "5"), 60);
         assertEquals(3, wrong.exitCode(), "against an instance without the offsets the ELAPSED alarm must not fire in"
                 + " time (watchdog exit 3): " + wrong.output());
         assertTrue(wrong.output().contains("hung"), wrong.output());
