@@ -147,6 +147,19 @@ class SchedulerLifecycleTest extends SchedulerFixture {
     }
 
     @Test
+    void aThreadFactoryThatFailsLeavesTheInstanceFree() {
+        final ValarmInstance other = device.createInstance();
+        final Thread started = new Thread(() -> { });
+        started.start();
+        assertThrows(IllegalThreadStateException.class,
+                () -> InstanceScheduler.builder(other).threadFactory(r -> started).build());
+        assertThrows(IllegalStateException.class, () -> InstanceScheduler.builder(other).threadFactory(r -> null).build());
+        final AlarmHandle next = other.open(OpenMode.READ_WRITE);
+        next.set(AlarmType.RTC, Timespec.ofSeconds(1));
+        assertTrue(next.isOwner(), "no half-built scheduler kept the instance");
+    }
+
+    @Test
     void theTaskLimitRejectsWithTheLimitInTheMessage() throws Exception {
         final InstanceScheduler small = track(InstanceScheduler.builder(device.createInstance()).maxQueuedTasks(3).build());
         for (int i = 0; i < 3; i++) {

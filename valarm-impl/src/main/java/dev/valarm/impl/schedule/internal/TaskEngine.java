@@ -151,7 +151,13 @@ public final class TaskEngine {
             throw e;
         }
         if (engine.workers != null) {
-            engine.workers.start();
+            try {
+                engine.workers.start();
+            } catch (final RuntimeException | Error e) {
+                engine.workers.stop(); // those that did start exit at once: nothing is queued
+                h.close();
+                throw e;
+            }
         }
         engine.requestArm();
         LOG.debug("scheduler started on {} ({})", engine.label, executor == null ? threads + " own threads" : executor);
