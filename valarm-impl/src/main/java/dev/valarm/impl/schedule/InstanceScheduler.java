@@ -526,8 +526,10 @@ public final class InstanceScheduler extends AbstractExecutorService implements 
          * Runs tasks on {@code executor} instead of own threads. The scheduler never shuts it down. It must
          * not run tasks under a lock the scheduler's callers hold. A direct executor ({@code Runnable::run})
          * runs due tasks on the device's callback executor, in the thread that processes the driver's
-         * event (see the package documentation: that is what makes a simulated machine's {@code advance}
-         * cover the tasks); keep such tasks short.
+         * event (see the package documentation: that is what lets a control of a simulated machine that
+         * waits for the device's callbacks cover the tasks); keep such tasks short, and give the device a
+         * real callback executor (the default common pool is one): a device whose callback executor is
+         * itself direct completes its WAITs on its dispatcher, under its lock.
          *
          * @param executor the executor, not null
          * @return this builder
