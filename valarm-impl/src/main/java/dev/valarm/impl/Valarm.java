@@ -130,6 +130,19 @@ public final class Valarm {
     }
 
     /**
+     * The provider {@link #openDefault()} would use now, chosen the same way (and failing the same way);
+     * nothing is opened. For diagnostics such as {@code ./valarm probe}.
+     *
+     * @return the provider named by {@value #BACKEND_PROPERTY}, else the usable one with the highest
+     *         priority
+     * @throws RtcException if the named provider does not exist, or an RTC backend was chosen explicitly
+     *         for a provider that is not usable here
+     */
+    public static BackendProvider defaultProvider() {
+        return selectProvider();
+    }
+
+    /**
      * The providers found through {@link ServiceLoader}, highest priority first.
      *
      * @return the providers
