@@ -16,6 +16,9 @@ import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.Valarm;
 import dev.valarm.impl.sim.SimulatedMachine;
+// The README snippet imports these; same package here.
+import dev.valarm.micrometer.InstanceMetrics;
+import dev.valarm.micrometer.ValarmMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
