@@ -80,6 +80,8 @@ final class JpmsSmokeTest {
             "    System.out.println(\"junit found=\" + summary.getSummary().getTestsFoundCount() + \" succeeded=\"",
             "        + summary.getSummary().getTestsSucceededCount());",
             "    System.out.println(\"junit-extension-module=\" + dev.valarm.junit.VirtualTimeExtension.class.getModule().getName());",
+            "    System.out.println(\"bridge-module=\" + ModuleLayer.boot().findModule(\"dev.valarm.bridge\")",
+            "        .map(b -> b.getDescriptor().isAutomatic() ? \"automatic\" : \"named\").orElse(\"missing\"));",
             "  }",
             "}");
 
@@ -104,7 +106,7 @@ final class JpmsSmokeTest {
 
     /** What goes on the module path: valarm's jars and their dependencies, nothing of surefire's. */
     private static final Pattern MODULE_JARS = Pattern.compile(
-            "(valarm-(api|impl|rtc-linux|junit|micrometer)|slf4j-(api|simple)|jnr-|jffi-|asm-|junit-|opentest4j-|apiguardian-"
+            "(valarm-(api|impl|rtc-linux|bridge|junit|micrometer)|slf4j-(api|simple)|jnr-|jffi-|asm-|junit-|opentest4j-|apiguardian-"
                     + "|micrometer-|HdrHistogram-|LatencyUtils-|jspecify-).*");
 
     private static String modulePath;
@@ -116,7 +118,8 @@ final class JpmsSmokeTest {
                 .filter(e -> MODULE_JARS.matcher(moduleFileName(e)).matches())
                 .collect(Collectors.toList());
         modulePath = String.join(File.pathSeparator, entries);
-        for (final String m : List.of("valarm-api", "valarm-impl", "valarm-rtc-linux", "valarm-junit", "valarm-micrometer")) {
+        for (final String m : List.of("valarm-api", "valarm-impl", "valarm-rtc-linux", "valarm-bridge", "valarm-junit",
+                "valarm-micrometer")) {
             assertTrue(entries.stream().anyMatch(e -> e.contains(m)), m + " is on the module path: " + entries);
         }
     }
@@ -152,6 +155,8 @@ final class JpmsSmokeTest {
         assertTrue(output.contains("internal-exported=false\n"), "the internal package is not exported: " + output);
         assertTrue(output.contains("junit found=1 succeeded=1\n"), "the @VirtualTime test ran and passed: " + output);
         assertTrue(output.contains("junit-extension-module=dev.valarm.junit\n"), output);
+        // valarm-bridge has no module descriptor yet: its Automatic-Module-Name must at least resolve.
+        assertTrue(output.contains("bridge-module=automatic\n") || output.contains("bridge-module=named\n"), output);
         if (System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")) {
             assertTrue(output.contains("providers=[linux@dev.valarm.rtc.linux, jdk@dev.valarm.impl]\n"),
                     "the Linux provider is a service of its own named module: " + output);
