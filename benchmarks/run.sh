@@ -37,7 +37,7 @@ jmh_lock=()
 if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" "$root/pom.xml" "$root/valarm-api/src/main" \
       "$root/valarm-impl/src/main" -newer "$jar" -print -quit)" ]; then
   echo "building $jar ..."
-  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests)
+  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip)
 fi
 
 if [ $quick = 1 ]; then mode=quick; else mode=full; fi
