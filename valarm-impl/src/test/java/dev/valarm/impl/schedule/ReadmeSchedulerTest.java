@@ -7,22 +7,18 @@ import dev.valarm.AlarmType;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.Valarm;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The README's scheduler section, verbatim, on the real clock of this machine. */
+/**
+ * The README's scheduler section, run on the real clock of this machine ({@code ReadmeSnippetsTest} in valarm-it
+ * checks that the README shows these lines verbatim).
+ */
 class ReadmeSchedulerTest {
-    private static final String BEGIN = "// --- README scheduler ---";
-    private static final String END = "// --- end ---";
-
     private int flushed;
 
     private void flush() {
@@ -41,7 +37,6 @@ class ReadmeSchedulerTest {
     void theReadmeSnippetRunsAsDocumented() throws Exception {
         final long t0 = System.nanoTime();
         try (ValarmDevice device = Valarm.openDefault()) {
-            // --- README scheduler ---
             ValarmInstance tenant = device.createInstance();
             InstanceScheduler scheduler = InstanceScheduler.open(tenant);           // owns the tenant's alarms
             ScheduledFuture<String> poll = scheduler.schedule(() -> "polled", 1, TimeUnit.SECONDS); // boot-time clock
@@ -52,7 +47,6 @@ class ReadmeSchedulerTest {
                     AlarmType.ELAPSED_REALTIME_WAKEUP);                             // a delay that wakes the machine
             String polled = poll.get();                                             // "polled", a second later
             List<Runnable> neverRan = scheduler.shutdownNow();                      // shutdown() lets one-shots run
-            // --- end ---
             assertEquals("polled", polled);
             assertEquals(3, neverRan.size(), "the periodic flush, the 2031 task and the 5-minute one: " + neverRan);
             assertTrue(scheduler.awaitTermination(30, TimeUnit.SECONDS));
@@ -60,16 +54,5 @@ class ReadmeSchedulerTest {
         }
         final double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds >= 1.0 && seconds < 30, "the delay took " + seconds + " s");
-    }
-
-    @Test
-    void theReadmeShowsTheSnippetVerbatim() throws IOException {
-        final String source = Files.readString(Path.of("src/test/java/dev/valarm/impl/schedule/ReadmeSchedulerTest.java"));
-        final int from = source.lastIndexOf(BEGIN);
-        final int to = source.lastIndexOf(END);
-        final String snippet = source.substring(source.indexOf('\n', from) + 1, source.lastIndexOf('\n', to) + 1)
-                .lines().map(l -> l.length() >= 12 ? l.substring(12) : l.strip()).collect(Collectors.joining("\n"));
-        final String readme = Files.readString(Path.of("../README.md"));
-        assertTrue(readme.contains("```java\n" + snippet + "\n```"), "copy the snippet into README.md verbatim:\n" + snippet);
     }
 }
