@@ -1,4 +1,4 @@
-package dev.valarm.impl.schedule;
+package dev.valarm.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.valarm.AlarmType;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
-import dev.valarm.impl.Valarm;
+import dev.valarm.impl.schedule.InstanceScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
