@@ -25,6 +25,8 @@
 #   --java PATH      java executable to run in the guest (default: `java` on PATH, resolved)
 #   --jvm-arg ARG    extra JVM argument for the guest JVM (repeatable)
 #   --timeout SECS   hard limit for the guest run (default 240, at least 30)
+#   --insmod PATH    also load this module in the guest, PATH relative to the kernel's module root and
+#                    without .ko (e.g. kernel/fs/fuse/cuse); its dependencies are loaded first; repeatable
 #   --check          only check that the tools are present (exit 0 if so, 3 if not)
 # Everything after `--` goes to the console launcher (e.g. --select-package dev.valarm.rtc.linux.guest).
 # Environment: VALARM_QEMU_BIN (default qemu-system-x86_64), VALARM_QEMU_QBOOT (default
@@ -42,6 +44,7 @@ die() { local code=$1; shift; log "ERROR: $*"; exit "$code"; }
 classpath="" launcher="" results="" work="" java_bin="" check_only=0 guest_timeout=240
 cache="${VALARM_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/valarm-qemu}"
 jvm_args=()
+insmods=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --classpath) classpath=$2; shift 2 ;;
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
     --java) java_bin=$2; shift 2 ;;
     --jvm-arg) jvm_args+=("$2"); shift 2 ;;
     --timeout) guest_timeout=$2; shift 2 ;;
+    --insmod) insmods+=("$2"); shift 2 ;;
     --check) check_only=1; shift ;;
     --) shift; break ;;
     *) die $EXIT_USAGE "unknown argument: $1" ;;
@@ -175,6 +179,19 @@ if [ ! -f "$kdir/.complete" ]; then
 fi
 vmlinux="$kdir/vmlinux"
 moddir="$kdir/modules"
+# Directories of --insmod modules: unpacked into the cache on first use (added to a cache prepared
+# without them, never re-unpacking what is there).
+for m in "${insmods[@]+"${insmods[@]}"}"; do
+  rel=$(dirname "$m")
+  [ -d "$moddir/$rel" ] && continue
+  log "unpacking $rel from $(basename "$kdeb")"
+  xdir="$kdir/x-$$"; rm -rf "$xdir"; mkdir -p "$xdir"
+  timeout 180 dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$xdir" --wildcards "./lib/modules/*/$rel/*" \
+    || die $EXIT_PREPARE "unpacking $rel from $kdeb failed"
+  mkdir -p "$(dirname "$moddir/$rel")"
+  mv "$xdir"/lib/modules/*/"$rel" "$moddir/$rel"
+  rm -rf "$xdir"
+done
 exec 9>&-
 
 # ---------------------------------------------------------------------------------------------
@@ -198,6 +215,7 @@ add_mod() {
   order+=("$n")
 }
 for m in virtio_pci 9pnet_virtio 9p; do add_mod "$m"; done
+for m in "${insmods[@]+"${insmods[@]}"}"; do add_mod "$(basename "$m")"; done
 
 # ---------------------------------------------------------------------------------------------
 # Initramfs: static busybox, the modules, an init that mounts the shares and runs the launcher.

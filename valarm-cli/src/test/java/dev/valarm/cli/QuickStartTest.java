@@ -11,9 +11,6 @@ import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.Valarm;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,18 +40,5 @@ class QuickStartTest {
         }
         final double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds >= 1.0 && seconds < 10, "the alarm took " + seconds + " s");
-    }
-
-    @Test
-    void theReadmeSnippetIsThisTestsCopy() throws IOException {
-        final String readme = Files.readString(Path.of("../README.md"));
-        final int section = readme.indexOf("## Quick start");
-        final int from = readme.indexOf("```java\n", section) + "```java\n".length();
-        final String snippet = readme.substring(from, readme.indexOf("```", from)).strip();
-        final String self = Files.readString(Path.of("src/test/java/dev/valarm/cli/QuickStartTest.java"));
-        final int a = self.indexOf("// --- README quick start ---\n") + "// --- README quick start ---\n".length();
-        final String body = self.substring(a, self.indexOf("        // --- end ---", a))
-                .replaceAll("(?m)^        ", "").strip() + "\n}";
-        assertEquals(snippet, body, "README.md's quick start and this test differ: copy one into the other");
     }
 }

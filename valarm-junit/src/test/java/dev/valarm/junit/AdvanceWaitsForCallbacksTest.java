@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
+import dev.valarm.InstanceSnapshot;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmInstance;
-import dev.valarm.impl.internal.DriverAccess;
-import dev.valarm.impl.internal.InstanceState;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,14 +75,14 @@ class AdvanceWaitsForCallbacksTest {
         }, "blocking-waiter");
         waiter.start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (DriverAccess.state(instance).blockingWaiters() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait(); // the waiter thread starting, not time passing
+        while (waiter.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the waiter thread starting (parked in WAIT when WAITING), not time passing
         }
-        assertEquals(1, DriverAccess.state(instance).blockingWaiters(), "the waiter is blocked in WAIT");
+        assertEquals(Thread.State.WAITING, waiter.getState(), "the waiter is blocked in WAIT");
         time.advance(Duration.ofSeconds(5));
-        final InstanceState after = DriverAccess.state(instance);
-        assertEquals(0, after.blockingWaiters(), "the woken waiter has returned from WAIT");
-        assertEquals(0, after.pending(), "and has taken the event");
+        final InstanceSnapshot after = instance.snapshot();
+        assertEquals(AlarmEvents.NONE, after.pendingEvents(), "the woken waiter has taken the event");
+        assertTrue(after.waitResultOutstanding(), "its WAIT has returned the result");
         waiter.join(TimeUnit.SECONDS.toMillis(10));
         assertEquals(AlarmType.ELAPSED_REALTIME.mask(), got.get().mask());
     }

@@ -47,7 +47,8 @@ final class Delivery implements DeviceListener {
     private final DeviceListener listener;
     private final boolean listening;
     private final Executor executor;
-    private final DeliveryObserver observer;
+    /** Set at construction or once right after it ({@link #observe}), before any record exists. */
+    private volatile DeliveryObserver observer;
     private final ReentrantLock deviceLock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
@@ -266,17 +267,29 @@ final class Delivery implements DeviceListener {
         }
     }
 
+    /**
+     * Installs the observer if none is installed: only right after construction, before the device has an
+     * instance (so that no record can be in flight unobserved).
+     */
+    void observe(final DeliveryObserver o) {
+        if (observer == null) {
+            observer = o;
+        }
+    }
+
     /** Reports work handed to user code to the observer, if any. */
     void started(final int count) {
-        if (observer != null) {
-            observer.started(count);
+        final DeliveryObserver o = observer;
+        if (o != null) {
+            o.started(count);
         }
     }
 
     /** Reports the end of one piece of that work to the observer, if any. */
     void finished() {
-        if (observer != null) {
-            observer.finished(1);
+        final DeliveryObserver o = observer;
+        if (o != null) {
+            o.finished(1);
         }
     }
 

@@ -889,6 +889,17 @@ public final class Device implements ValarmDevice {
     /** Whether each type is a wakeup type. */
     static final boolean[] WAKEUP = {true, false, true, false, false};
 
+    /**
+     * Tells {@code observer} about the work this device hands to user code, if the device's host clocks
+     * did not register one (see {@link DeliveryObserver}). Only right after construction, before the
+     * device has an instance; for the simulated machine, whose devices may wrap its clocks.
+     *
+     * @param observer the observer, not null
+     */
+    public void observeDeliveries(final DeliveryObserver observer) {
+        delivery.observe(Objects.requireNonNull(observer, "observer"));
+    }
+
     /** Installs (or, with null, removes) the test-only firing probe. */
     void probeFirings(final FiringProbe p) {
         probe = p;

@@ -17,12 +17,16 @@ import org.slf4j.LoggerFactory;
  * <p>On a backend that cannot wake the machine the same decisions are made against host realtime and
  * reported to the {@link DeviceListener} as not written; the backend is never called.
  *
- * <p>The wake time is computed relative to the RTC's own clock ({@code rtc_now + remaining}), rounded
- * up to the RTC's resolution and clamped to its furthest alarm; a clamped alarm wakes early and the
- * dispatcher re-arms it. To avoid touching the hardware when nothing changed, the RTC's offset from host
- * boottime is remembered from the last read: if the estimated target is the programmed one, nothing is
- * read or written. A failed call is counted, reported, and retried with exponential backoff; alarms keep
- * firing in software meanwhile.
+ * <p>The wake time is computed on the RTC's own clock, rounded up to the RTC's resolution and clamped
+ * to its furthest alarm; a clamped alarm wakes early and the dispatcher re-arms it. A host deadline is
+ * moved onto the RTC's clock with the RTC's offsets from host realtime and boottime, both taken from one
+ * RTC read and the host samples of that same pass. To avoid touching the hardware when nothing changed,
+ * those offsets are remembered: if the target they give is the programmed one, nothing is read or
+ * written. Because a deadline's target depends only on the deadline and the remembered offsets (never on
+ * when the clocks were sampled), an alarm that does not move the earliest wakeup leaves the decision
+ * exactly as it was, even on a 1 ns RTC whose reads jitter; the offsets are re-read only when the target
+ * changes (or the host clock was set). A failed call is counted, reported, and retried with exponential
+ * backoff; alarms keep firing in software meanwhile.
  *
  * <p>Convergence: the programmer tracks what the hardware holds as {@link Hardware#NONE},
  * {@link Hardware#ARMED} (at {@code programmedNanos}) or {@link Hardware#UNKNOWN}. A PROGRAM or CANCEL that
@@ -72,6 +76,7 @@ final class WakeProgrammer {
     private long programmedNanos;
     private boolean haveOffset;
     private long rtcMinusBoottime;
+    private long rtcMinusRealtime;
     private long retryAt = Long.MAX_VALUE;
     private long retryBackoff;
     /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
@@ -170,23 +175,16 @@ final class WakeProgrammer {
         }
         final boolean retrying = retryAt != Long.MAX_VALUE;
         retryAt = Long.MAX_VALUE;
-        // Remaining times from now: to the earliest window end, and to the earliest wake key.
-        long remaining = Long.MAX_VALUE;
-        long remainingKey = Long.MAX_VALUE;
         final long rt = device.clocks.nanos(ClockBase.REALTIME);
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
         checkPassed(bt);
+        // How far ahead the earliest wakeup deadline (window end) is: for the listener, and none left?
+        long remaining = Long.MAX_VALUE;
         if (rtHead != Long.MAX_VALUE) {
             remaining = Sat.sub(rtHead, rt);
         }
         if (btHead != Long.MAX_VALUE) {
             remaining = Math.min(remaining, Sat.sub(btHead, bt));
-        }
-        if (rtKey != Long.MAX_VALUE) {
-            remainingKey = Math.max(0L, Sat.sub(rtKey, rt));
-        }
-        if (btKey != Long.MAX_VALUE) {
-            remainingKey = Math.min(remainingKey, Math.max(0L, Sat.sub(btKey, bt)));
         }
         String op = "";
         try {
@@ -208,27 +206,24 @@ final class WakeProgrammer {
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
             }
-            if (remaining < 0) {
-                remaining = 0;
-            }
-            if (haveOffset && hardware == Hardware.ARMED) {
-                final long estNow = Sat.add(bt, rtcMinusBoottime);
-                if (target(estNow, remaining, remainingKey) == programmedNanos) {
-                    retryBackoff = 0;
-                    return Long.MAX_VALUE;
-                }
+            remaining = Math.max(0L, remaining);
+            if (haveOffset && hardware == Hardware.ARMED && target(Sat.add(bt, rtcMinusBoottime)) == programmedNanos) {
+                retryBackoff = 0;
+                return Long.MAX_VALUE;
             }
             op = "read RTC time";
             // A backend that cannot wake is never touched: decisions are made against host realtime.
-            final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
+            final long rtcNow = canWake ? rtc.readTime().toNanos() : rt;
             if (canWake) {
                 // The furthest alarm may shrink once the backend learns the chip's limit.
                 maxAhead = Sat.nanos(rtc.capabilities().maxAlarmAhead());
             }
-            rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
+            // Both offsets from this one RTC read and this pass's host samples (see the class comment).
+            rtcMinusRealtime = Sat.sub(rtcNow, rt);
+            rtcMinusBoottime = Sat.sub(rtcNow, bt);
             haveOffset = true;
-            final long target = target(rtcNow, remaining, remainingKey);
-            final boolean clamped = target < unclamped(rtcNow, remaining, remainingKey);
+            final long target = target(rtcNow);
+            final boolean clamped = target < unclamped(rtcNow);
             if (hardware == Hardware.ARMED && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
@@ -264,28 +259,49 @@ final class WakeProgrammer {
         }
     }
 
-    /** The wake time on the RTC's clock, clamped to the furthest alarm. */
-    private long target(final long rtcNow, final long remaining, final long remainingKey) {
+    /**
+     * The wake time on the RTC's clock, clamped to the furthest alarm, with the remembered offsets.
+     *
+     * @param rtcNow the RTC's time now (read, or estimated from host boottime)
+     */
+    private long target(final long rtcNow) {
         final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclamped(rtcNow, remaining, remainingKey), limit);
+        return Math.min(unclamped(rtcNow), limit);
     }
 
     /**
-     * The earliest own wake time over every wakeup alarm, before clamping: {@code F}, the last resolution
-     * instant at or before the earliest end, when the earliest wake key is at or before it (some window
-     * holds {@code F} and ends before the next instant), else the first instant at or after the earliest
-     * end (the driver's rounding up).
-     *
-     * @param remaining to the earliest window end, not negative
-     * @param remainingKey to the earliest wake key, not negative, or {@code Long.MAX_VALUE} if none
+     * The earliest own wake time over every wakeup alarm (some head is armed), before clamping, on the
+     * RTC's clock (an overdue end or key counts from now): {@code F}, the last resolution instant at or
+     * before the earliest end, when the earliest wake key is at or before it (some window holds {@code F}
+     * and ends before the next instant), else the first instant at or after the earliest end (the driver's
+     * rounding up).
      */
-    private long unclamped(final long rtcNow, final long remaining, final long remainingKey) {
-        final long wanted = Sat.add(rtcNow, remaining);
-        final long down = alignDown(wanted);
-        if (remainingKey != Long.MAX_VALUE && down >= Sat.add(rtcNow, remainingKey)) {
+    private long unclamped(final long rtcNow) {
+        long end = Long.MAX_VALUE;
+        if (rtHead != Long.MAX_VALUE) {
+            end = onRtc(rtHead, true);
+        }
+        if (btHead != Long.MAX_VALUE) {
+            end = Math.min(end, onRtc(btHead, false));
+        }
+        final long e = Math.max(end, rtcNow);
+        final long down = alignDown(e);
+        long key = Long.MAX_VALUE;
+        if (rtKey != Long.MAX_VALUE) {
+            key = onRtc(rtKey, true);
+        }
+        if (btKey != Long.MAX_VALUE) {
+            key = Math.min(key, onRtc(btKey, false));
+        }
+        if (key != Long.MAX_VALUE && down >= Math.max(key, rtcNow)) {
             return down;
         }
-        return alignUp(wanted);
+        return alignUp(e);
+    }
+
+    /** A host time (realtime or boottime) on the RTC's clock, with the remembered offsets. */
+    private long onRtc(final long hostNanos, final boolean realtime) {
+        return Sat.add(hostNanos, realtime ? rtcMinusRealtime : rtcMinusBoottime);
     }
 
     private long alignUp(final long nanos) {

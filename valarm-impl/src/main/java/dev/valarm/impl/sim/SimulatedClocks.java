@@ -71,7 +71,15 @@ public final class SimulatedClocks implements HostClocks {
         this.realtime = realtimeNanos;
         this.boottime = boottimeNanos;
         this.monotonic = monotonicNanos;
-        DeliveryObserver.register(this, new DeliveryObserver() {
+        DeliveryObserver.register(this, deliveries());
+    }
+
+    /** This machine's observer of the work devices hand to user code (registered for these clocks). */
+    DeliveryObserver deliveries() {
+        return observer;
+    }
+
+    private final DeliveryObserver observer = new DeliveryObserver() {
             @Override
             public void started(final int count) {
                 lock.lock();
@@ -94,8 +102,7 @@ public final class SimulatedClocks implements HostClocks {
                     lock.unlock();
                 }
             }
-        });
-    }
+        };
 
     @Override
     public String name() {

@@ -6,6 +6,7 @@ import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.impl.Valarm;
+import dev.valarm.impl.internal.Device;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.RtcCapabilities;
 import java.time.Duration;
@@ -99,6 +100,8 @@ public final class SimulatedMachine {
         final Valarm.Builder b = Valarm.builder().hostClocks(clocks).rtcBackend(rtc).suspendBlocker(blocker);
         customizer.accept(b);
         final ValarmDevice device = b.build();
+        // The customizer may have wrapped the clocks: the device still reports to this machine's handshake.
+        ((Device) device).observeDeliveries(clocks.deliveries());
         clocks.awaitAttached();
         clocks.awaitIdle();
         return device;
