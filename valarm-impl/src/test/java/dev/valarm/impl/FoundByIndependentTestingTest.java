@@ -1,4 +1,4 @@
-package dev.valarm.impl.reliability;
+package dev.valarm.impl;
 
 import static dev.valarm.AlarmType.ELAPSED_REALTIME;
 import static dev.valarm.AlarmType.ELAPSED_REALTIME_WAKEUP;
@@ -21,7 +21,6 @@ import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
-import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.sim.SimulatedClocks;
 import dev.valarm.impl.sim.SimulatedMachine;
@@ -39,36 +38,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Regression tests for the defects of issue 15 ("found by independent testing"), each through the public
- * API as the tester found it. Defect 1 is {@link HardwareConvergenceTest}; the value-level part of defect
+ * API as the tester found it. Defect 1 is {@link dev.valarm.impl.reliability.HardwareConvergenceTest}; the value-level part of defect
  * 2 is {@code TimespecBoundaryTest} in valarm-api.
  */
-class FoundByIndependentTestingTest {
-    private SimulatedMachine machine;
-    private ValarmDevice device;
-    private ValarmInstance inst;
-    private AlarmHandle rw;
-
-    @BeforeEach
-    void start() {
-        machine = SimulatedMachine.builder().build();
-        device = machine.newDevice();
-        inst = device.createInstance();
-        rw = inst.open(OpenMode.READ_WRITE);
-    }
-
-    @AfterEach
-    void stop() {
-        device.close();
-    }
+class FoundByIndependentTestingTest extends SimFixture {
 
     private static Timespec in(final ValarmInstance i, final AlarmType type, final long seconds) {
-        return Timespec.ofNanos(i.now(type).toNanos() + seconds * 1_000_000_000L);
+        return Timespec.ofNanos(i.now(type).toNanos() + seconds * SEC);
     }
 
     /** Defect 2: a time just below the 64-bit nanosecond range is in the past and fires at once. */
