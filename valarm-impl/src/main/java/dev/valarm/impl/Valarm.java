@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *     ValarmInstance tenant = device.createInstance();
  *     AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);
  *     Timespec now = alarm.getTime(AlarmType.ELAPSED_REALTIME_WAKEUP);
- *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, Timespec.ofNanos(now.toNanos() + 1_000_000_000L));
+ *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, now.plus(Duration.ofSeconds(1)));
  *     AlarmEvents events = alarm.await();
  * }
  * }</pre>
@@ -271,7 +271,12 @@ public final class Valarm {
         }
 
         /**
-         * Where asynchronous waits complete (default: the common fork-join pool). It must not reject.
+         * Where asynchronous waits complete (default: the common fork-join pool). The device's delivery
+         * thread calls {@code execute}, never the dispatcher and never under the device lock, so any
+         * executor is safe, {@code Runnable::run} included (callbacks then run on the delivery thread, one
+         * at a time, and a blocked callback delays later completions and listener calls, not firing). An
+         * executor that rejects a completion fails that future with the rejection; the events it would have
+         * taken stay pending on the instance.
          *
          * @param executor the executor, not null
          * @return this builder
@@ -321,14 +326,16 @@ public final class Valarm {
         public Builder lateThreshold(final Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative()) {
-                throw new IllegalArgumentException("lateThreshold must not be negative: " + threshold);
+                throw new IllegalArgumentException("lateThreshold must not be negative: " + dev.valarm.TimeFormat.duration(threshold));
             }
             this.lateThreshold = threshold;
             return this;
         }
 
         /**
-         * The dispatcher thread's name (default {@code "valarm-dispatcher"}).
+         * The dispatcher thread's name (default {@code "valarm-dispatcher"}); the delivery thread, which runs
+         * listener calls and hands completions to the callback executor, gets this name plus
+         * {@code "-delivery"}.
          *
          * @param name not null, not blank
          * @return this builder
@@ -344,7 +351,8 @@ public final class Valarm {
         }
 
         /**
-         * Observes firings and hardware decisions (default: none).
+         * Observes firings and hardware decisions (default: none), on the device's delivery thread, never
+         * under the device lock (see {@link DeviceListener}).
          *
          * @param listener the listener, not null
          * @return this builder

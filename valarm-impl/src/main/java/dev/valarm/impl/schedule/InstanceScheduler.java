@@ -527,9 +527,10 @@ public final class InstanceScheduler extends AbstractExecutorService implements 
          * not run tasks under a lock the scheduler's callers hold. A direct executor ({@code Runnable::run})
          * runs due tasks on the device's callback executor, in the thread that processes the driver's
          * event (see the package documentation: that is what lets a control of a simulated machine that
-         * waits for the device's callbacks cover the tasks); keep such tasks short, and give the device a
-         * real callback executor (the default common pool is one): a device whose callback executor is
-         * itself direct completes its WAITs on its dispatcher, under its lock.
+         * waits for the device's callbacks cover the tasks); keep such tasks short, and prefer a device with
+         * a real callback executor (the default common pool is one): on a device whose callback executor is
+         * itself direct the tasks run on the device's delivery thread, never on its dispatcher or under its
+         * lock, but one at a time with every other callback and listener call of the device.
          *
          * @param executor the executor, not null
          * @return this builder
