@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * decisions at all.
  *
  * <p>Thread-safety: thread-safe. The ring is guarded by this class's own lock, a leaf: it may be taken
- * while the device lock is held, and nothing else is ever taken while it is held.
+ * while an instance's lock is held, and nothing else is ever taken while it is held.
  */
 final class Delivery implements DeviceListener {
     private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
@@ -49,7 +49,6 @@ final class Delivery implements DeviceListener {
     private final Executor executor;
     /** Set at construction or once right after it ({@link #observe}), before any record exists. */
     private volatile DeliveryObserver observer;
-    private final ReentrantLock deviceLock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final Thread thread;
@@ -75,16 +74,14 @@ final class Delivery implements DeviceListener {
      * @param listener the user's listener ({@link DeviceListener#NONE} records nothing for it)
      * @param executor where asynchronous waits complete
      * @param observer told of every record and of its end (the simulated machine's handshake), or null
-     * @param deviceLock the device lock (to tell, after close, whether a late record may run inline)
      * @param threadName the delivery thread's name
      */
     Delivery(final DeviceListener listener, final Executor executor, final DeliveryObserver observer,
-            final ReentrantLock deviceLock, final String threadName) {
+            final String threadName) {
         this.listener = listener;
         this.listening = listener != DeviceListener.NONE;
         this.executor = executor;
         this.observer = observer;
-        this.deviceLock = deviceLock;
         this.thread = new Thread(this::loop, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -182,8 +179,8 @@ final class Delivery implements DeviceListener {
     /** A record after the delivery thread ended (a close racing the device's close): run it here if we may. */
     private void late(final int kind, final int i1, final int i2, final long l1, final long l2, final Object o1,
             final Object o2) {
-        if (deviceLock.isHeldByCurrentThread()) {
-            LOG.error("a delivery (kind {}) was recorded under the device lock after the device closed; dropped", kind);
+        if (o1 instanceof Instance.AsyncWaiter && ((Instance.AsyncWaiter) o1).lockHeldByCurrentThread()) {
+            LOG.error("a delivery (kind {}) was recorded under an instance lock after the device closed; dropped", kind);
             finished();
             return;
         }

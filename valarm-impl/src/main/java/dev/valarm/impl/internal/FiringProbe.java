@@ -3,9 +3,10 @@ package dev.valarm.impl.internal;
 import dev.valarm.AlarmType;
 
 /**
- * A test-only observer of firings, called by the dispatcher <em>under the device lock</em>, at the moment
- * an alarm moves from armed to pending, so that a model checker holding the same lock sees the exact order
- * of events (the load tests' checker). It is not API and not reachable through it: user code observes
+ * A test-only observer of firings, called by the dispatcher <em>under the firing instance's lock</em>, at
+ * the moment an alarm moves from armed to pending, so that a model checker holding the same lock
+ * ({@link DriverAccess#lock(dev.valarm.ValarmInstance)}) sees the exact order of events on that instance
+ * (the load tests' checker). It is not API and not reachable through it: user code observes
  * firings through {@link dev.valarm.impl.DeviceListener}, which is never called under the lock.
  * Implementations must be fast, must not block and must not call into the device.
  */

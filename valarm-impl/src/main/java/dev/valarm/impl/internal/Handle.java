@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One open file of an instance. Thread-safe: every state change happens under the device's lock.
+ * One open file of an instance. Thread-safe: every state change happens under the instance's lock.
  *
  * <p>Checks run in the driver's order (alarm-dev {@code alarm_ioctl}): the type (the enum cannot be
  * invalid; null is a programming error), the handle/instance/device being open, a read-only handle
@@ -28,7 +28,7 @@ final class Handle implements AlarmHandle {
     private final Instance in;
     private final Device device;
     private final OpenMode mode;
-    private volatile boolean closed; // written under device.lock, read lock-free by GET_TIME
+    private volatile boolean closed; // written under the instance lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
@@ -81,38 +81,33 @@ final class Handle implements AlarmHandle {
      * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
      */
     void claimOwnership() {
-        device.lock.lock();
+        in.lock.lock();
         try {
             checkWritable("ioctl", null);
             claim("ioctl");
         } finally {
-            device.lock.unlock();
+            in.lock.unlock();
         }
     }
 
     @Override
     public void set(final AlarmType type, final Timespec time) {
         Objects.requireNonNull(type, "type");
-        boolean wake;
-        device.lock.lock();
+        in.lock.lock();
         try {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
-            wake = arm(type, time, 0L);
+            in.arm(type.number(), time.toNanos(), 0L);
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            in.lock.unlock();
         }
     }
 
     @Override
     public void set(final AlarmType type, final Timespec time, final Duration window) {
         Objects.requireNonNull(type, "type");
-        boolean wake;
-        device.lock.lock();
+        in.lock.lock();
         try {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
@@ -121,25 +116,16 @@ final class Handle implements AlarmHandle {
                 throw new IllegalArgumentException("window must not be negative: " + TimeFormat.duration(window));
             }
             claim("SET");
-            wake = arm(type, time, Sat.nanos(window));
+            in.arm(type.number(), time.toNanos(), Sat.nanos(window));
         } finally {
-            device.lock.unlock();
+            in.lock.unlock();
         }
-        if (wake) {
-            device.wakeDispatcher();
-        }
-    }
-
-    /** SET's body. Lock held. */
-    private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
-        return in.arm(type.number(), time.toNanos(), windowNanos);
     }
 
     @Override
     public void clear(final AlarmType type) {
         Objects.requireNonNull(type, "type");
-        boolean wake;
-        device.lock.lock();
+        in.lock.lock();
         try {
             checkWritable("CLEAR", type);
             claim("CLEAR");
@@ -150,14 +136,10 @@ final class Handle implements AlarmHandle {
                     in.releaseBlocker();
                 }
             }
-            in.enabled &= ~mask;
             in.cleared(type.number());
-            wake = device.disarm(in, type.number(), true);
+            in.disarm(type.number());
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            in.lock.unlock();
         }
     }
 
@@ -184,7 +166,7 @@ final class Handle implements AlarmHandle {
     /** WAIT. {@code timeoutNanos < 0} waits without a timeout. */
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
         boolean woken = false;
-        device.lock.lockInterruptibly();
+        in.lock.lockInterruptibly();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -230,7 +212,7 @@ final class Handle implements AlarmHandle {
             }
             return AlarmEvents.of(in.fetchAndClear());
         } finally {
-            device.lock.unlock();
+            in.lock.unlock();
             if (woken) {
                 device.delivery.finished();
             }
@@ -241,7 +223,7 @@ final class Handle implements AlarmHandle {
     public CompletableFuture<AlarmEvents> awaitAsync() {
         final Instance.AsyncWaiter waiter = in.new AsyncWaiter(this);
         final Instance.WaitFuture future = waiter.future;
-        device.lock.lock();
+        in.lock.lock();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -258,7 +240,7 @@ final class Handle implements AlarmHandle {
             in.asyncWaiters.add(waiter);
             return future;
         } finally {
-            device.lock.unlock();
+            in.lock.unlock();
         }
     }
 
@@ -271,8 +253,7 @@ final class Handle implements AlarmHandle {
 
     @Override
     public void setRtc(final Timespec time) {
-        boolean wake;
-        device.lock.lock();
+        in.lock.lock();
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
@@ -280,47 +261,43 @@ final class Handle implements AlarmHandle {
                 throw ClockRange.clockOutside("SET_RTC: the wall clock of instance " + in.name() + " (minor " + in.minor + ")",
                         true, time);
             }
-            wake = in.setWallClock(time.toNanos());
+            in.setWallClock(time.toNanos());
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            in.lock.unlock();
         }
     }
 
     @Override
     public boolean isOwner() {
-        device.lock.lock();
+        in.lock.lock();
         try {
             return in.owner == this && !closed;
         } finally {
-            device.lock.unlock();
+            in.lock.unlock();
         }
     }
 
     @Override
     public boolean isClosed() {
-        device.lock.lock();
+        in.lock.lock();
         try {
             return closed || in.isClosed();
         } finally {
-            device.lock.unlock();
+            in.lock.unlock();
         }
     }
 
     @Override
     public void close() {
-        boolean wake = false;
         List<Instance.AsyncWaiter> failed = List.of();
-        device.lock.lock();
+        in.lock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
             if (in.owner == this) {
-                wake = in.disarmAll();
+                in.disarmAll();
                 if ((in.pending | (in.waitPending ? 1 : 0)) != 0) {
                     in.releaseBlocker();
                 }
@@ -332,10 +309,7 @@ final class Handle implements AlarmHandle {
                 in.wakeBlocking();
             }
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            in.lock.unlock();
         }
         if (!failed.isEmpty()) {
             in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor

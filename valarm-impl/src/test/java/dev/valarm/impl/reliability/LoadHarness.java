@@ -28,10 +28,13 @@ import java.util.function.LongSupplier;
  *
  * <p>The checker keeps its own model of every (instance, type): the armed alarm's time as the worker set
  * it, and whether it fired and was not yet collected. Each worker owns a disjoint set of instances and
- * applies a call and its model update while holding the device's lock ({@link DriverAccess#lock}), and
- * the device reports every firing to the checker's test-only {@link FiringProbe} under the same lock, so
- * the model sees the exact order of events. (The public {@link DeviceListener} is never called under the
- * lock; {@link ListenerCount} checks that it sees every firing too, off the lock.) It proves: no alarm fires before its instance's clock reaches the
+ * applies a call and its model update while holding that instance's lock
+ * ({@link DriverAccess#lock(ValarmInstance)}: there is no device-wide lock), and the device reports every
+ * firing to the checker's test-only {@link FiringProbe} under the firing instance's lock, so the model
+ * sees the exact order of events on every instance. The model's own fields are guarded by the harness's
+ * {@code model} lock, always taken inside an instance lock, never around one. (The public
+ * {@link DeviceListener} is never called under a lock; {@link ListenerCount} checks that it sees every
+ * firing too, off every lock.) It proves: no alarm fires before its instance's clock reaches the
  * time it was set for; nothing fires that is not armed; no type is reported by a WAIT unless it fired
  * since the last report (none twice); every alarm set ends fired, cleared, replaced or discarded by an
  * owner close; and every firing ends delivered, cleared, discarded or coalesced with an earlier
@@ -43,7 +46,7 @@ final class LoadHarness implements FiringProbe {
     /** The kinds of operations, for the counts. */
     enum Op { SET, CLEAR, POLL, WAIT, SET_AND_WAIT, ASYNC, SET_RTC, GET_TIME, OPEN, CLOSE_HANDLE, RECREATE }
 
-    /** Per (instance, type) model. Guarded by the device's lock. */
+    /** Per (instance, type) model. Guarded by the model lock (changed only under the instance's lock too). */
     private static final class Slot {
         long armed = NONE;
         /** The instance's time on the type's clock when the alarm was set (a past time fires at once). */
@@ -52,7 +55,7 @@ final class LoadHarness implements FiringProbe {
         boolean fired;
     }
 
-    /** One instance as the checker sees it. Guarded by the device's lock. */
+    /** One instance as the checker sees it. Guarded by the model lock. */
     private static final class Inst {
         ValarmInstance instance;
         AlarmHandle owner;
@@ -67,13 +70,14 @@ final class LoadHarness implements FiringProbe {
     }
 
     private final ValarmDevice device;
-    private final ReentrantLock lock;
+    /** Guards the model (a leaf: taken inside instance locks, never around one). */
+    private final ReentrantLock lock = new ReentrantLock();
     private final Inst[] byMinor;
     private final Duration maxAhead;
     private final Duration rtcJump;
     private final Duration blockingTimeout;
 
-    // Counters, guarded by the lock.
+    // Counters, guarded by the model lock.
     long sets;
     long replaced;
     long cleared;
@@ -105,7 +109,6 @@ final class LoadHarness implements FiringProbe {
     LoadHarness(final ValarmDevice device, final int maxMinor, final Duration maxAhead, final Duration rtcJump,
             final Duration blockingTimeout) {
         this.device = device;
-        this.lock = DriverAccess.lock(device);
         this.byMinor = new Inst[maxMinor];
         this.maxAhead = maxAhead;
         this.rtcJump = rtcJump;
@@ -115,19 +118,19 @@ final class LoadHarness implements FiringProbe {
 
     /**
      * The public listener under load: counts the firings it is told of and records a violation if it is
-     * ever called with the device lock held or on the dispatcher.
+     * ever called with a device or instance lock held or on the dispatcher.
      */
     static final class ListenerCount implements DeviceListener {
         final AtomicLong fired = new AtomicLong();
         final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
-        volatile ReentrantLock deviceLock;
+        volatile ValarmDevice device;
 
         @Override
         public void alarmFired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
             fired.incrementAndGet();
-            final ReentrantLock l = deviceLock;
-            if (l != null && l.isHeldByCurrentThread()) {
-                violations.add("listener called under the device lock");
+            final ValarmDevice d = device;
+            if (d != null && DriverAccess.holdsAnyLock(d)) {
+                violations.add("listener called under a device or instance lock");
             }
             if (Thread.currentThread().getName().startsWith("valarm-") && !Thread.currentThread().getName().endsWith("-delivery")) {
                 violations.add("listener called on " + Thread.currentThread().getName());
@@ -139,7 +142,16 @@ final class LoadHarness implements FiringProbe {
 
     @Override
     public void fired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
-        // Called by the dispatcher with the device's lock held (the test-only probe).
+        // Called by the dispatcher with the instance's lock held (the test-only probe).
+        lock.lock();
+        try {
+            firedLocked(minor, type, hostNowNanos, hostDeadlineNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void firedLocked(final int minor, final AlarmType type, final long hostNowNanos, final long hostDeadlineNanos) {
         final Inst in = minor < byMinor.length ? byMinor[minor] : null;
         if (in == null) {
             violations.add("alarm fired on unknown minor " + minor);
@@ -234,6 +246,18 @@ final class LoadHarness implements FiringProbe {
         } finally {
             lock.unlock();
         }
+        // The instance's lock around the call and its model update: no firing of this instance in between.
+        final ReentrantLock il = DriverAccess.lock(in.instance);
+        il.lock();
+        try {
+            return step(minor, in, rnd);
+        } finally {
+            il.unlock();
+        }
+    }
+
+    /** {@link #step(int, Random)} with the instance's lock held. */
+    private int step(final int minor, final Inst in, final Random rnd) throws InterruptedException {
         final int dice = rnd.nextInt(100);
         final AlarmType type = AlarmType.values()[rnd.nextInt(AlarmType.COUNT)];
         if (in.owner == null || dice < 2) {
@@ -297,15 +321,24 @@ final class LoadHarness implements FiringProbe {
                 lock.unlock();
             }
         } else if (dice < 76) {
+            final boolean any;
             lock.lock();
             try {
-                if (armedAny(in)) {
-                    // Blocks with the lock released (Condition.await); re-held when it returns.
-                    deliver(in, h.await(blockingTimeout));
-                    count(Op.WAIT);
-                }
+                any = armedAny(in);
             } finally {
                 lock.unlock();
+            }
+            if (any) {
+                // Blocks with the instance lock released (Condition.await); re-held when it returns. The model
+                // lock is not held meanwhile: the firing's probe needs it.
+                final AlarmEvents ev = h.await(blockingTimeout);
+                lock.lock();
+                try {
+                    deliver(in, ev);
+                    count(Op.WAIT);
+                } finally {
+                    lock.unlock();
+                }
             }
         } else if (dice < 80) {
             final Timespec t = target(in, type, rnd);
@@ -321,7 +354,13 @@ final class LoadHarness implements FiringProbe {
                 s.setAt = in.instance.now(type).toNanos();
                 s.viaSetAndAwait = true;
                 sets++;
-                deliver(in, h.setAndAwait(type, t));
+            } finally {
+                lock.unlock();
+            }
+            final AlarmEvents ev = h.setAndAwait(type, t);
+            lock.lock();
+            try {
+                deliver(in, ev);
                 count(Op.SET_AND_WAIT);
             } finally {
                 lock.unlock();
@@ -465,55 +504,95 @@ final class LoadHarness implements FiringProbe {
         }
     }
 
-    /** Collects what is pending on every owner with a non-blocking WAIT. */
-    void collectAll() {
+    /** The instances in the model now. */
+    private List<Inst> insts() {
         lock.lock();
         try {
+            final List<Inst> all = new ArrayList<>();
             for (final Inst in : byMinor) {
-                if (in != null && in.owner != null && in.owner.isOwner()) {
-                    deliver(in, in.owner.await(Duration.ZERO));
+                if (in != null) {
+                    all.add(in);
                 }
             }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return all;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Collects what is pending on every owner with a non-blocking WAIT. */
+    void collectAll() {
+        for (final Inst in : insts()) {
+            final ReentrantLock il = DriverAccess.lock(in.instance);
+            il.lock();
+            try {
+                if (in.owner != null && in.owner.isOwner()) {
+                    final AlarmEvents ev = in.owner.await(Duration.ZERO);
+                    lock.lock();
+                    try {
+                        deliver(in, ev);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                il.unlock();
+            }
         }
     }
 
     /** Blocks on one owner that still has something armed, up to {@code timeout}; false if none has. */
     boolean awaitOneArmed(final Duration timeout) throws InterruptedException {
-        lock.lock();
-        try {
-            for (final Inst in : byMinor) {
-                if (in != null && in.owner != null && armedAny(in)) {
-                    deliver(in, in.owner.await(timeout));
+        for (final Inst in : insts()) {
+            final ReentrantLock il = DriverAccess.lock(in.instance);
+            il.lock();
+            try {
+                final boolean any;
+                lock.lock();
+                try {
+                    any = in.owner != null && armedAny(in);
+                } finally {
+                    lock.unlock();
+                }
+                if (any) {
+                    final AlarmEvents ev = in.owner.await(timeout);
+                    lock.lock();
+                    try {
+                        deliver(in, ev);
+                    } finally {
+                        lock.unlock();
+                    }
                     return true;
                 }
+            } finally {
+                il.unlock();
             }
-            return false;
-        } finally {
-            lock.unlock();
         }
+        return false;
     }
 
     /** Closes every handle and instance, accounting for what the owner closes discard. */
     void closeAll() {
-        lock.lock();
-        try {
-            for (int m = 0; m < byMinor.length; m++) {
-                final Inst in = byMinor[m];
-                if (in != null) {
+        for (final Inst in : insts()) {
+            final ReentrantLock il = DriverAccess.lock(in.instance);
+            il.lock();
+            try {
+                lock.lock();
+                try {
                     if (in.owner != null) {
                         closeOwner(in);
                     }
                     in.instance.close();
-                    byMinor[m] = null;
+                    byMinor[in.instance.minor()] = null;
+                } finally {
+                    lock.unlock();
                 }
+            } finally {
+                il.unlock();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
