@@ -38,6 +38,8 @@ final class Delivery implements DeviceListener {
     private static final int FAULT = 5;
     private static final int COMPLETE = 6;
     private static final int FAIL = 7;
+    /** A subscription's action for the callback executor (see {@link Subscription}). */
+    private static final int RUN = 8;
 
     /** The backlog at which a slow consumer is first reported (then at every further factor of 4). */
     private static final int BACKLOG_WARNING = 1 << 16;
@@ -137,6 +139,11 @@ final class Delivery implements DeviceListener {
         put(COMPLETE, 0, 0, 0L, 0L, waiter, null);
     }
 
+    /** Hands {@code subscription}'s action to the callback executor (allocation-free record). */
+    void execute(final Subscription subscription) {
+        put(RUN, 0, 0, 0L, 0L, subscription, null);
+    }
+
     /** Fails {@code waiter} with {@code error}, through the callback executor. */
     void fail(final Instance.AsyncWaiter waiter, final RuntimeException error) {
         put(FAIL, 0, 0, 0L, 0L, waiter, error);
@@ -179,13 +186,14 @@ final class Delivery implements DeviceListener {
     /** A record after the delivery thread ended (a close racing the device's close): run it here if we may. */
     private void late(final int kind, final int i1, final int i2, final long l1, final long l2, final Object o1,
             final Object o2) {
-        if (o1 instanceof Instance.AsyncWaiter && ((Instance.AsyncWaiter) o1).lockHeldByCurrentThread()) {
+        if (o1 instanceof Instance.AsyncWaiter && ((Instance.AsyncWaiter) o1).lockHeldByCurrentThread()
+                || kind == RUN) {
             LOG.error("a delivery (kind {}) was recorded under an instance lock after the device closed; dropped", kind);
             finished();
             return;
         }
         run(kind, i1, i2, l1, l2, o1, o2);
-        if (kind < COMPLETE) {
+        if (kind < COMPLETE || kind == RUN) {
             finished();
         }
     }
@@ -258,8 +266,10 @@ final class Delivery implements DeviceListener {
                 lock.unlock();
             }
             run(kind, i1, i2, l1, l2, o1, o2);
-            if (kind < COMPLETE) {
-                finished(); // a completion or failure finishes on the executor (Instance.AsyncWaiter)
+            if (kind < COMPLETE || kind == RUN) {
+                // A completion or failure finishes on the executor (Instance.AsyncWaiter); a subscription's
+                // action in its done() (it counted itself when notified).
+                finished();
             }
         }
     }
@@ -316,6 +326,9 @@ final class Delivery implements DeviceListener {
                 case COMPLETE:
                     ((Instance.AsyncWaiter) o1).handOff(executor);
                     break;
+                case RUN:
+                    handOff((Subscription) o1);
+                    break;
                 default:
                     ((Instance.AsyncWaiter) o1).failOn(executor, (RuntimeException) o2);
                     break;
@@ -324,6 +337,17 @@ final class Delivery implements DeviceListener {
             throw e;
         } catch (final Throwable e) {
             LOG.error("{} threw; ignored, deliveries go on", kind < COMPLETE ? "the device listener" : "a callback", e);
+        }
+    }
+
+    /** Passes a subscription's action to the executor; if it refuses, runs it here (no lock held) and says so. */
+    private void handOff(final Subscription s) {
+        try {
+            executor.execute(s);
+        } catch (final RuntimeException e) {
+            LOG.warn("the callback executor refused a subscriber's notification ({}); running it on {}", e.toString(),
+                    thread.getName());
+            s.run();
         }
     }
 

@@ -226,9 +226,9 @@ public final class Device implements ValarmDevice {
     private volatile long wakeHeadBt = Long.MAX_VALUE;
     private volatile boolean wakeRequested;
 
-    // Counters.
-    private final LongAdder armed = new LongAdder();
-    private final LongAdder alarmsSet = new LongAdder();
+    // Counters. Armed alarms and SETs are counted per instance (no shared write on the SET/CLEAR path) and
+    // summed by stats(); the SETs of closed instances are kept here.
+    private final LongAdder retiredSets = new LongAdder();
     /** Written by the dispatcher alone. */
     private volatile long alarmsFired;
     private volatile long lateDeliveries;
@@ -594,9 +594,16 @@ public final class Device implements ValarmDevice {
 
     @Override
     public DeviceStats stats() {
-        // No lock: each figure is exact when no call is in flight (the armed count may be off by the calls in
-        // flight, never below 0).
-        return new DeviceStats(instanceCount, (int) Math.max(0L, armed.sum()), alarmsSet.sum(), alarmsFired, lateDeliveries,
+        // No lock: the per-instance figures are read as they are (exact when no call is in flight); O(instances).
+        long armedNow = 0;
+        long sets = retiredSets.sum();
+        for (final Instance in : byMinor) {
+            if (in != null && !in.closed) {
+                armedNow += Integer.bitCount(in.enabled);
+                sets += in.sets;
+            }
+        }
+        return new DeviceStats(instanceCount, (int) armedNow, sets, alarmsFired, lateDeliveries,
                 hardwareWrites.get(), hardwareCancels.get(), hardwareWakes.get(), backendFaults.get(),
                 backendRetries.get(), clockChanges, missedWakeInterrupts.get());
     }
@@ -653,16 +660,6 @@ public final class Device implements ValarmDevice {
         }
     }
 
-    /** Adds {@code delta} to the count of armed alarms (a type armed: +1; cleared or fired: -1). */
-    void armedChanged(final int delta) {
-        armed.add(delta);
-    }
-
-    /** Counts a SET (restore and unshare count theirs too). */
-    void countSet() {
-        alarmsSet.increment();
-    }
-
     /**
      * Type {@code t} of {@code in} was armed or re-keyed (SET, restore, unshare, SET_RTC): hands the change
      * to the heaps if they need it, and wakes the dispatcher if it must learn at once. Instance lock held.
@@ -710,8 +707,12 @@ public final class Device implements ValarmDevice {
         }
     }
 
-    /** {@code in} closed: the heaps drop every entry it has. Instance lock held. */
-    void instanceClosed(final Instance in) {
+    /**
+     * {@code in} closed: the heaps drop every entry it has; its SETs go to the device's count. Instance lock
+     * held.
+     */
+    void instanceClosed(final Instance in, final long sets) {
+        retiredSets.add(sets);
         queueChange(in, (1 << AlarmType.COUNT) - 1);
         if (wakeOnEveryChange) {
             wake();
@@ -1097,7 +1098,6 @@ public final class Device implements ValarmDevice {
     /** Common firing bookkeeping. Instance lock held. */
     private void fire(final Instance in, final int type, final long hostStart, final long now) {
         alarmsFired++;
-        armed.decrement();
         in.fired(type);
         final FiringProbe p = probe;
         if (p != null) {

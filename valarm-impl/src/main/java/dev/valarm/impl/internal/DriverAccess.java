@@ -5,7 +5,6 @@ import dev.valarm.AlarmType;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Reaches into the driver state for the ABI codec and for tests. Not API (this package is not
@@ -66,7 +65,7 @@ public final class DriverAccess {
      * @return its lock
      * @throws IllegalArgumentException if the instance is not one of valarm-impl's
      */
-    public static ReentrantLock lock(final ValarmInstance instance) {
+    public static InstanceLock lock(final ValarmInstance instance) {
         return cast(instance).lock;
     }
 

@@ -122,6 +122,53 @@ final class Handle implements AlarmHandle {
         }
     }
 
+    /** SET of an exact alarm at {@code instanceNanos} on the type's clock: {@link #set(AlarmType, Timespec)} without a Timespec. */
+    void setNanos(final AlarmType type, final long instanceNanos) {
+        Objects.requireNonNull(type, "type");
+        in.lock.lock();
+        try {
+            checkWritable("SET", type);
+            claim("SET");
+            in.arm(type.number(), instanceNanos, 0L);
+        } finally {
+            in.lock.unlock();
+        }
+    }
+
+    /** GET_TIME in nanoseconds: {@link #getTime} without a Timespec. */
+    long timeNanos(final AlarmType type) {
+        Objects.requireNonNull(type, "type");
+        checkOpen();
+        return in.nowNanos(type.clockBase());
+    }
+
+    /**
+     * Registers the owner's reusable asynchronous WAIT (see {@link Subscription}): the WAIT's checks and
+     * ownership claim, once.
+     *
+     * @throws IllegalStateException if the instance already has one
+     */
+    Subscription subscribe(final Runnable onEvents, final boolean direct) {
+        Objects.requireNonNull(onEvents, "onEvents");
+        in.lock.lock();
+        try {
+            checkWritable("WAIT", null);
+            claim("WAIT");
+            if (in.subscription != null) {
+                throw new IllegalStateException("instance " + in.name() + " (minor " + in.minor + ") already has a subscription");
+            }
+            in.ackPrevious();
+            final Subscription s = new Subscription(in, this, onEvents, direct);
+            in.subscription = s;
+            if (in.pending != 0) {
+                s.deliver(in.fetchAndClear());
+            }
+            return s;
+        } finally {
+            in.lock.unlock();
+        }
+    }
+
     @Override
     public void clear(final AlarmType type) {
         Objects.requireNonNull(type, "type");
@@ -189,12 +236,12 @@ final class Handle implements AlarmHandle {
                     // waiter took it (the driver's WAIT then returns 0).
                     while (in.wakeSeq == seq) {
                         if (timeoutNanos < 0) {
-                            in.changed.await();
+                            in.changed().await();
                         } else {
                             if (remaining <= 0) {
                                 return AlarmEvents.NONE;
                             }
-                            remaining = in.changed.awaitNanos(remaining);
+                            remaining = in.changed().awaitNanos(remaining);
                         }
                     }
                 } finally {
@@ -307,6 +354,7 @@ final class Handle implements AlarmHandle {
                 failed = in.drainAsync();
                 // Wake our blocked waiters: they see the handle closed. (Only the owner can wait.)
                 in.wakeBlocking();
+                in.endSubscription(true);
             }
         } finally {
             in.lock.unlock();

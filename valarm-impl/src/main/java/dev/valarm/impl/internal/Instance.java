@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One virtual alarm device: the driver's per-minor state. Thread-safe: all mutable driver state is
@@ -73,9 +72,14 @@ final class Instance implements ValarmInstance {
     final long boottimeOffset;
     final long monotonicOffset;
 
+    // Allocated first, in this order, so that the object, its lock and its slots sit side by side in memory:
+    // a SET or CLEAR of a random one of many instances is bound by the cache lines it touches.
     /** Guards the driver state of this instance: the owner rules, the masks, the waiters, the armed times. */
-    final ReentrantLock lock = new ReentrantLock();
-    final Condition changed = lock.newCondition();
+    final InstanceLock lock = new InstanceLock();
+    /** Per type {@link #STRIDE} longs: {@link #ALARM} .. {@link #CLEARED_AT}. */
+    final long[] slots = new long[AlarmType.COUNT * STRIDE];
+    /** Signalled when blocking waiters must wake; made on the first blocking WAIT. Guarded by lock. */
+    private Condition changed;
 
     // Guarded by lock.
     Handle owner;
@@ -91,9 +95,11 @@ final class Instance implements ValarmInstance {
     int asleep;
     /** Counts CLEARs; {@link #CLEARED_AT} holds the count at each type's last CLEAR (see {@link #giveBack}). */
     int clearEpoch;
-    /** Per type {@link #STRIDE} longs: {@link #ALARM} .. {@link #CLEARED_AT}. */
-    final long[] slots = new long[AlarmType.COUNT * STRIDE];
+    /** SETs made on this instance (restore and unshare included), for {@link dev.valarm.DeviceStats}. */
+    long sets;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
+    /** The owner's reusable asynchronous WAIT, if an in-module client registered one. */
+    Subscription subscription;
     /**
      * Types whose driver state changed since the heaps last applied it: set by callers (and the dispatcher)
      * with an atomic OR before the instance goes into the {@link ChangeQueue}, taken with an atomic swap by
@@ -249,11 +255,8 @@ final class Instance implements ValarmInstance {
         put(t, ALARM, instanceTime);
         put(t, WINDOW, windowNanos);
         put(t, HOST_START, hostStart);
-        if ((enabled & mask) == 0) {
-            enabled |= mask;
-            device.armedChanged(1);
-        }
-        device.countSet();
+        enabled |= mask;
+        sets++;
         device.armChanged(this, t, hostStart, windowNanos, wasWindowed, oldKey);
     }
 
@@ -264,7 +267,6 @@ final class Instance implements ValarmInstance {
             return;
         }
         enabled &= ~mask;
-        device.armedChanged(-1);
         device.alarmCleared(this, t, get(t, WINDOW) != 0L);
     }
 
@@ -328,7 +330,8 @@ final class Instance implements ValarmInstance {
         releaseBlocker();
         owner = null;
         wakeBlocking();
-        device.instanceClosed(this);
+        endSubscription(false);
+        device.instanceClosed(this, sets);
     }
 
     /** Disarms every type. Lock held. */
@@ -388,18 +391,44 @@ final class Instance implements ValarmInstance {
      */
     void wakeBlocking() {
         wakeSeq++;
-        changed.signalAll();
+        if (changed != null) {
+            changed.signalAll();
+        }
         if (asleep != 0) {
             device.delivery.started(asleep);
             asleep = 0;
         }
     }
 
-    /** Wakes blocking waiters and completes one asynchronous waiter if events are pending. Lock held. */
+    /** The condition blocking waiters sleep on. Lock held. */
+    Condition changed() {
+        if (changed == null) {
+            changed = lock.newCondition();
+        }
+        return changed;
+    }
+
+    /**
+     * Wakes blocking waiters and, if events are pending, hands them to the subscription (a WAIT that is
+     * always outstanding) or completes one asynchronous waiter. Lock held.
+     */
     void signalWaiters() {
         wakeBlocking();
-        if (!asyncWaiters.isEmpty() && pending != 0) {
-            completeOneAsync();
+        if (pending != 0) {
+            if (subscription != null) {
+                subscription.deliver(fetchAndClear());
+            } else if (!asyncWaiters.isEmpty()) {
+                completeOneAsync();
+            }
+        }
+    }
+
+    /** The owner handle or the instance closed: the subscription, if any, ends with that error. Lock held. */
+    void endSubscription(final boolean byHandle) {
+        final Subscription s = subscription;
+        if (s != null) {
+            subscription = null;
+            s.fail(Subscription.closed(this, byHandle));
         }
     }
 

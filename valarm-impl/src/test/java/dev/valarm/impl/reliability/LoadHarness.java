@@ -12,6 +12,7 @@ import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.internal.FiringProbe;
+import dev.valarm.impl.internal.InstanceLock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -247,7 +248,7 @@ final class LoadHarness implements FiringProbe {
             lock.unlock();
         }
         // The instance's lock around the call and its model update: no firing of this instance in between.
-        final ReentrantLock il = DriverAccess.lock(in.instance);
+        final InstanceLock il = DriverAccess.lock(in.instance);
         il.lock();
         try {
             return step(minor, in, rnd);
@@ -523,7 +524,7 @@ final class LoadHarness implements FiringProbe {
     /** Collects what is pending on every owner with a non-blocking WAIT. */
     void collectAll() {
         for (final Inst in : insts()) {
-            final ReentrantLock il = DriverAccess.lock(in.instance);
+            final InstanceLock il = DriverAccess.lock(in.instance);
             il.lock();
             try {
                 if (in.owner != null && in.owner.isOwner()) {
@@ -547,7 +548,7 @@ final class LoadHarness implements FiringProbe {
     /** Blocks on one owner that still has something armed, up to {@code timeout}; false if none has. */
     boolean awaitOneArmed(final Duration timeout) throws InterruptedException {
         for (final Inst in : insts()) {
-            final ReentrantLock il = DriverAccess.lock(in.instance);
+            final InstanceLock il = DriverAccess.lock(in.instance);
             il.lock();
             try {
                 final boolean any;
@@ -577,7 +578,7 @@ final class LoadHarness implements FiringProbe {
     /** Closes every handle and instance, accounting for what the owner closes discard. */
     void closeAll() {
         for (final Inst in : insts()) {
-            final ReentrantLock il = DriverAccess.lock(in.instance);
+            final InstanceLock il = DriverAccess.lock(in.instance);
             il.lock();
             try {
                 lock.lock();
