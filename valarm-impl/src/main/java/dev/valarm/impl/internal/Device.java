@@ -975,7 +975,10 @@ public final class Device implements ValarmDevice {
                     hardwareFired = false;
                 }
                 wakeRequested = false; // before draining: a change queued after this wakes us again
-                final long rt = clocks.nanos(ClockBase.REALTIME);
+                // Realtime only if a wall-clock heap holds something (a racy look: an entry a full-queue caller
+                // adds meanwhile comes with a wake). On the portable clocks a realtime read is an Instant.
+                final long rt = heaps[0].isEmpty() && heaps[1].isEmpty() && starts[0].isEmpty() && starts[1].isEmpty()
+                        ? Long.MIN_VALUE : clocks.nanos(ClockBase.REALTIME);
                 final long bt = clocks.nanos(ClockBase.BOOTTIME);
                 final long mono = clocks.nanos(ClockBase.MONOTONIC);
                 boolean again;

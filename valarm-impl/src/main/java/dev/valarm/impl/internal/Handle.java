@@ -26,12 +26,19 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Handle implements AlarmHandle {
     private final Instance in;
+    /**
+     * The instance's lock, kept here too: SET and CLEAR on a random one of many instances are bound by
+     * dependent cache misses, and with the lock's address in the handle its line is fetched together with the
+     * instance's (see {@link #touch}) instead of after it.
+     */
+    private final InstanceLock lock;
     private final Device device;
     private final OpenMode mode;
     private volatile boolean closed; // written under the instance lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
+        this.lock = in.lock;
         this.device = in.device;
         this.mode = mode;
     }
@@ -81,33 +88,46 @@ final class Handle implements AlarmHandle {
      * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
      */
     void claimOwnership() {
-        in.lock.lock();
+        lock.lock();
         try {
             checkWritable("ioctl", null);
             claim("ioctl");
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
+    }
+
+    /**
+     * Reads the instance's first line and type {@code t}'s slots before the lock is taken, so that their
+     * cache misses overlap the lock's instead of following it (the lock's CAS is a fence: loads after it
+     * wait for it). The values are not used; volatile reads, so they are not optimised away.
+     */
+    private void touch(final int t) {
+        if (in.closed) {
+            return;
+        }
+        in.heapKey(t);
     }
 
     @Override
     public void set(final AlarmType type, final Timespec time) {
         Objects.requireNonNull(type, "type");
-        in.lock.lock();
+        touch(type.number());
+        lock.lock();
         try {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
             in.arm(type.number(), time.toNanos(), 0L);
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public void set(final AlarmType type, final Timespec time, final Duration window) {
         Objects.requireNonNull(type, "type");
-        in.lock.lock();
+        lock.lock();
         try {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
@@ -118,20 +138,21 @@ final class Handle implements AlarmHandle {
             claim("SET");
             in.arm(type.number(), time.toNanos(), Sat.nanos(window));
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
     /** SET of an exact alarm at {@code instanceNanos} on the type's clock: {@link #set(AlarmType, Timespec)} without a Timespec. */
     void setNanos(final AlarmType type, final long instanceNanos) {
         Objects.requireNonNull(type, "type");
-        in.lock.lock();
+        touch(type.number());
+        lock.lock();
         try {
             checkWritable("SET", type);
             claim("SET");
             in.arm(type.number(), instanceNanos, 0L);
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
@@ -150,7 +171,7 @@ final class Handle implements AlarmHandle {
      */
     Subscription subscribe(final Runnable onEvents, final boolean direct) {
         Objects.requireNonNull(onEvents, "onEvents");
-        in.lock.lock();
+        lock.lock();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -165,14 +186,15 @@ final class Handle implements AlarmHandle {
             }
             return s;
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public void clear(final AlarmType type) {
         Objects.requireNonNull(type, "type");
-        in.lock.lock();
+        touch(type.number());
+        lock.lock();
         try {
             checkWritable("CLEAR", type);
             claim("CLEAR");
@@ -186,7 +208,7 @@ final class Handle implements AlarmHandle {
             in.cleared(type.number());
             in.disarm(type.number());
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
@@ -213,7 +235,7 @@ final class Handle implements AlarmHandle {
     /** WAIT. {@code timeoutNanos < 0} waits without a timeout. */
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
         boolean woken = false;
-        in.lock.lockInterruptibly();
+        lock.lockInterruptibly();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -259,7 +281,7 @@ final class Handle implements AlarmHandle {
             }
             return AlarmEvents.of(in.fetchAndClear());
         } finally {
-            in.lock.unlock();
+            lock.unlock();
             if (woken) {
                 device.delivery.finished();
             }
@@ -270,7 +292,7 @@ final class Handle implements AlarmHandle {
     public CompletableFuture<AlarmEvents> awaitAsync() {
         final Instance.AsyncWaiter waiter = in.new AsyncWaiter(this);
         final Instance.WaitFuture future = waiter.future;
-        in.lock.lock();
+        lock.lock();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -287,7 +309,7 @@ final class Handle implements AlarmHandle {
             in.asyncWaiters.add(waiter);
             return future;
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
@@ -300,7 +322,7 @@ final class Handle implements AlarmHandle {
 
     @Override
     public void setRtc(final Timespec time) {
-        in.lock.lock();
+        lock.lock();
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
@@ -310,34 +332,34 @@ final class Handle implements AlarmHandle {
             }
             in.setWallClock(time.toNanos());
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public boolean isOwner() {
-        in.lock.lock();
+        lock.lock();
         try {
             return in.owner == this && !closed;
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public boolean isClosed() {
-        in.lock.lock();
+        lock.lock();
         try {
             return closed || in.isClosed();
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public void close() {
         List<Instance.AsyncWaiter> failed = List.of();
-        in.lock.lock();
+        lock.lock();
         try {
             if (closed) {
                 return;
@@ -357,7 +379,7 @@ final class Handle implements AlarmHandle {
                 in.endSubscription(true);
             }
         } finally {
-            in.lock.unlock();
+            lock.unlock();
         }
         if (!failed.isEmpty()) {
             in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor

@@ -14,7 +14,25 @@ import java.util.concurrent.locks.Lock;
 public final class InstanceLock extends AbstractQueuedSynchronizer implements Lock {
     private static final long serialVersionUID = 1L;
 
+    /** Run once right after the outermost unlock (set with the lock held; see {@link #afterUnlock}). */
+    private Runnable afterUnlock;
+
     InstanceLock() {
+    }
+
+    /**
+     * Runs {@code action} right after the current holder's outermost unlock, on its thread, with this lock
+     * released (an in-module wake-up that should not make its target queue on this lock). At most one action
+     * is pending; a second one of the same hold replaces nothing and is run at once instead. Lock held.
+     *
+     * @param action in-module code that neither blocks nor calls into the device
+     */
+    void afterUnlock(final Runnable action) {
+        if (afterUnlock == null || afterUnlock == action) {
+            afterUnlock = action;
+        } else {
+            action.run();
+        }
     }
 
     @Override
@@ -65,13 +83,19 @@ public final class InstanceLock extends AbstractQueuedSynchronizer implements Lo
         return isHeldExclusively();
     }
 
+    /** Tries before queueing: holds are short (a SET, a firing), and queueing allocates an AQS node. */
+    private static final int SPINS = 64;
+
     @Override
     public void lock() {
-        if (!compareAndSetState(0, 1)) {
-            acquire(1);
-        } else {
-            setExclusiveOwnerThread(Thread.currentThread());
+        for (int i = 0; i < SPINS; i++) {
+            if (getState() == 0 && compareAndSetState(0, 1)) {
+                setExclusiveOwnerThread(Thread.currentThread());
+                return;
+            }
+            Thread.onSpinWait();
         }
+        acquire(1);
     }
 
     @Override
@@ -91,7 +115,15 @@ public final class InstanceLock extends AbstractQueuedSynchronizer implements Lo
 
     @Override
     public void unlock() {
+        Runnable after = null;
+        if (getState() == 1 && afterUnlock != null && isHeldExclusively()) {
+            after = afterUnlock;
+            afterUnlock = null;
+        }
         release(1);
+        if (after != null) {
+            after.run();
+        }
     }
 
     @Override

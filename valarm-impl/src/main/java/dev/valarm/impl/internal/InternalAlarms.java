@@ -3,6 +3,7 @@ package dev.valarm.impl.internal;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.Timespec;
+import dev.valarm.ValarmInstance;
 
 /**
  * Allocation-free paths for the clients inside valarm-impl that sit on a device (the per-tenant scheduler
@@ -50,6 +51,23 @@ public final class InternalAlarms {
     }
 
     /**
+     * {@link ValarmInstance#now(AlarmType)} in nanoseconds, without a {@code Timespec}.
+     *
+     * @param instance the instance
+     * @param type the type, not null
+     * @return the instance's time on the type's clock, nanoseconds
+     */
+    public static long nowNanos(final ValarmInstance instance, final AlarmType type) {
+        if (instance instanceof Instance) {
+            final Instance in = (Instance) instance;
+            java.util.Objects.requireNonNull(type, "type");
+            in.checkOpen();
+            return in.nowNanos(type.clockBase());
+        }
+        return instance.now(type).toNanos();
+    }
+
+    /**
      * Registers the owner's reusable asynchronous WAIT on a valarm-impl handle: the WAIT's checks and
      * ownership claim, once; from then on the device fetches every event for the subscriber and tells it
      * through {@code onEvents} (see {@link Subscription} for where that runs). It ends, with a
@@ -58,9 +76,9 @@ public final class InternalAlarms {
      *
      * @param handle a handle of a valarm-impl device
      * @param onEvents the subscriber's action
-     * @param direct whether {@code onEvents} is in-module code that may run under the instance's lock on the
-     *        dispatcher (it must not block, allocate or call into the device); otherwise it runs on the
-     *        device's callback executor
+     * @param direct whether {@code onEvents} is in-module code that may run on the dispatcher, right after it
+     *        releases the instance's lock (it must not block, allocate or call into the device); otherwise it
+     *        runs on the device's callback executor
      * @return the subscription
      * @throws IllegalArgumentException if the handle is not one of valarm-impl's
      * @throws IllegalStateException if the instance already has a subscription

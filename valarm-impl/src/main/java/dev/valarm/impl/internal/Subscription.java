@@ -13,8 +13,9 @@ import dev.valarm.ValarmClosedException;
  * pending).
  *
  * <p>Where {@code onEvents} runs: a <em>direct</em> subscription's action runs right where the events are
- * raised, under the instance's lock, on the dispatcher or a caller: it must be in-module code that neither
- * blocks nor allocates nor calls into the device (the scheduler's own pool: a flag and an unpark). Any
+ * raised, on the dispatcher or a caller, just after the instance's lock is released (so that the thread it
+ * wakes does not queue on that lock): it must be in-module code that neither blocks nor allocates nor
+ * calls into the device (the scheduler's own pool: a flag and an unpark). Any
  * other subscription's action is handed, through the device's {@link Delivery} thread (an allocation-free
  * record), to the device's callback executor, where user code may run; no user code ever runs under a
  * lock or in the expiry loop. Notifications coalesce: while one is outstanding (not yet followed by
@@ -62,7 +63,7 @@ public final class Subscription implements Runnable {
         scheduled = true;
         in.device.delivery.started(1); // until done(): the simulated machine's handshake waits for it
         if (direct) {
-            onEvents.run();
+            in.lock.afterUnlock(onEvents); // the woken thread then finds the instance's lock free
         } else {
             in.device.delivery.execute(this);
         }

@@ -192,7 +192,7 @@ public final class TaskEngine {
      * @throws ValarmClosedException if the instance is closed
      */
     long now(final int type) {
-        final long n = instance.now(TYPES[type]).toNanos();
+        final long n = InternalAlarms.nowNanos(instance, TYPES[type]);
         lastNow[type] = n;
         return n;
     }
