@@ -29,8 +29,10 @@
 #            probed fresh, after the last resume) and the results copied to the share.
 #   With --qmp SOCKET qemu serves its QMP monitor on that unix socket (server, not waiting for a client):
 #   a host-side watcher sees SUSPEND / WAKEUP events, asks query-status and can end a suspend with
-#   system_wakeup. With --control SOCKET the guest gets a second serial port, /dev/ttyS1 (raw, no echo),
-#   wired to that unix socket: a channel between the guest tests and the host that survives suspends.
+#   system_wakeup. With --control SOCKET the guest gets a virtio-serial port named valarm.control, linked
+#   as /dev/valarm-control, wired to that unix socket: a channel between the guest tests and the host that
+#   survives suspends (virtio_console re-creates its queues on resume; what the host writes meanwhile
+#   waits in qemu).
 #
 # This script installs nothing. It needs: qemu-system-x86_64 (+ qboot.rom, Debian qemu-system-x86; for
 # --boot suspend SeaBIOS's bios-256k.bin, Debian seabios, pulled in by qemu-system-x86, mkfs.ext4 from
@@ -48,7 +50,7 @@
 #   --timeout SECS   hard limit for the guest run (default 240, at least 30)
 #   --boot MODE      fast (default) or suspend, see above
 #   --qmp SOCKET     serve qemu's QMP monitor on this unix socket (absolute path, no ',' or blanks)
-#   --control SOCKET give the guest /dev/ttyS1 wired to this unix socket (absolute path, no ',' or blanks)
+#   --control SOCKET give the guest /dev/valarm-control wired to this unix socket (absolute path, no ',' or blanks)
 #   --check          only check that the tools (of the chosen --boot mode) are present (exit 0 if so, 3 if not)
 # Everything after `--` goes to the console launcher (e.g. --select-package dev.valarm.rtc.linux.guest).
 # Environment: VALARM_QEMU_BIN (default qemu-system-x86_64), VALARM_QEMU_QBOOT (default
@@ -165,10 +167,11 @@ check_socket_path --control "$control_socket"
 # ---------------------------------------------------------------------------------------------
 # Kernel: the package linux-image-amd64 depends on, cached by version.
 t_start=$(date +%s)
-# The module directories unpacked for the suspend mode: virtio-blk and ext4 (the sysroot image).
-suspend_modules=('./lib/modules/*/kernel/drivers/block/virtio_blk.ko' './lib/modules/*/kernel/fs/ext4/*'
+# The modules unpacked besides 9p over virtio: virtio-blk and ext4 (the suspend mode's sysroot image) and
+# virtio_console (the --control port).
+extra_modules=('./lib/modules/*/kernel/drivers/block/virtio_blk.ko' './lib/modules/*/kernel/fs/ext4/*'
   './lib/modules/*/kernel/fs/jbd2/*' './lib/modules/*/kernel/fs/mbcache.ko' './lib/modules/*/kernel/lib/crc16.ko'
-  './lib/modules/*/kernel/crypto/crc32c_generic.ko')
+  './lib/modules/*/kernel/crypto/crc32c_generic.ko' './lib/modules/*/kernel/drivers/char/virtio_console.ko')
 # Several builds may share the cache: serialise its preparation when flock(1) is there.
 if command -v flock >/dev/null 2>&1; then
   exec 9> "$cache/.lock"
@@ -206,7 +209,7 @@ if [ ! -f "$kdir/.complete" ]; then
   timeout 180 dpkg-deb --fsys-tarfile "$kdeb" \
     | tar -x -C "$kdir/x" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/virtio/*' \
         './lib/modules/*/kernel/net/9p/*' './lib/modules/*/kernel/fs/9p/*' './lib/modules/*/kernel/fs/netfs/*' \
-        './lib/modules/*/kernel/fs/fscache/*' "${suspend_modules[@]}" \
+        './lib/modules/*/kernel/fs/fscache/*' "${extra_modules[@]}" \
     || die $EXIT_PREPARE "unpacking $kdeb failed"
   vmlinuz=$(ls -1 "$kdir"/x/boot/vmlinuz-* | head -n1)
   cp "$vmlinuz" "$kdir/vmlinuz"
@@ -223,19 +226,18 @@ if [ ! -f "$kdir/.complete" ]; then
   [ $ok -eq 1 ] || die $EXIT_PREPARE "no xz-compressed ELF kernel found in $vmlinuz"
   mv "$kdir"/x/lib/modules/* "$kdir/modules"
   rm -rf "$kdir/x"
-  touch "$kdir/.complete" "$kdir/.suspend-ready"
+  touch "$kdir/.complete"
 fi
-if [ ! -f "$kdir/.suspend-ready" ]; then
-  # A cache unpacked before the suspend mode existed: add the bzImage and the virtio-blk/ext4 modules.
-  log "adding vmlinuz and the virtio-blk/ext4 modules to the cached $(basename "$kdir")"
+if [ ! -f "$kdir/vmlinuz" ] || [ -z "$(find "$kdir/modules" -name virtio_console.ko -print -quit)" ]; then
+  # A cache unpacked by an older version of this script: add the bzImage and the extra modules.
+  log "adding vmlinuz and the extra modules to the cached $(basename "$kdir")"
   rm -rf "$kdir/z"; mkdir -p "$kdir/z"
   timeout 180 dpkg-deb --fsys-tarfile "$kdeb" \
-    | tar -x -C "$kdir/z" --wildcards './boot/vmlinuz-*' "${suspend_modules[@]}" \
+    | tar -x -C "$kdir/z" --wildcards './boot/vmlinuz-*' "${extra_modules[@]}" \
     || die $EXIT_PREPARE "unpacking vmlinuz and modules from $kdeb failed"
   cp "$(ls -1 "$kdir"/z/boot/vmlinuz-* | head -n1)" "$kdir/vmlinuz"
   cp -a "$kdir"/z/lib/modules/*/. "$kdir/modules/"
   rm -rf "$kdir/z"
-  touch "$kdir/.suspend-ready"
 fi
 vmlinux="$kdir/vmlinux"
 moddir="$kdir/modules"
@@ -273,9 +275,12 @@ mkdir -p /results && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 r
 esac
 [ -n "$qmp_socket" ] && qemu_boot+=(-qmp "unix:$qmp_socket,server=on,wait=off")
 if [ -n "$control_socket" ]; then
-  qemu_boot+=(-chardev "socket,id=valarmctl,path=$control_socket,server=on,wait=off"
-              -device isa-serial,chardev=valarmctl,index=1)
-  guest_setup+=$'\nstty -F /dev/ttyS1 115200 raw -echo || fail "cannot set up the control port /dev/ttyS1"'
+  qemu_boot+=(-device virtio-serial-pci,id=valarmserial
+              -chardev "socket,id=valarmctl,path=$control_socket,server=on,wait=off"
+              -device virtserialport,bus=valarmserial.0,chardev=valarmctl,name=valarm.control)
+  early_mods+=(virtio_console)
+  guest_setup+=$'\n''for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = valarm.control ] && ln -s /dev/${p##*/} /dev/valarm-control; done
+[ -e /dev/valarm-control ] || fail "no virtio-serial port valarm.control"'
 fi
 
 # ---------------------------------------------------------------------------------------------
