@@ -48,6 +48,8 @@
 #   --java PATH      java executable to run in the guest (default: `java` on PATH, resolved)
 #   --jvm-arg ARG    extra JVM argument for the guest JVM (repeatable)
 #   --timeout SECS   hard limit for the guest run (default 240, at least 30)
+#   --insmod PATH    also load this module in the guest, PATH relative to the kernel's module root and
+#                    without .ko (e.g. kernel/fs/fuse/cuse); its dependencies are loaded first; repeatable
 #   --boot MODE      fast (default) or suspend, see above
 #   --qmp SOCKET     serve qemu's QMP monitor on this unix socket (absolute path, no ',' or blanks)
 #   --control SOCKET give the guest /dev/valarm-control wired to this unix socket (absolute path, no ',' or blanks)
@@ -70,6 +72,7 @@ classpath="" launcher="" results="" work="" java_bin="" check_only=0 guest_timeo
 boot_mode=fast qmp_socket="" control_socket=""
 cache="${VALARM_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/valarm-qemu}"
 jvm_args=()
+insmods=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --classpath) classpath=$2; shift 2 ;;
@@ -80,6 +83,7 @@ while [ $# -gt 0 ]; do
     --java) java_bin=$2; shift 2 ;;
     --jvm-arg) jvm_args+=("$2"); shift 2 ;;
     --timeout) guest_timeout=$2; shift 2 ;;
+    --insmod) insmods+=("$2"); shift 2 ;;
     --boot) boot_mode=$2; shift 2 ;;
     --qmp) qmp_socket=$2; shift 2 ;;
     --control) control_socket=$2; shift 2 ;;
@@ -241,6 +245,19 @@ if [ ! -f "$kdir/vmlinuz" ] || [ -z "$(find "$kdir/modules" -name virtio_console
 fi
 vmlinux="$kdir/vmlinux"
 moddir="$kdir/modules"
+# Directories of --insmod modules: unpacked into the cache on first use (added to a cache prepared
+# without them, never re-unpacking what is there).
+for m in "${insmods[@]+"${insmods[@]}"}"; do
+  rel=$(dirname "$m")
+  [ -d "$moddir/$rel" ] && continue
+  log "unpacking $rel from $(basename "$kdeb")"
+  xdir="$kdir/x-$$"; rm -rf "$xdir"; mkdir -p "$xdir"
+  timeout 180 dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$xdir" --wildcards "./lib/modules/*/$rel/*" \
+    || die $EXIT_PREPARE "unpacking $rel from $kdeb failed"
+  mkdir -p "$(dirname "$moddir/$rel")"
+  mv "$xdir"/lib/modules/*/"$rel" "$moddir/$rel"
+  rm -rf "$xdir"
+done
 exec 9>&-
 
 # ---------------------------------------------------------------------------------------------
@@ -304,6 +321,7 @@ add_mod() {
   order+=("$n")
 }
 for m in "${early_mods[@]}"; do add_mod "$m"; done
+for m in "${insmods[@]+"${insmods[@]}"}"; do add_mod "$(basename "$m")"; done
 early_order=("${order[@]}")
 order=()
 for m in "${late_mods[@]+"${late_mods[@]}"}"; do add_mod "$m"; done

@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,9 +63,16 @@ public final class Valarm {
      * backend where it loads, else the portable JDK one), with that provider's RTC backend and suspend
      * blocker ({@link BackendProvider#openSuspendBlocker}). Needs no root.
      *
+     * <p>Within the provider, its RTC backend is the one it was told to use (for Linux, the system
+     * property {@code valarm.rtc.backend}), else the best one it finds. Only automatic choices fall back:
+     * an unusable provider to the next, a provider without a usable RTC backend to the portable no-wake
+     * backend, each with a log line saying why. An explicit choice that cannot be honoured is an
+     * {@link RtcException} naming the choice and the reason, logged at ERROR.
+     *
      * @return a running device
-     * @throws RtcException if the named provider does not exist or cannot open, or a suspend blocker named
-     *         through the provider's system property cannot work here
+     * @throws RtcException if the named provider does not exist or cannot open, if an explicitly chosen
+     *         RTC backend cannot be opened (or its provider is not usable here), or if a suspend blocker
+     *         named through the provider's system property cannot work here
      */
     public static ValarmDevice openDefault() {
         return openDefault(b -> { });
@@ -75,7 +84,7 @@ public final class Valarm {
      *
      * @param customizer adjusts the builder, which already has the platform's clocks and RTC backend
      * @return a running device
-     * @throws RtcException if the named provider does not exist or cannot open
+     * @throws RtcException as {@link #openDefault()}
      */
     public static ValarmDevice openDefault(final java.util.function.Consumer<Builder> customizer) {
         Objects.requireNonNull(customizer, "customizer");
@@ -108,14 +117,40 @@ public final class Valarm {
         }
     }
 
+    /**
+     * Opens the provider's RTC backend. Only an automatic choice falls back (to the portable no-wake
+     * backend, with a warning saying why); an explicit one that fails is an error, logged.
+     */
     private static RtcBackend openRtc(final BackendProvider provider) {
+        final Optional<String> choice = provider.rtcBackendChoice();
         try {
             return provider.openRtcBackend(null);
-        } catch (final RtcException e) {
-            LOG.warn("provider {} has no usable RTC backend ({}); using the portable no-wake backend",
-                    provider.name(), e.getMessage());
+        } catch (final RtcException | IllegalArgumentException e) {
+            if (choice.isPresent()) {
+                final int errno = e instanceof RtcException ? ((RtcException) e).errno() : Errno.EINVAL;
+                final RtcException failure = new RtcException(errno, "open RTC backend " + choice.get(),
+                        "provider " + provider.name() + " cannot open the RTC backend chosen explicitly, and an"
+                                + " explicit choice does not fall back: " + e.getMessage(), e);
+                LOG.error("{}", failure.getMessage());
+                throw failure;
+            }
+            LOG.warn("provider {} has no usable RTC backend ({}); using the portable no-wake backend: wakeup"
+                    + " alarms fire only while the machine is awake", provider.name(), e.getMessage());
             return new JdkBackendProvider().openRtcBackend(null);
         }
+    }
+
+    /**
+     * The provider {@link #openDefault()} would use now, chosen the same way (and failing the same way);
+     * nothing is opened. For diagnostics such as {@code ./valarm probe}.
+     *
+     * @return the provider named by {@value #BACKEND_PROPERTY}, else the usable one with the highest
+     *         priority
+     * @throws RtcException if the named provider does not exist, or an RTC backend was chosen explicitly
+     *         for a provider that is not usable here
+     */
+    public static BackendProvider defaultProvider() {
+        return selectProvider();
     }
 
     /**
@@ -152,29 +187,46 @@ public final class Valarm {
         return List.copyOf(all);
     }
 
+    /**
+     * The provider named by {@value #BACKEND_PROPERTY}, else the first usable one. An automatic choice
+     * moves past an unusable provider with a log line naming the reasons, unless that provider was told
+     * explicitly which RTC backend to use: then the choice cannot be honoured, which is an error.
+     */
     private static BackendProvider selectProvider() {
         final String wanted = System.getProperty(BACKEND_PROPERTY);
         final List<BackendProvider> providers = providers();
         if (wanted != null && !wanted.isBlank()) {
             for (final BackendProvider p : providers) {
-                if (p.name().equals(wanted)) {
+                if (p.name().equals(wanted.trim())) {
                     return p;
                 }
             }
-            throw new RtcException(Errno.ENOENT, "select backend provider",
+            final RtcException failure = new RtcException(Errno.ENOENT, "select backend provider",
                     "no provider named \"" + wanted + "\" (system property " + BACKEND_PROPERTY + "); have "
                             + providers.stream().map(BackendProvider::name).toList());
+            LOG.error("{}", failure.getMessage());
+            throw failure;
         }
         for (final BackendProvider p : providers) {
+            String reasons;
             try {
-                final boolean usable = p.probe().stream().anyMatch(BackendProbe::usable);
-                if (usable) {
+                final List<BackendProbe> probes = p.probe();
+                if (probes.stream().anyMatch(BackendProbe::usable)) {
                     return p;
                 }
-                LOG.info("backend provider {} is not usable here; trying the next", p.name());
+                reasons = probes.stream().map(b -> b.backend() + ": " + b.reason()).collect(Collectors.joining("; "));
             } catch (final RuntimeException | LinkageError e) {
-                LOG.warn("backend provider {} failed to probe: {}; trying the next", p.name(), e.toString());
+                reasons = "probe failed: " + e;
             }
+            final Optional<String> choice = p.rtcBackendChoice();
+            if (choice.isPresent()) {
+                final RtcException failure = new RtcException(Errno.ENODEV, "select backend provider",
+                        "the RTC backend " + choice.get() + " was chosen explicitly, but its provider " + p.name()
+                                + " is not usable here (" + reasons + "); an explicit choice does not fall back");
+                LOG.error("{}", failure.getMessage());
+                throw failure;
+            }
+            LOG.info("backend provider {} is not usable here ({}); trying the next", p.name(), reasons);
         }
         return new JdkBackendProvider();
     }

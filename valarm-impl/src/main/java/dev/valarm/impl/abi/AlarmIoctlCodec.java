@@ -1,5 +1,6 @@
 package dev.valarm.impl.abi;
 
+import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
@@ -92,7 +93,16 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Argument buffers are read and written at their position, little-endian whatever their byte order,
- * without moving the position. WAIT through the codec blocks exactly as {@link AlarmHandle#await()}.
+ * without moving the position and without allocating. WAIT through {@link #ioctl(AlarmHandle, int, ByteBuffer)}
+ * blocks exactly as {@link AlarmHandle#await()}.
+ *
+ * <h2>For transports that answer asynchronously (a CUSE or FUSE bridge)</h2>
+ * {@link #ioctlDeferringWait} runs every check and the SET half of SET_AND_WAIT as {@code ioctl} does, but
+ * never blocks: where {@code ioctl} would start waiting it returns {@link #WAIT_DEFERRED}, and the caller
+ * completes the WAIT with {@link AlarmHandle#awaitAsync()} and turns the outcome into the driver's return
+ * value with {@link #waitResult}. {@link #inputSize} and {@link #outputSize} say how many argument bytes the
+ * driver copies in and out for a number (what an unrestricted CUSE ioctl asks the kernel to fetch, and
+ * what a restricted FUSE ioctl cannot carry back).
  * The codec never throws for a bad request or argument; only a null handle ({@link NullPointerException})
  * or a handle not made by valarm-impl ({@link IllegalArgumentException}) are programmer errors.
  *
@@ -190,6 +200,99 @@ public final class AlarmIoctlCodec {
     }
 
     /**
+     * What {@link #ioctlDeferringWait} returns for a WAIT (or the WAIT half of a SET_AND_WAIT) that passed
+     * every check and must now be completed with {@link AlarmHandle#awaitAsync()}. It is
+     * {@link Integer#MIN_VALUE}: never a driver return value (those are 0, a mask below 2^17, or an errno
+     * above -4096).
+     */
+    public static final int WAIT_DEFERRED = Integer.MIN_VALUE;
+
+    /**
+     * The number of argument bytes the driver copies <em>in</em> ({@code copy_from_user}) for a request
+     * number through this ABI: the timespec of SET, SET_AND_WAIT and SET_RTC (16 bytes, or 8 for the
+     * compat numbers through {@link Abi#COMPAT32}), 0 for everything else (CLEAR copies nothing, quirk 10;
+     * a 64-bit-sized number through {@link Abi#COMPAT32} copies nothing, quirk 9). As in the driver the
+     * copy comes before the type check, so a type nibble of 5..15 does not change the answer.
+     *
+     * @param cmd the request number, any value
+     * @return 0, 8 or 16
+     */
+    public int inputSize(final int cmd) {
+        final int base0 = cmd & ~TYPE_BITS;
+        if (abi == Abi.LP64) {
+            return base0 == SET || base0 == SET_AND_WAIT || base0 == SET_RTC ? 16 : 0;
+        }
+        return base0 == SET_COMPAT || base0 == SET_AND_WAIT_COMPAT || base0 == SET_RTC_COMPAT ? 8 : 0;
+    }
+
+    /**
+     * The number of argument bytes the driver copies <em>out</em> ({@code copy_to_user}) for a request
+     * number through this ABI when it succeeds: the timespec of GET_TIME with a valid type (16 bytes; 8
+     * through {@link Abi#COMPAT32}, for the compat number and, quirk 9, for the 64-bit one), 0 for everything
+     * else, a GET_TIME with a type nibble of 5..15 included (it fails before copying).
+     *
+     * @param cmd the request number, any value
+     * @return 0, 8 or 16
+     */
+    public int outputSize(final int cmd) {
+        if ((cmd & TYPE_BITS) >>> 4 >= AlarmType.COUNT) {
+            return 0;
+        }
+        final int base0 = cmd & ~TYPE_BITS;
+        if (abi == Abi.LP64) {
+            return base0 == GET_TIME ? 16 : 0;
+        }
+        return base0 == GET_TIME_COMPAT || base0 == GET_TIME ? 8 : 0;
+    }
+
+    /**
+     * Applies one ioctl as {@link #ioctl(AlarmHandle, int, ByteBuffer)} does, but without blocking: a WAIT,
+     * or the WAIT half of a SET_AND_WAIT whose SET succeeded, returns {@link #WAIT_DEFERRED} after the
+     * driver's checks (type, EPERM, ownership) instead of waiting. The caller then calls
+     * {@link AlarmHandle#awaitAsync()} on the same handle and answers the process with
+     * {@link #waitResult}. Everything else returns what {@code ioctl} returns. Allocates nothing beyond what
+     * the handle's own methods allocate.
+     *
+     * @param handle the open file, a handle of a valarm-impl device, not null
+     * @param cmd the request number, any value
+     * @param arg the argument bytes from its position, or null
+     * @return 0, a WAIT mask, a negative errno, or {@link #WAIT_DEFERRED}
+     * @throws NullPointerException if {@code handle} is null
+     * @throws IllegalArgumentException if {@code handle} was not made by valarm-impl
+     */
+    public int ioctlDeferringWait(final AlarmHandle handle, final int cmd, final ByteBuffer arg) {
+        return apply(handle, cmd, arg, true);
+    }
+
+    /**
+     * The driver's return value for a WAIT completed through {@link AlarmHandle#awaitAsync()}: the positive
+     * event mask, or the negative errno of the failure ({@code -EBADF} or {@code -ENODEV} for a handle,
+     * instance or device closed meanwhile, {@code -ENOSPC} for the waiter limit, {@code -EINTR} for a
+     * cancelled wait, {@code -EIO} for anything else).
+     *
+     * @param events the events the future completed with, or null if it failed
+     * @param failure what the future failed with (possibly wrapped in a
+     *        {@link java.util.concurrent.CompletionException}), or null if it completed
+     * @return the mask, or a negative errno
+     */
+    public static int waitResult(final AlarmEvents events, final Throwable failure) {
+        if (failure == null) {
+            return events == null ? -Errno.EIO : events.mask();
+        }
+        Throwable f = failure;
+        while (f instanceof java.util.concurrent.CompletionException && f.getCause() != null) {
+            f = f.getCause();
+        }
+        if (f instanceof ValarmException) {
+            return -((ValarmException) f).errno();
+        }
+        if (f instanceof java.util.concurrent.CancellationException) {
+            return -Errno.EINTR;
+        }
+        return -Errno.EIO;
+    }
+
+    /**
      * Applies one ioctl to a handle, with the argument in a byte array.
      *
      * @param handle the open file, a handle of a valarm-impl device, not null
@@ -215,11 +318,14 @@ public final class AlarmIoctlCodec {
      * @throws IllegalArgumentException if {@code handle} was not made by valarm-impl
      */
     public int ioctl(final AlarmHandle handle, final int cmd, final ByteBuffer arg) {
+        return apply(handle, cmd, arg, false);
+    }
+
+    private int apply(final AlarmHandle handle, final int cmd, final ByteBuffer buf, final boolean deferWait) {
         Objects.requireNonNull(handle, "handle");
         if (handle.isClosed()) {
             return -closedErrno(handle);
         }
-        final ByteBuffer buf = arg == null ? null : arg.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int c = cmd;
         long sec = 0;
         long nsec = 0;
@@ -230,16 +336,16 @@ public final class AlarmIoctlCodec {
                 if (!readable(buf, 16)) {
                     return -Errno.EFAULT;
                 }
-                sec = buf.getLong(buf.position());
-                nsec = buf.getLong(buf.position() + 8);
+                sec = getLong(buf, buf.position());
+                nsec = getLong(buf, buf.position() + 8);
             }
         } else {
             if (base0 == SET_COMPAT || base0 == SET_AND_WAIT_COMPAT || base0 == SET_RTC_COMPAT) {
                 if (!readable(buf, 8)) {
                     return -Errno.EFAULT;
                 }
-                sec = buf.getInt(buf.position());
-                nsec = buf.getInt(buf.position() + 4);
+                sec = getInt(buf, buf.position());
+                nsec = getInt(buf, buf.position() + 4);
                 c = compatToNorm(cmd);
             } else if (base0 == GET_TIME_COMPAT) {
                 c = compatToNorm(cmd);
@@ -276,9 +382,13 @@ public final class AlarmIoctlCodec {
                     if (uninitialised) {
                         return -Errno.EINVAL;
                     }
+                    if (deferWait) {
+                        handle.set(t, ktime(sec, nsec));
+                        return WAIT_DEFERRED;
+                    }
                     return handle.setAndAwait(t, ktime(sec, nsec)).mask();
                 case WAIT:
-                    return handle.await().mask();
+                    return deferWait ? WAIT_DEFERRED : handle.await().mask();
                 case SET_RTC:
                     if (uninitialised || !validStrict(sec, nsec)) {
                         return -Errno.EINVAL;
@@ -309,14 +419,27 @@ public final class AlarmIoctlCodec {
             return -Errno.EFAULT;
         }
         final int p = buf.position();
+        final boolean le = buf.order() == ByteOrder.LITTLE_ENDIAN;
         if (abi == Abi.LP64) {
-            buf.putLong(p, t.seconds());
-            buf.putLong(p + 8, t.nanos());
+            buf.putLong(p, le ? t.seconds() : Long.reverseBytes(t.seconds()));
+            buf.putLong(p + 8, le ? t.nanos() : Long.reverseBytes((long) t.nanos()));
         } else {
-            buf.putInt(p, (int) t.seconds());
-            buf.putInt(p + 4, t.nanos());
+            buf.putInt(p, le ? (int) t.seconds() : Integer.reverseBytes((int) t.seconds()));
+            buf.putInt(p + 4, le ? t.nanos() : Integer.reverseBytes(t.nanos()));
         }
         return 0;
+    }
+
+    /** A little-endian {@code s64} at {@code index}, whatever the buffer's order (no duplicate, no allocation). */
+    private static long getLong(final ByteBuffer buf, final int index) {
+        final long v = buf.getLong(index);
+        return buf.order() == ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
+    }
+
+    /** A little-endian {@code s32} at {@code index}, whatever the buffer's order. */
+    private static int getInt(final ByteBuffer buf, final int index) {
+        final int v = buf.getInt(index);
+        return buf.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
     private static boolean readable(final ByteBuffer buf, final int size) {

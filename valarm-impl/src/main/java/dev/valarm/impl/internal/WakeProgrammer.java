@@ -16,12 +16,16 @@ import org.slf4j.LoggerFactory;
  * <p>On a backend that cannot wake the machine the same decisions are made against host realtime and
  * reported to the {@link DeviceListener} as not written; the backend is never called.
  *
- * <p>The wake time is computed relative to the RTC's own clock ({@code rtc_now + remaining}), rounded
- * up to the RTC's resolution and clamped to its furthest alarm; a clamped alarm wakes early and the
- * dispatcher re-arms it. To avoid touching the hardware when nothing changed, the RTC's offset from host
- * boottime is remembered from the last read: if the estimated target is the programmed one, nothing is
- * read or written. A failed call is counted, reported, and retried with exponential backoff; alarms keep
- * firing in software meanwhile.
+ * <p>The wake time is computed on the RTC's own clock, rounded up to the RTC's resolution and clamped
+ * to its furthest alarm; a clamped alarm wakes early and the dispatcher re-arms it. A host deadline is
+ * moved onto the RTC's clock with the RTC's offsets from host realtime and boottime, both taken from one
+ * RTC read and the host samples of that same pass. To avoid touching the hardware when nothing changed,
+ * those offsets are remembered: if the target they give is the programmed one, nothing is read or
+ * written. Because a deadline's target depends only on the deadline and the remembered offsets (never on
+ * when the clocks were sampled), an alarm that does not move the earliest wakeup leaves the decision
+ * exactly as it was, even on a 1 ns RTC whose reads jitter; the offsets are re-read only when the target
+ * changes (or the host clock was set). A failed call is counted, reported, and retried with exponential
+ * backoff; alarms keep firing in software meanwhile.
  *
  * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
  * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
@@ -50,13 +54,12 @@ final class WakeProgrammer {
     private final long[] candStart = new long[MAX_CANDIDATES];
     private final long[] candEnd = new long[MAX_CANDIDATES];
     private final boolean[] candRealtime = new boolean[MAX_CANDIDATES];
-    private final long[] candRemStart = new long[MAX_CANDIDATES];
-    private final long[] candRemEnd = new long[MAX_CANDIDATES];
     private int candidates;
     private boolean programmed;
     private long programmedNanos;
     private boolean haveOffset;
     private long rtcMinusBoottime;
+    private long rtcMinusRealtime;
     private long retryAt = Long.MAX_VALUE;
     private long retryBackoff;
     /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
@@ -183,30 +186,16 @@ final class WakeProgrammer {
         }
         final boolean retrying = retryAt != Long.MAX_VALUE;
         retryAt = Long.MAX_VALUE;
-        long remaining = Long.MAX_VALUE;
-        long remainingStart = Long.MAX_VALUE;
-        if (rtHead != Long.MAX_VALUE) {
-            final long rt = device.clocks.nanos(ClockBase.REALTIME);
-            remaining = Sat.sub(rtHead, rt);
-            remainingStart = Sat.sub(rtHeadStart, rt);
-        }
+        final long rt = device.clocks.nanos(ClockBase.REALTIME);
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
         checkPassed(bt);
-        if (candidates > 0) {
-            final long rtNow = device.clocks.nanos(ClockBase.REALTIME);
-            for (int i = 0; i < candidates; i++) {
-                final long now = candRealtime[i] ? rtNow : bt;
-                final long end = Math.max(0L, Sat.sub(candEnd[i], now));
-                candRemEnd[i] = end;
-                candRemStart[i] = Math.max(0L, Math.min(Sat.sub(candStart[i], now), end));
-            }
+        // How far ahead the earliest wakeup deadline (window end) is: for the listener, and none left?
+        long remaining = Long.MAX_VALUE;
+        if (rtHead != Long.MAX_VALUE) {
+            remaining = Sat.sub(rtHead, rt);
         }
         if (btHead != Long.MAX_VALUE) {
-            final long btRemaining = Sat.sub(btHead, bt);
-            if (btRemaining < remaining) {
-                remaining = btRemaining;
-                remainingStart = Sat.sub(btHeadStart, bt);
-            }
+            remaining = Math.min(remaining, Sat.sub(btHead, bt));
         }
         String op = "";
         try {
@@ -227,28 +216,24 @@ final class WakeProgrammer {
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
             }
-            if (remaining < 0) {
-                remaining = 0;
-            }
-            remainingStart = Math.max(0L, Math.min(remainingStart, remaining));
-            if (haveOffset && programmed) {
-                final long estNow = Sat.add(bt, rtcMinusBoottime);
-                if (target(estNow, remaining, remainingStart) == programmedNanos) {
-                    retryBackoff = 0;
-                    return Long.MAX_VALUE;
-                }
+            remaining = Math.max(0L, remaining);
+            if (haveOffset && programmed && target(Sat.add(bt, rtcMinusBoottime)) == programmedNanos) {
+                retryBackoff = 0;
+                return Long.MAX_VALUE;
             }
             op = "read RTC time";
             // A backend that cannot wake is never touched: decisions are made against host realtime.
-            final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
+            final long rtcNow = canWake ? rtc.readTime().toNanos() : rt;
             if (canWake) {
                 // The furthest alarm may shrink once the backend learns the chip's limit.
                 maxAhead = rtc.capabilities().maxAlarmAhead().toNanos();
             }
-            rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
+            // Both offsets from this one RTC read and this pass's host samples (see the class comment).
+            rtcMinusRealtime = Sat.sub(rtcNow, rt);
+            rtcMinusBoottime = Sat.sub(rtcNow, bt);
             haveOffset = true;
-            final long target = target(rtcNow, remaining, remainingStart);
-            final boolean clamped = target < unclampedAll(rtcNow, remaining, remainingStart);
+            final long target = target(rtcNow);
+            final boolean clamped = target < unclampedAll(rtcNow);
             if (programmed && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
@@ -281,32 +266,49 @@ final class WakeProgrammer {
         }
     }
 
-    /** The wake time on the RTC's clock, clamped to the furthest alarm. */
-    private long target(final long rtcNow, final long remaining, final long remainingStart) {
+    /**
+     * The wake time on the RTC's clock, clamped to the furthest alarm, with the remembered offsets.
+     *
+     * @param rtcNow the RTC's time now (read, or estimated from host boottime)
+     */
+    private long target(final long rtcNow) {
         final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclampedAll(rtcNow, remaining, remainingStart), limit);
+        return Math.min(unclampedAll(rtcNow), limit);
     }
 
-    /** The earliest own wake time over the head and the candidates, before clamping. */
-    private long unclampedAll(final long rtcNow, final long remaining, final long remainingStart) {
-        long best = unclamped(rtcNow, remaining, remainingStart);
+    /** The earliest own wake time over both heads and the candidates, before clamping. */
+    private long unclampedAll(final long rtcNow) {
+        long best = Long.MAX_VALUE;
+        if (rtHead != Long.MAX_VALUE) {
+            best = own(rtcNow, onRtc(rtHeadStart, true), onRtc(rtHead, true));
+        }
+        if (btHead != Long.MAX_VALUE) {
+            best = Math.min(best, own(rtcNow, onRtc(btHeadStart, false), onRtc(btHead, false)));
+        }
         for (int i = 0; i < candidates; i++) {
-            best = Math.min(best, unclamped(rtcNow, candRemEnd[i], candRemStart[i]));
+            best = Math.min(best, own(rtcNow, onRtc(candStart[i], candRealtime[i]), onRtc(candEnd[i], candRealtime[i])));
         }
         return best;
     }
 
+    /** A host deadline (realtime or boottime) on the RTC's clock. */
+    private long onRtc(final long hostNanos, final boolean realtime) {
+        return Sat.add(hostNanos, realtime ? rtcMinusRealtime : rtcMinusBoottime);
+    }
+
     /**
-     * The latest instant on the RTC's resolution inside {@code [start, end]} of the head's window, or the
-     * first one after its end when the window holds none (an exact alarm: the driver's rounding up).
+     * One alarm's own wake time for its window {@code [start, end]} on the RTC's clock (an overdue window
+     * counts from now): the latest instant on the RTC's resolution inside it, or the first one after its end
+     * when it holds none (an exact alarm: the driver's rounding up).
      */
-    private long unclamped(final long rtcNow, final long remaining, final long remainingStart) {
-        final long wanted = Sat.add(rtcNow, remaining);
-        final long down = alignDown(wanted);
-        if (down >= Sat.add(rtcNow, remainingStart)) {
+    private long own(final long rtcNow, final long start, final long end) {
+        final long e = Math.max(end, rtcNow);
+        final long st = Math.max(rtcNow, Math.min(start, e));
+        final long down = alignDown(e);
+        if (down >= st) {
             return down;
         }
-        return alignUp(wanted);
+        return alignUp(e);
     }
 
     private long alignUp(final long nanos) {

@@ -376,4 +376,67 @@ class AlarmIoctlCodecTest {
         assertEquals(Abi.LP64, LP64.abi());
         assertArrayEquals(new byte[0], new byte[0]);
     }
+
+    @Test
+    void argumentSizesAreWhatTheDriverCopies() {
+        for (final AlarmType t : AlarmType.values()) {
+            assertEquals(16, LP64.inputSize(request(SET, t)));
+            assertEquals(16, LP64.inputSize(request(SET_AND_WAIT, t)));
+            assertEquals(0, LP64.inputSize(request(CLEAR, t)), "quirk 10: CLEAR copies nothing");
+            assertEquals(0, LP64.inputSize(request(GET_TIME, t)), "quirk 1: GET_TIME reads nothing");
+            assertEquals(16, LP64.outputSize(request(GET_TIME, t)));
+            assertEquals(0, LP64.outputSize(request(SET, t)));
+            assertEquals(8, COMPAT.inputSize(request(SET_COMPAT, t)));
+            assertEquals(0, COMPAT.inputSize(request(SET, t)), "quirk 9: the 64-bit number copies nothing");
+            assertEquals(8, COMPAT.outputSize(request(GET_TIME_COMPAT, t)));
+            assertEquals(8, COMPAT.outputSize(request(GET_TIME, t)), "quirk 9: a compat timespec is written");
+        }
+        assertEquals(16, LP64.inputSize(SET_RTC));
+        assertEquals(8, COMPAT.inputSize(SET_RTC_COMPAT));
+        assertEquals(16, LP64.inputSize(SET | 0x70), "the copy precedes the type check");
+        assertEquals(0, LP64.outputSize(GET_TIME | 0x50), "GET_TIME of type 5 fails before copying");
+        assertEquals(0, LP64.inputSize(WAIT));
+        assertEquals(0, LP64.outputSize(0x5401));
+    }
+
+    @Test
+    void deferringWaitRunsTheChecksAndTheSetButDoesNotBlock() {
+        assertEquals(AlarmIoctlCodec.WAIT_DEFERRED, LP64.ioctlDeferringWait(rw, WAIT, null));
+        assertTrue(rw.isOwner(), "WAIT claims ownership before it is deferred");
+        assertEquals(-Errno.EBUSY, LP64.ioctlDeferringWait(other, WAIT, null));
+        assertEquals(-Errno.EPERM, LP64.ioctlDeferringWait(ro, WAIT, null));
+        final ByteBuffer arg = ByteBuffer.wrap(in(SYSTEMTIME, 3));
+        assertEquals(AlarmIoctlCodec.WAIT_DEFERRED, LP64.ioctlDeferringWait(rw, request(SET_AND_WAIT, SYSTEMTIME), arg));
+        assertEquals(SYSTEMTIME.mask(), state().enabled(), "the SET half ran");
+        assertEquals(-Errno.EFAULT, LP64.ioctlDeferringWait(rw, request(SET_AND_WAIT, SYSTEMTIME), null));
+        assertEquals(0, LP64.ioctlDeferringWait(rw, request(CLEAR, SYSTEMTIME), null));
+        final CompletableFuture<AlarmEvents> f = rw.awaitAsync();
+        assertEquals(0, LP64.ioctlDeferringWait(rw, request(SET, RTC), ByteBuffer.wrap(in(RTC, 1))));
+        machine.advance(Duration.ofSeconds(1));
+        assertEquals(RTC.mask(), AlarmIoctlCodec.waitResult(f.join(), null));
+    }
+
+    @Test
+    void waitResultMapsFailuresToTheDriversErrno() throws Exception {
+        final CompletableFuture<AlarmEvents> f = rw.awaitAsync();
+        rw.close();
+        final Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> f.get(10, TimeUnit.SECONDS)).getCause();
+        assertEquals(-Errno.EBADF, AlarmIoctlCodec.waitResult(null, new java.util.concurrent.CompletionException(failure)));
+        assertEquals(-Errno.EINTR, AlarmIoctlCodec.waitResult(null, new java.util.concurrent.CancellationException()));
+        assertEquals(-Errno.EIO, AlarmIoctlCodec.waitResult(null, new IllegalStateException("x")));
+        assertEquals(0x10004, AlarmIoctlCodec.waitResult(AlarmEvents.of(0x10004), null));
+    }
+
+    @Test
+    void bigEndianBuffersAreReadAndWrittenLittleEndian() {
+        final ByteBuffer be = ByteBuffer.allocateDirect(16).order(ByteOrder.BIG_ENDIAN);
+        assertEquals(0, LP64.ioctl(ro, request(GET_TIME, SYSTEMTIME), be));
+        final long sec = be.order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertEquals(inst.now(SYSTEMTIME).seconds(), sec, 1);
+        final ByteBuffer in = ByteBuffer.allocate(16).order(ByteOrder.BIG_ENDIAN);
+        in.putLong(0, Long.reverseBytes(sec + 5)).putLong(8, 0);
+        assertEquals(0, LP64.ioctl(rw, request(SET, SYSTEMTIME), in));
+        assertEquals((sec + 5) * SEC, (long) state().armedTimes().get(SYSTEMTIME.number()));
+    }
 }
