@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #suspend(Duration)} defers instead of refusing: it waits for the wakelocks to be released and
  * tries again, up to a bound.
  *
+ * <p>Not covered: a wakeup alarm set a moment before the attempt. The device programs the hardware from its
+ * dispatcher thread, shortly after {@code set} returns, and holds no wakelock meanwhile; a suspend that wins
+ * that race sleeps past the alarm (it is delivered at the next wake). Callers that set an alarm and then
+ * suspend should let the dispatcher run first (see {@code dev.valarm.impl.DeviceListener#hardwareProgrammed}).
+ *
  * <p>Needs root (the files are 0644). Thread-safety: thread-safe; attempts are serialised.
  */
 public final class SystemSuspend {
