@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -284,7 +285,12 @@ public final class LinuxSuspendBlocker implements SuspendBlocker {
                 kernelFailure("hold for " + tag, e);
             }
         }
-        timer.schedule(() -> expire(tag, expiry), nanos, TimeUnit.NANOSECONDS);
+        try {
+            timer.schedule(() -> expire(tag, expiry), nanos, TimeUnit.NANOSECONDS);
+        } catch (final RejectedExecutionException e) {
+            // closed meanwhile: close() released everything
+            LOG.debug("suspend blocker {} closed while {} was acquired", mechanism.label(), tag);
+        }
     }
 
     @Override
