@@ -68,4 +68,15 @@ public interface BackendProvider {
     default Optional<String> rtcBackendChoice() {
         return Optional.empty();
     }
+
+    /**
+     * Opens the platform's suspend blocker: what holds off a suspend while an instance holds its wakelock.
+     *
+     * @param blocker the blocker's name as the provider documents it, or null for its automatic choice
+     * @return the blocker; by default {@link SuspendBlocker#none()}
+     * @throws RtcException if a named blocker cannot work here, with the reason
+     */
+    default SuspendBlocker openSuspendBlocker(final String blocker) {
+        return SuspendBlocker.none();
+    }
 }

@@ -60,7 +60,8 @@ public final class Valarm {
     /**
      * Opens a device on the best available platform: the provider named by the system property
      * {@value #BACKEND_PROPERTY} if set, else the usable provider with the highest priority (the Linux
-     * backend where it loads, else the portable JDK one). Needs no root.
+     * backend where it loads, else the portable JDK one), with that provider's RTC backend and suspend
+     * blocker ({@link BackendProvider#openSuspendBlocker}). Needs no root.
      *
      * <p>Within the provider, its RTC backend is the one it was told to use (for Linux, the system
      * property {@code valarm.rtc.backend}), else the best one it finds. Only automatic choices fall back:
@@ -69,8 +70,9 @@ public final class Valarm {
      * {@link RtcException} naming the choice and the reason, logged at ERROR.
      *
      * @return a running device
-     * @throws RtcException if the named provider does not exist or cannot open, or if an explicitly chosen
-     *         RTC backend cannot be opened (or its provider is not usable here)
+     * @throws RtcException if the named provider does not exist or cannot open, if an explicitly chosen
+     *         RTC backend cannot be opened (or its provider is not usable here), or if a suspend blocker
+     *         named through the provider's system property cannot work here
      */
     public static ValarmDevice openDefault() {
         return openDefault(b -> { });
@@ -89,19 +91,28 @@ public final class Valarm {
         final BackendProvider provider = selectProvider();
         final HostClocks clocks = provider.openHostClocks();
         final RtcBackend rtc;
+        final SuspendBlocker blocker;
         try {
             rtc = openRtc(provider);
         } catch (final RuntimeException e) {
             clocks.close();
             throw e;
         }
-        final Builder b = builder().hostClocks(clocks).rtcBackend(rtc);
+        try {
+            blocker = provider.openSuspendBlocker(null);
+        } catch (final RuntimeException e) {
+            rtc.close();
+            clocks.close();
+            throw e;
+        }
+        final Builder b = builder().hostClocks(clocks).rtcBackend(rtc).suspendBlocker(blocker);
         try {
             customizer.accept(b);
             return b.build();
         } catch (final RuntimeException e) {
             rtc.close();
             clocks.close();
+            blocker.close();
             throw e;
         }
     }
@@ -260,7 +271,7 @@ public final class Valarm {
         }
 
         /**
-         * The suspend blocker (default: none).
+         * The suspend blocker (default: none). The device owns it and closes it on close.
          *
          * @param blocker the blocker, not null
          * @return this builder

@@ -646,7 +646,11 @@ public final class Device implements ValarmDevice {
         try {
             rtc.close();
         } finally {
-            clocks.close();
+            try {
+                clocks.close();
+            } finally {
+                blocker.close();
+            }
         }
         LOG.info("valarm device on {} closed", description);
     }

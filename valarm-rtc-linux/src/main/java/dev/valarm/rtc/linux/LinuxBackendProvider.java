@@ -169,6 +169,20 @@ public final class LinuxBackendProvider implements BackendProvider {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A {@link LinuxSuspendBlocker}: the name is a {@linkplain LinuxSuspendBlocker.Mechanism#label()
+     * mechanism label} or {@code auto}; null takes the system property {@value LinuxSuspendBlocker#PROPERTY},
+     * else {@code auto}.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    @Override
+    public LinuxSuspendBlocker openSuspendBlocker(final String blocker) {
+        return LinuxSuspendBlocker.open(blocker);
+    }
+
     private RtcBackend openAuto() {
         final List<String> reasons = new ArrayList<>(3);
         RtcBackend fallback = null;
