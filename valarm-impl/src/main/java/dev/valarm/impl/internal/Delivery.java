@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The device's delivery path: the one way user code is reached. The dispatcher and the callers record
  * what user code must learn (a firing or a hardware decision for the {@link DeviceListener}, an
- * asynchronous wait to complete, one to fail) while they hold the device lock or sit in the expiry loop;
+ * asynchronous wait to complete, one to fail) while they hold a device or instance lock or sit in the expiry loop;
  * this class's own thread takes the records in order and runs them with no lock held: it calls the
  * listener, and hands each completion to the device's callback executor. So no user code ever runs under
- * the device lock or inside the expiry loop, whatever the executor (even {@code Runnable::run}, whose
+ * a device or instance lock or inside the expiry loop, whatever the executor (even {@code Runnable::run}, whose
  * callbacks then run on the delivery thread) and whatever the listener does (block, throw, call back into
  * the device).
  *
