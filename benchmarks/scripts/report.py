@@ -4,6 +4,7 @@
 usage: report.py heap RESULT_DIR   (reads RESULT_DIR/*.json, aux.jsonl, footprint.json)
        report.py mux RESULT_DIR    (reads RESULT_DIR/*.json, lateness.json)
        report.py sched RESULT_DIR  (reads RESULT_DIR/*.json)
+       report.py bridge RESULT_DIR (reads RESULT_DIR/jmh.json of BridgeIoctlBenchmark)
 
 Scores are the median of the measurement iterations (all forks) of JMH's AverageTime mode; B/op is
 gc.alloc.rate.norm from -prof gc, also the median over iterations. Each peer's ratio is peer ns/op divided by our heap's (d = 4), or,
@@ -370,8 +371,40 @@ def sched_report(result_dir):
     return "\n".join(out)
 
 
+def bridge_report(result_dir):
+    """BridgeIoctlBenchmark's jmh.json (throughput and SampleTime modes of one run)."""
+    with open(os.path.join(result_dir, "jmh.json")) as f:
+        rows = json.load(f)
+    cells = {}
+    for r in rows:
+        name = r["benchmark"].split(".")[-1]
+        op, _, threads = name.partition("_")
+        key = (op, int(threads.replace("threads", "").replace("thread", "")), r["params"]["server"])
+        c = cells.setdefault(key, {})
+        pm = r["primaryMetric"]
+        if r["mode"] == "thrpt":
+            per_op = 2 if op == "setClear" else 1
+            c["ioctls"] = pm["score"] * 1e6 * per_op
+            c["bytes"] = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+        else:
+            c["p50"] = pm["scorePercentiles"]["50.0"]
+            c["p99"] = pm["scorePercentiles"]["99.0"]
+    names = {"setClear": "SET+CLEAR (ELAPSED)", "getTime": "GET_TIME (EOPNOTSUPP on FUSE)"}
+    out = ["| operation | client threads | server | ioctls/s | p50 µs/op | p99 µs/op | B/op (all threads) | "
+           "bridge throughput / floor's |", "|---|---|---|---|---|---|---|---|"]
+    for (op, threads, server) in sorted(cells, key=lambda k: (k[0] != "setClear", k[1], k[2] != "bridge")):
+        c = cells[(op, threads, server)]
+        floor = cells.get((op, threads, "libfuse"), {}).get("ioctls")
+        ratio = f"{c['ioctls'] / floor:.2f}" if server == "bridge" and floor else ""
+        label = "libfuse floor" if server == "libfuse" else server
+        out.append(f"| {names.get(op, op)} | {threads} | {label} | {c.get('ioctls', 0):,.0f} | {c.get('p50', 0):.1f} | "
+                   f"{c.get('p99', 0):.1f} | {fmt_b(c.get('bytes'))} | {ratio} |")
+    out.append("")
+    return "\n".join(out)
+
+
 def main():
-    reports = {"heap": heap_report, "mux": mux_report, "sched": sched_report}
+    reports = {"heap": heap_report, "mux": mux_report, "sched": sched_report, "bridge": bridge_report}
     if len(sys.argv) != 3 or sys.argv[1] not in reports:
         sys.stderr.write(__doc__)
         sys.exit(2)
