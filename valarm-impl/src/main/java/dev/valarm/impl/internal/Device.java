@@ -110,8 +110,7 @@ public final class Device implements ValarmDevice {
      * (raising/removing happens only when an entry is popped, and the pop publishes MAX_VALUE before the
      * dispatcher takes the instance lock to decide). The set/clear churn of the benchmark (Android's
      * AlarmManager re-arming its kernel alarms) thus costs two uncontended lock round trips on
-     * per-instance cache lines; the two benchmark threads share nothing but the armed/set counters
-     * (LongAdder cells).
+     * per-instance cache lines; two benchmark threads share no line they write.
      *
      * The queue (ChangeQueue): bounded MPSC ring of Instance references, CAS on the tail, release stores,
      * one consumer. It carries no values: an element means "apply the current state of the types in
@@ -123,12 +122,15 @@ public final class Device implements ValarmDevice {
      * heaps converge within the same pass, before the hardware decision is made).
      *
      * Full queue (backpressure): offer fails, the caller takes the heap lock, drains the queue itself,
-     * applies its own change, and wakes the dispatcher. Nothing is dropped, and it cannot deadlock: the
-     * lock order is table lock -> instance lock -> heap lock -> leaves (Delivery's ring, the simulated
-     * clocks), and the dispatcher never waits for an instance lock while it holds the heap lock (it pops
-     * into a batch, releases, then fires), so a caller may take the heap lock while holding its instance
-     * lock, even one that a test holds from outside (DriverAccess.lock).
-     *
+     * applies its own change, and wakes the dispatcher. Nothing is dropped, and it cannot deadlock. The
+     * lock order is: instance lock (a parent's before its new child's) -> table lock -> heap lock -> leaves
+     * (an InstanceLock's after-unlock action, Delivery's ring, the simulated clocks). restore and unshare
+     * take a brand-new instance's lock under the table lock, which is safe because no other thread can know
+     * that instance yet. The dispatcher never waits for an instance lock while it holds the heap lock (it
+     * pops due entries into a batch, lets go, then fires each under its instance's lock), so a caller may
+     * take the heap lock while it holds its instance lock, even one that a test holds from outside
+     * (DriverAccess.lock).
+
      * Waking the dispatcher. The dispatcher publishes (volatile) what it sleeps for per base (planned)
      * and the heads of the wakeup heaps (wakeHead). A caller that queued a change wakes it if the new
      * deadline is before planned, or, for a wakeup type, if the change can move a wakeup head (the new
@@ -149,14 +151,30 @@ public final class Device implements ValarmDevice {
      * and SETs in LongAdders (exact when no call is in flight); firings, late deliveries and clock
      * changes written by the dispatcher alone.
      *
-     * Variants tried that lost (MuxSetClearBenchmark, see BENCHMARKS.md):
-     *   - every SET and CLEAR through the queue, the dispatcher applying each exactly (the brief's
-     *     direction taken literally): the callers are fast, but the dispatcher then does one cache-missing
-     *     heap sift per operation on the other core, so two benchmark threads compete with it for the two
-     *     cores and the 2-thread figure was no better than the 1-thread one; the lower-bound rule removes
-     *     that work for the churn that needs none.
-     *   - the previous design (one ReentrantLock for every instance and the heaps, lazy CLEAR only): 1.2x to
-     *     1.5x the executor with 1 thread, slower with 2 (BENCHMARKS.md, issue 3).
+     * Cache lines. A SET or CLEAR of a random one of 100 000 instances is bound by dependent cache misses
+     * (handle -> instance -> lock and slots), not by instructions. So: the per-instance lock is one object
+     * (InstanceLock, on AQS; a ReentrantLock is two), allocated right after the instance together with
+     * its per-type slots (one long[] of 8 longs per type: the SET/CLEAR fields of a type share a line);
+     * the handle keeps the lock's reference and reads the instance's line and the type's slot before
+     * taking the lock, so the three misses overlap instead of queueing behind the lock's CAS; and the
+     * armed/SET counts are per instance (summed by stats()), so the path writes nothing shared.
+     *
+     * In-module clients (InternalAlarms): a SET in nanoseconds (the scheduler; the ABI codec the bridge
+     * drives) and a reusable asynchronous WAIT (Subscription) instead of a future per WAIT. A direct
+     * subscription's action (the scheduler's own pool: set a flag, unpark) runs on the dispatcher right
+     * after it releases the instance lock (InstanceLock.afterUnlock), so the woken worker does not queue
+     * on that lock; anything else goes through Delivery to the callback executor.
+     *
+     * Variants measured (MuxSetClearBenchmark, CPU ns per clear+set, 1 thread; indicative, load 3 to 11,
+     * see BENCHMARKS.md):
+     *   - the issue-3 design (one ReentrantLock for every instance and the heaps, lazy CLEAR only): 1.2x to
+     *     1.5x the executor's throughput with 1 thread, slower with 2.
+     *   - this design with a ReentrantLock per instance, LongAdder counters and the slots allocated after
+     *     the instance's other objects: 569 ns (executor 588 ns in the same run): no better than the
+     *     executor, though it scaled (2 threads 1.6x one).
+     *   - InstanceLock, slots beside it, per-instance counters: 330 ns.
+     *   - every SET and CLEAR through the queue (no lower-bound skip): see BENCHMARKS.md.
+     */
      */
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
 
