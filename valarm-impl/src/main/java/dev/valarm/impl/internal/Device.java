@@ -175,7 +175,6 @@ public final class Device implements ValarmDevice {
      *   - InstanceLock, slots beside it, per-instance counters: 330 ns.
      *   - every SET and CLEAR through the queue (no lower-bound skip): see BENCHMARKS.md.
      */
-     */
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
 
     /** The driver's wakelock timeout. */
