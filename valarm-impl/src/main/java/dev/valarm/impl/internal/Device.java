@@ -1126,7 +1126,7 @@ public final class Device implements ValarmDevice {
         in.fired(type);
         final FiringProbe p = probe;
         if (p != null) {
-            p.fired(in.minor, TYPES[type], hostStart, now);
+            p.fired(in, TYPES[type], hostStart, now);
         }
         delivery.alarmFired(in.minor, TYPES[type], hostStart, now);
     }

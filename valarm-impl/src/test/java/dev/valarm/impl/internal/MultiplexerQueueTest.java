@@ -55,7 +55,8 @@ class MultiplexerQueueTest {
         device = new Device(clocks, machine.rtc(), machine.suspendBlocker(), ForkJoinPool.commonPool(), 8192, 64,
                 Duration.ofSeconds(1), "valarm-dispatcher", DeviceListener.NONE, queueCapacity);
         device.observeDeliveries(DeliveryObserver.of(machine.clocks()));
-        DriverAccess.probeFirings(device, (minor, type, deadline, now) -> firings.add(new long[] {minor, type.number(), deadline, now}));
+        DriverAccess.probeFirings(device, (instance, type, deadline, now) ->
+                firings.add(new long[] {instance.minor(), type.number(), deadline, now}));
         machine.clocks().awaitAttached();
         machine.awaitIdle();
         return device;
@@ -182,6 +183,58 @@ class MultiplexerQueueTest {
         assertEquals(a.instance().minor(), firings.get(0)[0]);
         assertEquals(ELAPSED_REALTIME_WAKEUP.mask(), a.await(Duration.ZERO).mask());
         assertEquals(0, b.await(Duration.ZERO).mask());
+    }
+
+    /**
+     * The dispatcher has popped a due entry and waits for the instance's lock to fire it; meanwhile the owner
+     * clears or replaces the alarm. The entry is stale by then: nothing may fire (replaced: only at the new
+     * time). Both an exact wakeup heap and a lower-bound (non-wakeup) heap.
+     */
+    @Test
+    void aClearOrReplaceBetweenPopAndFiringFiresNothingStale() throws Exception {
+        start(16);
+        final AlarmHandle h = owners(1).get(0);
+        final long bt0 = machine.nanos(ClockBase.BOOTTIME);
+        final InstanceLock il = DriverAccess.lock(h.instance());
+        int round = 0;
+        for (final AlarmType type : new AlarmType[] {ELAPSED_REALTIME_WAKEUP, ELAPSED_REALTIME}) {
+            for (final boolean replace : new boolean[] {false, true}) {
+                final long base = bt0 + round * 100 * SEC;
+                h.set(type, Timespec.ofNanos(base + 5 * SEC));
+                machine.awaitIdle();
+                final CompletableFuture<Void> advanced;
+                il.lock();
+                try {
+                    advanced = CompletableFuture.runAsync(() -> machine.advance(Duration.ofNanos(base + 6 * SEC
+                            - machine.nanos(ClockBase.BOOTTIME))));
+                    final long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (!il.hasQueuedThreads()) { // the dispatcher popped the entry and waits to fire it
+                        assertTrue(System.nanoTime() < giveUp, "the dispatcher never came for the instance's lock");
+                        Thread.onSpinWait();
+                    }
+                    if (replace) {
+                        h.set(type, Timespec.ofNanos(base + 9 * SEC));
+                    } else {
+                        h.clear(type);
+                    }
+                } finally {
+                    il.unlock();
+                }
+                advanced.get(30, TimeUnit.SECONDS);
+                assertEquals(List.of(), firings, type + (replace ? " replaced" : " cleared") + ": the popped entry fired");
+                assertEquals(0, h.await(Duration.ZERO).mask());
+                if (replace) {
+                    machine.advance(Duration.ofSeconds(3));
+                    assertEquals(1, firings.size(), type + ": the replacement fires");
+                    assertEquals(base + 9 * SEC, firings.get(0)[2]);
+                    assertEquals(base + 9 * SEC, firings.get(0)[3], type + ": at its own time");
+                    assertEquals(type.mask(), h.await(Duration.ZERO).mask());
+                    firings.clear();
+                }
+                round++;
+            }
+        }
+        assertEquals(WakeAlarm.DISABLED, machine.rtc().alarm());
     }
 
     @Test

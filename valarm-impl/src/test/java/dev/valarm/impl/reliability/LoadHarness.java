@@ -7,6 +7,7 @@ import dev.valarm.ClockBase;
 import dev.valarm.InstanceConfig;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
+import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
@@ -32,7 +33,11 @@ import java.util.function.LongSupplier;
  * applies a call and its model update while holding that instance's lock
  * ({@link DriverAccess#lock(ValarmInstance)}: there is no device-wide lock), and the device reports every
  * firing to the checker's test-only {@link FiringProbe} under the firing instance's lock, so the model
- * sees the exact order of events on every instance. The model's own fields are guarded by the harness's
+ * sees the exact order of events on every instance. The probe is given the firing instance itself (a minor
+ * is reused after a close, so a firing of a closed instance must not be taken for its successor's), and the
+ * checker verifies that the probe runs under that instance's lock (else its order would not be exact) and
+ * reads the instance's own clock (on the bases that never go back) as well as the time the dispatcher
+ * reports. The model's own fields are guarded by the harness's
  * {@code model} lock, always taken inside an instance lock, never around one. (The public
  * {@link DeviceListener} is never called under a lock; {@link ListenerCount} checks that it sees every
  * firing too, off every lock.) It proves: no alarm fires before its instance's clock reaches the
@@ -142,20 +147,47 @@ final class LoadHarness implements FiringProbe {
     // ------------------------------------------------------------------ the checker's side of firing
 
     @Override
-    public void fired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
-        // Called by the dispatcher with the instance's lock held (the test-only probe).
+    public void fired(final ValarmInstance instance, final AlarmType type, final long hostDeadlineNanos,
+            final long hostNowNanos) {
+        // Called by the dispatcher with the instance's lock held (the test-only probe). The model is exact only
+        // if that is so: the worker owning the instance changes it under the same lock.
+        final boolean underLock = DriverAccess.lock(instance).isHeldByCurrentThread();
+        // The instance's own clock, read now (after the firing decision): a firing before the alarm's time on
+        // a clock that never goes back shows here even if the dispatcher reported a wrong time.
+        long clockNow = NONE;
+        boolean closed = false;
+        if (type.clockBase() != ClockBase.REALTIME) {
+            try {
+                clockNow = instance.now(type).toNanos();
+            } catch (final ValarmClosedException e) {
+                closed = true;
+            }
+        }
         lock.lock();
         try {
-            firedLocked(minor, type, hostNowNanos, hostDeadlineNanos);
+            if (closed) {
+                violations.add("alarm fired on a closed instance: minor " + instance.minor() + " " + type);
+            }
+            if (!underLock) {
+                violations.add("firing reported without the instance's lock held: minor " + instance.minor() + " " + type);
+            }
+            firedLocked(instance, type, hostNowNanos, hostDeadlineNanos, clockNow);
         } finally {
             lock.unlock();
         }
     }
 
-    private void firedLocked(final int minor, final AlarmType type, final long hostNowNanos, final long hostDeadlineNanos) {
+    private void firedLocked(final ValarmInstance instance, final AlarmType type, final long hostNowNanos,
+            final long hostDeadlineNanos, final long clockNow) {
+        final int minor = instance.minor();
         final Inst in = minor < byMinor.length ? byMinor[minor] : null;
         if (in == null) {
             violations.add("alarm fired on unknown minor " + minor);
+            return;
+        }
+        if (in.instance != instance) {
+            // A minor is reused after a close: a firing of the old instance must not count as the new one's.
+            violations.add("alarm fired on an instance that is no longer the one at minor " + minor + " (closed) " + type);
             return;
         }
         final Slot s = in.slots[type.number()];
@@ -167,19 +199,9 @@ final class LoadHarness implements FiringProbe {
         final long instNow = hostNowNanos + offset;
         if (instNow < s.armed) {
             violations.add("fired early: minor " + minor + " " + type + " at instance time " + instNow + " < " + s.armed);
-        }
-        if (type.clockBase() != ClockBase.REALTIME && measureLateness) {
-            // Wall-clock alarms are legitimately late after a SET_RTC or host jump forward: not counted.
-            final long due = Math.max(s.armed, s.setAt);
-            if (s.viaSetAndAwait && measureLateness && instNow - due > maxLateSaw) {
-                maxLateSaw = instNow - due;
-                worstLateSaw = "minor " + minor + " " + type + " armed for " + s.armed + " at " + s.setAt + " fired at " + instNow;
-            }
-            if (!s.viaSetAndAwait && instNow - due > maxLateNanos) {
-                maxLateNanos = instNow - due;
-                worstLate = "minor " + minor + " " + type + " armed for " + s.armed + " at " + s.setAt + " fired at "
-                        + instNow + " (host deadline " + hostDeadlineNanos + ", host now " + hostNowNanos + ")";
-            }
+        } else if (clockNow != NONE && clockNow < instNow) {
+            violations.add("fired at a time its clock has not reached: minor " + minor + " " + type + " reported "
+                    + instNow + ", clock " + clockNow + " (armed for " + s.armed + ")");
         }
         s.armed = NONE;
         if (s.fired) {
@@ -280,22 +302,7 @@ final class LoadHarness implements FiringProbe {
         }
         final AlarmHandle h = in.owner;
         if (dice < 40) {
-            final Timespec t = target(in, type, rnd);
-            lock.lock();
-            try {
-                h.set(type, t);
-                final Slot s = in.slots[type.number()];
-                if (s.armed != NONE) {
-                    replaced++;
-                }
-                s.armed = t.toNanos();
-                s.setAt = in.instance.now(type).toNanos();
-                s.viaSetAndAwait = false;
-                sets++;
-                count(Op.SET);
-            } finally {
-                lock.unlock();
-            }
+            set(in, h, type, target(in, type, rnd));
         } else if (dice < 50) {
             lock.lock();
             try {
@@ -408,6 +415,55 @@ final class LoadHarness implements FiringProbe {
             }
         }
         return minor;
+    }
+
+    /** A SET through the owner and its model update. The instance's lock held. */
+    private void set(final Inst in, final AlarmHandle h, final AlarmType type, final Timespec t) {
+        lock.lock();
+        try {
+            h.set(type, t);
+            final Slot s = in.slots[type.number()];
+            if (s.armed != NONE) {
+                replaced++;
+            }
+            s.armed = t.toNanos();
+            s.setAt = in.instance.now(type).toNanos();
+            s.viaSetAndAwait = false;
+            sets++;
+            count(Op.SET);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A SET of one alarm on the instance at {@code minor}, {@code ahead} from its clock now, through its owner
+     * (opened if there is none), recorded in the model as a worker's SET is (for the checker's own tests).
+     */
+    void set(final int minor, final AlarmType type, final Duration ahead) {
+        final Inst in;
+        lock.lock();
+        try {
+            in = byMinor[minor];
+        } finally {
+            lock.unlock();
+        }
+        final InstanceLock il = DriverAccess.lock(in.instance);
+        il.lock();
+        try {
+            lock.lock();
+            try {
+                if (in.owner == null) {
+                    in.owner = in.instance.open(OpenMode.READ_WRITE);
+                    count(Op.OPEN);
+                }
+            } finally {
+                lock.unlock();
+            }
+            set(in, in.owner, type, Timespec.ofNanos(in.instance.now(type).toNanos() + ahead.toNanos()));
+        } finally {
+            il.unlock();
+        }
     }
 
     private static boolean armedAny(final Inst in) {
