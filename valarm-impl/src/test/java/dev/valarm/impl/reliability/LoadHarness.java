@@ -262,13 +262,7 @@ final class LoadHarness implements FiringProbe {
 
     /** One random operation on the instance with {@code minor}; returns its (possibly new) minor. */
     private int step(final int minor, final Random rnd) throws InterruptedException {
-        final Inst in;
-        lock.lock();
-        try {
-            in = byMinor[minor];
-        } finally {
-            lock.unlock();
-        }
+        final Inst in = inst(minor);
         // The instance's lock around the call and its model update: no firing of this instance in between.
         final InstanceLock il = DriverAccess.lock(in.instance);
         il.lock();
@@ -284,17 +278,7 @@ final class LoadHarness implements FiringProbe {
         final int dice = rnd.nextInt(100);
         final AlarmType type = AlarmType.values()[rnd.nextInt(AlarmType.COUNT)];
         if (in.owner == null || dice < 2) {
-            lock.lock();
-            try {
-                if (in.owner != null) {
-                    closeOwner(in);
-                    count(Op.CLOSE_HANDLE);
-                }
-                in.owner = in.instance.open(OpenMode.READ_WRITE);
-                count(Op.OPEN);
-            } finally {
-                lock.unlock();
-            }
+            openOwner(in);
             return minor;
         }
         if (dice < 3) {
@@ -441,28 +425,41 @@ final class LoadHarness implements FiringProbe {
      * (opened if there is none), recorded in the model as a worker's SET is (for the checker's own tests).
      */
     void set(final int minor, final AlarmType type, final Duration ahead) {
-        final Inst in;
-        lock.lock();
-        try {
-            in = byMinor[minor];
-        } finally {
-            lock.unlock();
-        }
+        final Inst in = inst(minor);
         final InstanceLock il = DriverAccess.lock(in.instance);
         il.lock();
         try {
-            lock.lock();
-            try {
-                if (in.owner == null) {
-                    in.owner = in.instance.open(OpenMode.READ_WRITE);
-                    count(Op.OPEN);
-                }
-            } finally {
-                lock.unlock();
+            if (in.owner == null) {
+                openOwner(in);
             }
             set(in, in.owner, type, Timespec.ofNanos(in.instance.now(type).toNanos() + ahead.toNanos()));
         } finally {
             il.unlock();
+        }
+    }
+
+    /** The model's instance at {@code minor}. */
+    private Inst inst(final int minor) {
+        lock.lock();
+        try {
+            return byMinor[minor];
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Opens a new owner handle (closing the one there is). The instance's lock held. */
+    private void openOwner(final Inst in) {
+        lock.lock();
+        try {
+            if (in.owner != null) {
+                closeOwner(in);
+                count(Op.CLOSE_HANDLE);
+            }
+            in.owner = in.instance.open(OpenMode.READ_WRITE);
+            count(Op.OPEN);
+        } finally {
+            lock.unlock();
         }
     }
 
