@@ -15,7 +15,7 @@ import java.util.Arrays;
  * <p>Deadlines are compared as signed {@code long} values (natural order), so any value from
  * {@code Long.MIN_VALUE} to {@code Long.MAX_VALUE} is allowed and no arithmetic is done on them.
  */
-public final class TimerHeap {
+public final class TimerHeap implements TimerQueue {
     /*
      * Design (issue 3: "the timer heap tuned for speed").
      *
@@ -113,38 +113,6 @@ public final class TimerHeap {
      *   variants were removed from benchmarks/.../variants once measured; they are in commit c915f95.
      */
 
-    /** A value no live or stale handle ever has. */
-    public static final long NULL_HANDLE = 0L;
-
-    /** The largest number of entries. */
-    public static final int MAX_CAPACITY = 1 << 30;
-
-    /** Receives due entries from {@link #pollExpired}. */
-    @FunctionalInterface
-    public interface ExpiryHandler {
-        /**
-         * Called for each due entry, earliest first, before it is removed. Must not modify the heap.
-         *
-         * @param handle the entry's handle
-         * @param deadline its deadline
-         * @param payload its payload
-         * @return true to remove the entry and go on, false to keep it and stop polling
-         */
-        boolean onExpiry(long handle, long deadline, int payload);
-    }
-
-    /** Receives entries from {@link #visitBefore}. */
-    @FunctionalInterface
-    public interface EntryVisitor {
-        /**
-         * Called for each entry before the bound. Must not modify the heap.
-         *
-         * @param deadline the entry's deadline
-         * @param payload its payload
-         */
-        void visit(long deadline, int payload);
-    }
-
     private static final int MIN_GROWTH = 16;
 
     private final int arity;
@@ -213,6 +181,7 @@ public final class TimerHeap {
      *
      * @return the size
      */
+    @Override
     public int size() {
         return size;
     }
@@ -222,6 +191,7 @@ public final class TimerHeap {
      *
      * @return true if there are no entries
      */
+    @Override
     public boolean isEmpty() {
         return size == 0;
     }
@@ -231,6 +201,7 @@ public final class TimerHeap {
      *
      * @return the capacity
      */
+    @Override
     public int capacity() {
         return slotPosition.length;
     }
@@ -241,6 +212,7 @@ public final class TimerHeap {
      * @param capacity the number of entries, at most {@link #MAX_CAPACITY}
      * @throws IllegalArgumentException if {@code capacity} exceeds {@link #MAX_CAPACITY}
      */
+    @Override
     public void ensureCapacity(final int capacity) {
         if (capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("capacity must be at most " + MAX_CAPACITY + ": " + capacity);
@@ -258,6 +230,7 @@ public final class TimerHeap {
      * @return the entry's handle, never {@link #NULL_HANDLE}
      * @throws IllegalStateException if the heap holds {@link #MAX_CAPACITY} entries
      */
+    @Override
     public long schedule(final long deadline, final int payload) {
         int slot = freeHead;
         if (slot >= 0) {
@@ -276,6 +249,7 @@ public final class TimerHeap {
      * @param handle a handle from {@link #schedule}
      * @return true if it was live and is now removed, false for a stale or foreign handle
      */
+    @Override
     public boolean cancel(final long handle) {
         final int slot = liveSlot(handle);
         if (slot < 0) {
@@ -293,6 +267,7 @@ public final class TimerHeap {
      * @param deadline the new deadline
      * @return true if it was live, false (and nothing changed) for a stale handle
      */
+    @Override
     public boolean reschedule(final long handle, final long deadline) {
         final int slot = liveSlot(handle);
         if (slot < 0) {
@@ -314,6 +289,7 @@ public final class TimerHeap {
      * @param handle any value
      * @return true if live
      */
+    @Override
     public boolean contains(final long handle) {
         return liveSlot(handle) >= 0;
     }
@@ -325,6 +301,7 @@ public final class TimerHeap {
      * @return its deadline
      * @throws IllegalArgumentException if the handle is not live
      */
+    @Override
     public long deadline(final long handle) {
         return keys[slotPosition[checkedSlot(handle)]];
     }
@@ -336,6 +313,7 @@ public final class TimerHeap {
      * @return its payload
      * @throws IllegalArgumentException if the handle is not live
      */
+    @Override
     public int payload(final long handle) {
         return slotPayload[checkedSlot(handle)];
     }
@@ -345,6 +323,7 @@ public final class TimerHeap {
      *
      * @return the earliest deadline, or {@code Long.MAX_VALUE} if empty (check {@link #isEmpty()})
      */
+    @Override
     public long peekDeadline() {
         return size == 0 ? Long.MAX_VALUE : keys[root];
     }
@@ -354,6 +333,7 @@ public final class TimerHeap {
      *
      * @return its handle, or {@link #NULL_HANDLE} if empty
      */
+    @Override
     public long peekHandle() {
         return size == 0 ? NULL_HANDLE : handleOf(slots[root]);
     }
@@ -364,6 +344,7 @@ public final class TimerHeap {
      * @return its payload
      * @throws IllegalStateException if empty
      */
+    @Override
     public int peekPayload() {
         if (size == 0) {
             throw new IllegalStateException("heap is empty");
@@ -379,6 +360,7 @@ public final class TimerHeap {
      * @param limit the most entries to remove in this call
      * @return the number removed
      */
+    @Override
     public int pollExpired(final long now, final ExpiryHandler handler, final int limit) {
         final long[] k = keys;
         final int r = root;
@@ -406,6 +388,7 @@ public final class TimerHeap {
      * @return the entry's handle
      * @throws IllegalStateException if empty
      */
+    @Override
     public long replaceTop(final long deadline) {
         if (size == 0) {
             throw new IllegalStateException("heap is empty");
@@ -425,6 +408,7 @@ public final class TimerHeap {
      * @param limit the most entries to report
      * @return the number reported
      */
+    @Override
     public int visitBefore(final long bound, final EntryVisitor visitor, final int limit) {
         if (size == 0 || limit <= 0 || keys[root] >= bound) {
             return 0;
@@ -451,6 +435,7 @@ public final class TimerHeap {
     }
 
     /** Removes every entry; every outstanding handle becomes stale. */
+    @Override
     public void clear() {
         final int end = root + size;
         for (int i = root; i < end; i++) {
