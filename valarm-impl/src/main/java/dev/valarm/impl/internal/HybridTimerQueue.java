@@ -30,9 +30,9 @@ public final class HybridTimerQueue implements TimerQueue {
      * look at the earliest entry, when the near heap is empty) moves the next occupied bucket (found with
      * an occupancy bitmap, 64 buckets per word) into the near heap, O(bucket) with Floyd's heapify, sets cur
      * past it and moves far entries that now fall inside the wheel. An entry is therefore touched O(1)
-     * times between its schedule and its expiry whatever the population, the bucket it lands in is one
-     * random cache line (its head) plus a store into the old head's slot, and cancel or a move to another
-     * bucket is an unlink: one load of the slot's links and two stores. A move inside its bucket costs one
+     * times between its schedule and its expiry whatever the population; the bucket it lands in costs one
+     * head (a small array) plus a store into the old head's record, and cancel or a move to another bucket
+     * is an unlink: one load of the slot's record and two stores. A move inside its bucket costs one
      * store. cur only grows (except when the queue is re-tuned or empty), and widthBits >= 1, so b - cur
      * never overflows.
      *
@@ -40,20 +40,25 @@ public final class HybridTimerQueue implements TimerQueue {
      * the near heap and the queue is a 4-ary heap (small heaps are cache-resident and as fast as anything).
      *
      * Geometry (rebuild, O(n + M)): M = 2^k buckets with k = ceil(log2(n / target)), so a bucket holds
-     * target/2 to 2 x target entries; the width is the smallest power of two such that M buckets from the
+     * target/2 to 2 x target entries (a re-tune keeps the current M while n / M stays within
+     * (target / 4, 2 x target], so that a population near a power of two does not reallocate); the width is the smallest power of two such that M buckets from the
      * earliest deadline cover 7/8 of the live deadlines (a histogram of the bit lengths of deadline - min,
      * no sampling, no allocation), cur = the earliest entry's bucket. It is redone when the population
      * doubles past 2 x M x target, when more than a quarter of the entries sit in the far heap (buckets too
      * narrow) or the near heap outgrows `spill` (buckets too wide, or deadlines scheduled before the
      * cursor), the last two at most once per `size` placements so that a distribution no geometry fits
      * costs O(1) amortised per operation and falls back to heap behaviour, never worse. Below spill / 4
-     * entries the queue returns to heap mode and drops the wheel's arrays. An empty queue whose next
+     * entries the queue returns to heap mode; it keeps the wheel's arrays (at most 1 B per entry of the
+     * largest population) so that a population that grows again allocates nothing. An empty queue whose next
      * deadline falls outside the wheel moves the wheel there (no entries to move).
      *
-     * Per slot (SoA, like TimerHeap): long deadline, int generation, int payload, int next, int prev = 24 B.
+     * Slot records: one int[] with STRIDE = 6 ints per slot (24 B): deadline (high, low), generation,
+     * payload, next, prev. One record is one cache line (or two adjacent ones) and one page, so a cancel,
+     * a drain step or a link touches one line per slot involved instead of one per array (at a million
+     * entries with 4 KiB pages every separate array is a separate TLB miss).
      *   next: the next slot in the bucket or NIL (wheel), IN_NEAR, IN_FAR or FREE;
      *   prev: the previous slot, or -1 - bucket for a list head (wheel); the heap position (near, far); the
-     *         next free slot (free list, LIFO so that a released slot's lines are reused warm).
+     *         next free slot (free list, LIFO so that a released slot's line is reused warm).
      * Wheel: int head per bucket + 1 bit; M <= 2 n / target, i.e. at most 1 B per entry at target 4.
      * The near and far heaps keep their keys inline (12 B per entry in them) so that their sifts never
      * chase a slot; both hold few entries once the geometry fits.
@@ -61,6 +66,19 @@ public final class HybridTimerQueue implements TimerQueue {
      * Measurements that chose this: see BENCHMARKS.md ("The hybrid timer queue: design and the variants
      * that lost").
      */
+
+    /** The largest number of entries (STRIDE ints per slot in one array). */
+    public static final int MAX_CAPACITY = 1 << 28;
+
+    // Slot records: STRIDE ints per slot.
+    static final int STRIDE = 6;
+    static final int DEADLINE_HI = 0;
+    static final int DEADLINE_LO = 1;
+    static final int GENERATION = 2;
+    static final int PAYLOAD = 3;
+    static final int NEXT = 4;
+    static final int PREV = 5;
+    private static final long LOW = 0xFFFF_FFFFL;
 
     private static final int NIL = -1;
     private static final int IN_NEAR = -2;
@@ -71,8 +89,6 @@ public final class HybridTimerQueue implements TimerQueue {
     private static final int MIN_WIDTH_BITS = 1;
     private static final int MAX_WIDTH_BITS = 62;
     private static final int FAR_SLACK = 64;
-    private static final int[] NO_HEADS = {};
-    private static final long[] NO_BITS = {};
 
     /** Default: heap mode up to this many entries. */
     static final int DEFAULT_SPILL = 4096;
@@ -85,12 +101,8 @@ public final class HybridTimerQueue implements TimerQueue {
     private final int target;
     private final int minBucketBits;
 
-    // Per slot.
-    private long[] deadlines;
-    private int[] generations;
-    private int[] payloads;
-    private int[] next;
-    private int[] prev;
+    private int[] rec;
+    private int capacity;
     private int size;
     private int freeHead = NIL;
     private int slotsUsed;
@@ -98,9 +110,9 @@ public final class HybridTimerQueue implements TimerQueue {
     private final SlotHeap near = new SlotHeap(64);
     private final SlotHeap far = new SlotHeap(16);
 
-    // The wheel (empty arrays in heap mode).
-    private int[] heads = NO_HEADS;
-    private long[] occupied = NO_BITS;
+    // The wheel: buckets == 0 in heap mode (the arrays may be longer than buckets: kept from a bigger past).
+    private int[] heads = {};
+    private long[] occupied = {};
     private int buckets;
     private int mask;
     private int widthBits = MIN_WIDTH_BITS;
@@ -116,7 +128,7 @@ public final class HybridTimerQueue implements TimerQueue {
     /**
      * A queue.
      *
-     * @param initialCapacity entries before the first growth of the per-entry arrays, in [1, MAX_CAPACITY]
+     * @param initialCapacity entries before the first growth of the slot records, in [1, MAX_CAPACITY]
      * @throws IllegalArgumentException for another capacity
      */
     public HybridTimerQueue(final int initialCapacity) {
@@ -143,12 +155,8 @@ public final class HybridTimerQueue implements TimerQueue {
         this.target = target;
         this.minBucketBits = minBucketBits;
         this.growAt = spill;
-        deadlines = new long[initialCapacity];
-        generations = new int[initialCapacity];
-        Arrays.fill(generations, 1);
-        payloads = new int[initialCapacity];
-        next = new int[initialCapacity];
-        prev = new int[initialCapacity];
+        rec = new int[STRIDE * initialCapacity];
+        capacity = initialCapacity;
     }
 
     @Override
@@ -163,7 +171,7 @@ public final class HybridTimerQueue implements TimerQueue {
 
     @Override
     public int capacity() {
-        return deadlines.length;
+        return capacity;
     }
 
     @Override
@@ -171,7 +179,7 @@ public final class HybridTimerQueue implements TimerQueue {
         if (capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("capacity must be at most " + MAX_CAPACITY + ": " + capacity);
         }
-        if (capacity > deadlines.length) {
+        if (capacity > this.capacity) {
             grow(capacity);
         }
     }
@@ -180,7 +188,7 @@ public final class HybridTimerQueue implements TimerQueue {
     public long schedule(final long deadline, final int payload) {
         int slot = freeHead;
         if (slot >= 0) {
-            freeHead = prev[slot];
+            freeHead = rec[slot * STRIDE + PREV];
         } else {
             slot = newSlot();
         }
@@ -188,13 +196,16 @@ public final class HybridTimerQueue implements TimerQueue {
             rebase(deadline);
         }
         size++;
-        payloads[slot] = payload;
-        deadlines[slot] = deadline;
+        final int[] r = rec;
+        final int i = slot * STRIDE;
+        r[i + DEADLINE_HI] = (int) (deadline >>> 32);
+        r[i + DEADLINE_LO] = (int) deadline;
+        r[i + PAYLOAD] = payload;
         place(slot, deadline);
         if (size > growAt) {
             rebuild();
         }
-        return ((long) generations[slot] << 32) | slot;
+        return ((long) r[i + GENERATION] << 32) | slot;
     }
 
     @Override
@@ -214,12 +225,15 @@ public final class HybridTimerQueue implements TimerQueue {
         if (slot < 0) {
             return false;
         }
-        final long old = deadlines[slot];
+        final int[] r = rec;
+        final int i = slot * STRIDE;
+        final long old = deadlineAt(r, i);
         if (deadline == old) {
             return true;
         }
-        deadlines[slot] = deadline;
-        final int state = next[slot];
+        r[i + DEADLINE_HI] = (int) (deadline >>> 32);
+        r[i + DEADLINE_LO] = (int) deadline;
+        final int state = r[i + NEXT];
         final long b = deadline >> widthBits;
         if (state >= NIL) {
             if (b != old >> widthBits) {
@@ -228,15 +242,15 @@ public final class HybridTimerQueue implements TimerQueue {
             }
         } else if (state == IN_NEAR) {
             if (b < cur) {
-                near.changeKey(prev[slot], deadline, prev);
+                near.changeKey(r[i + PREV], deadline, r);
             } else {
-                near.removeAt(prev[slot], prev);
+                near.removeAt(r[i + PREV], r);
                 place(slot, deadline);
             }
         } else if (b >= cur && b - cur >= buckets) {
-            far.changeKey(prev[slot], deadline, prev);
+            far.changeKey(r[i + PREV], deadline, r);
         } else {
-            far.removeAt(prev[slot], prev);
+            far.removeAt(r[i + PREV], r);
             place(slot, deadline);
         }
         return true;
@@ -249,12 +263,12 @@ public final class HybridTimerQueue implements TimerQueue {
 
     @Override
     public long deadline(final long handle) {
-        return deadlines[checkedSlot(handle)];
+        return deadlineAt(rec, checkedSlot(handle) * STRIDE);
     }
 
     @Override
     public int payload(final long handle) {
-        return payloads[checkedSlot(handle)];
+        return rec[checkedSlot(handle) * STRIDE + PAYLOAD];
     }
 
     @Override
@@ -272,7 +286,7 @@ public final class HybridTimerQueue implements TimerQueue {
         if (near.size() == 0 && !settle()) {
             throw new IllegalStateException("timer queue is empty");
         }
-        return payloads[near.minSlot()];
+        return rec[near.minSlot() * STRIDE + PAYLOAD];
     }
 
     @Override
@@ -287,10 +301,11 @@ public final class HybridTimerQueue implements TimerQueue {
                 break;
             }
             final int slot = near.minSlot();
-            if (!handler.onExpiry(handleOf(slot), deadline, payloads[slot])) {
+            final int i = slot * STRIDE;
+            if (!handler.onExpiry(((long) rec[i + GENERATION] << 32) | slot, deadline, rec[i + PAYLOAD])) {
                 break;
             }
-            near.removeRoot(prev);
+            near.removeRoot(rec);
             release(slot);
             removed++;
         }
@@ -303,14 +318,17 @@ public final class HybridTimerQueue implements TimerQueue {
             throw new IllegalStateException("timer queue is empty");
         }
         final int slot = near.minSlot();
-        deadlines[slot] = deadline;
+        final int[] r = rec;
+        final int i = slot * STRIDE;
+        r[i + DEADLINE_HI] = (int) (deadline >>> 32);
+        r[i + DEADLINE_LO] = (int) deadline;
         if (deadline >> widthBits < cur) {
-            near.replaceRoot(deadline, prev);
+            near.replaceRoot(deadline, r);
         } else {
-            near.removeRoot(prev);
+            near.removeRoot(r);
             place(slot, deadline);
         }
-        return handleOf(slot);
+        return ((long) r[i + GENERATION] << 32) | slot;
     }
 
     @Override
@@ -318,12 +336,12 @@ public final class HybridTimerQueue implements TimerQueue {
         if (size == 0 || limit <= 0) {
             return 0;
         }
-        int count = near.visitBefore(bound, visitor, payloads, limit, 0);
+        int count = near.visitBefore(bound, visitor, rec, limit, 0);
         if (count < limit && wheelCount > 0) {
             count = visitWheel(bound, visitor, limit, count);
         }
         if (count < limit && far.size() > 0) {
-            count = far.visitBefore(bound, visitor, payloads, limit, count);
+            count = far.visitBefore(bound, visitor, rec, limit, count);
         }
         return count;
     }
@@ -337,6 +355,7 @@ public final class HybridTimerQueue implements TimerQueue {
             return seen;
         }
         final long span = Math.min(last - cur, buckets - 1L);
+        final int[] r = rec;
         int count = seen;
         long off = 0;
         while (off <= span && count < limit) {
@@ -350,10 +369,10 @@ public final class HybridTimerQueue implements TimerQueue {
             if (off > span) {
                 break;
             }
-            for (int s = heads[(int) ((cur + off) & mask)]; s != NIL && count < limit; s = next[s]) {
-                final long d = deadlines[s];
+            for (int s = heads[(int) ((cur + off) & mask)]; s != NIL && count < limit; s = r[s * STRIDE + NEXT]) {
+                final long d = deadlineAt(r, s * STRIDE);
                 if (d < bound) {
-                    visitor.visit(d, payloads[s]);
+                    visitor.visit(d, r[s * STRIDE + PAYLOAD]);
                     count++;
                 }
             }
@@ -365,7 +384,7 @@ public final class HybridTimerQueue implements TimerQueue {
     @Override
     public void clear() {
         for (int s = 0; s < slotsUsed; s++) {
-            if (next[s] != FREE) {
+            if (rec[s * STRIDE + NEXT] != FREE) {
                 free(s);
             }
         }
@@ -378,9 +397,8 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Bytes held by the arrays, headers included (16-byte array headers, compressed oops). */
     long arrayBytes() {
-        return 5L * 16 + 8L * deadlines.length + 4L * (generations.length + payloads.length + next.length + prev.length)
-                + near.arrayBytes() + far.arrayBytes() + 2L * 16 + 4L * heads.length + 8L * occupied.length
-                + 16 + 4L * histogram.length;
+        return 16 + 4L * rec.length + near.arrayBytes() + far.arrayBytes() + 2L * 16 + 4L * heads.length
+                + 8L * occupied.length + 16 + 4L * histogram.length;
     }
 
     /** Whether the wheel is in use (false: heap mode). */
@@ -395,34 +413,38 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Checks zones, heap order, links, the bitmap and the free list; throws AssertionError when broken. */
     void verifyInvariants() {
-        near.verify(prev, "near");
-        far.verify(prev, "far");
+        final int[] r = rec;
+        near.verify(r, "near");
+        far.verify(r, "far");
         int inNear = 0;
         int inFar = 0;
         int inWheel = 0;
         int free = 0;
         for (int s = 0; s < slotsUsed; s++) {
-            final int state = next[s];
-            final long b = deadlines[s] >> widthBits;
+            final int i = s * STRIDE;
+            final int state = r[i + NEXT];
+            final int p = r[i + PREV];
+            final long d = deadlineAt(r, i);
+            final long b = d >> widthBits;
             if (state == FREE) {
                 free++;
             } else if (state == IN_NEAR) {
                 inNear++;
-                check(near.slotAt(prev[s]) == s && near.keyAt(prev[s]) == deadlines[s], "near link", s);
+                check(near.slotAt(p) == s && near.keyAt(p) == d, "near link", s);
                 check(b < cur, "near entry at or after the cursor", s);
             } else if (state == IN_FAR) {
                 inFar++;
-                check(far.slotAt(prev[s]) == s && far.keyAt(prev[s]) == deadlines[s], "far link", s);
+                check(far.slotAt(p) == s && far.keyAt(p) == d, "far link", s);
                 check(b >= cur && b - cur >= buckets, "far entry inside the wheel", s);
             } else {
                 inWheel++;
                 check(cur != HEAP_MODE && b >= cur && b - cur < buckets, "wheel entry outside the wheel", s);
                 final int phys = (int) (b & mask);
-                final int p = prev[s];
-                check(p >= 0 ? next[p] == s : p == -1 - phys && heads[phys] == s, "back link", s);
-                check(state == NIL || prev[state] == s, "forward link", s);
+                check(p >= 0 ? r[p * STRIDE + NEXT] == s : p == -1 - phys && heads[phys] == s, "back link", s);
+                check(state == NIL || r[state * STRIDE + PREV] == s, "forward link", s);
                 check((occupied[phys >>> 6] & (1L << phys)) != 0, "bitmap bit", s);
             }
+            check(state == FREE || r[i + GENERATION] != 0, "generation 0", s);
         }
         check(inNear == near.size() && inFar == far.size() && inWheel == wheelCount, "zone counts", -1);
         check(inNear + inFar + inWheel == size, "size", -1);
@@ -431,8 +453,8 @@ public final class HybridTimerQueue implements TimerQueue {
             check(bit == (heads[phys] != NIL), "bitmap of bucket " + phys, -1);
         }
         int listed = 0;
-        for (int s = freeHead; s >= 0; s = prev[s]) {
-            check(next[s] == FREE && ++listed <= free, "free list", s);
+        for (int s = freeHead; s >= 0; s = r[s * STRIDE + PREV]) {
+            check(r[s * STRIDE + NEXT] == FREE && ++listed <= free, "free list", s);
         }
         check(listed == free, "free list length", -1);
         if (cur == HEAP_MODE) {
@@ -448,8 +470,12 @@ public final class HybridTimerQueue implements TimerQueue {
 
     // ------------------------------------------------------------------------------------------------
 
+    private static long deadlineAt(final int[] r, final int i) {
+        return ((long) r[i + DEADLINE_HI] << 32) | (r[i + DEADLINE_LO] & LOW);
+    }
+
     private long handleOf(final int slot) {
-        return ((long) generations[slot] << 32) | slot;
+        return ((long) rec[slot * STRIDE + GENERATION] << 32) | slot;
     }
 
     private int liveSlot(final long handle) {
@@ -457,7 +483,8 @@ public final class HybridTimerQueue implements TimerQueue {
         if (slot < 0 || slot >= slotsUsed) {
             return -1;
         }
-        if (generations[slot] != (int) (handle >>> 32) || next[slot] == FREE) {
+        final int i = slot * STRIDE;
+        if (rec[i + GENERATION] != (int) (handle >>> 32) || rec[i + NEXT] == FREE) {
             return -1;
         }
         return slot;
@@ -473,23 +500,19 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Slow path of slot allocation: the free list is empty. */
     private int newSlot() {
-        if (slotsUsed == deadlines.length) {
-            if (deadlines.length >= MAX_CAPACITY) {
+        if (slotsUsed == capacity) {
+            if (capacity >= MAX_CAPACITY) {
                 throw new IllegalStateException("timer queue is full: " + size + " entries");
             }
-            grow((int) Math.min(MAX_CAPACITY, Math.max(MIN_GROWTH, (long) deadlines.length * 2)));
+            grow((int) Math.min(MAX_CAPACITY, Math.max(MIN_GROWTH, (long) capacity * 2)));
         }
+        rec[slotsUsed * STRIDE + GENERATION] = 1; // generations start at 1: no handle is NULL_HANDLE
         return slotsUsed++;
     }
 
-    private void grow(final int capacity) {
-        final int old = deadlines.length;
-        deadlines = Arrays.copyOf(deadlines, capacity);
-        generations = Arrays.copyOf(generations, capacity);
-        Arrays.fill(generations, old, capacity, 1);
-        payloads = Arrays.copyOf(payloads, capacity);
-        next = Arrays.copyOf(next, capacity);
-        prev = Arrays.copyOf(prev, capacity);
+    private void grow(final int newCapacity) {
+        rec = Arrays.copyOf(rec, STRIDE * newCapacity);
+        capacity = newCapacity;
     }
 
     /** Returns a detached slot to the free list and counts it out; small populations go back to heap mode. */
@@ -502,13 +525,14 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Returns a slot to the free list; its handle goes stale. */
     private void free(final int slot) {
-        int gen = generations[slot] + 1;
+        final int i = slot * STRIDE;
+        int gen = rec[i + GENERATION] + 1;
         if (gen == 0) {
             gen = 1; // never produce generation 0, so no handle is ever NULL_HANDLE
         }
-        generations[slot] = gen;
-        next[slot] = FREE;
-        prev[slot] = freeHead;
+        rec[i + GENERATION] = gen;
+        rec[i + NEXT] = FREE;
+        rec[i + PREV] = freeHead;
         freeHead = slot;
     }
 
@@ -517,16 +541,16 @@ public final class HybridTimerQueue implements TimerQueue {
         sinceRebuild++;
         final long b = deadline >> widthBits;
         if (b < cur) {
-            next[slot] = IN_NEAR;
-            near.push(slot, deadline, prev);
+            rec[slot * STRIDE + NEXT] = IN_NEAR;
+            near.push(slot, deadline, rec);
             if (near.size() > spill && cur != HEAP_MODE && sinceRebuild >= size) {
                 rebuild();
             }
         } else if (b - cur < buckets) {
             link(slot, (int) b & mask);
         } else {
-            next[slot] = IN_FAR;
-            far.push(slot, deadline, prev);
+            rec[slot * STRIDE + NEXT] = IN_FAR;
+            far.push(slot, deadline, rec);
             if (far.size() > (size >> 2) + FAR_SLACK && sinceRebuild >= size) {
                 rebuild();
             }
@@ -535,22 +559,25 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Takes a live slot out of its zone (the slot stays allocated). */
     private void detach(final int slot) {
-        final int state = next[slot];
+        final int i = slot * STRIDE;
+        final int state = rec[i + NEXT];
         if (state >= NIL) {
             unlink(slot);
         } else if (state == IN_NEAR) {
-            near.removeAt(prev[slot], prev);
+            near.removeAt(rec[i + PREV], rec);
         } else {
-            far.removeAt(prev[slot], prev);
+            far.removeAt(rec[i + PREV], rec);
         }
     }
 
     private void link(final int slot, final int phys) {
+        final int[] r = rec;
         final int h = heads[phys];
-        next[slot] = h;
-        prev[slot] = -1 - phys;
+        final int i = slot * STRIDE;
+        r[i + NEXT] = h;
+        r[i + PREV] = -1 - phys;
         if (h != NIL) {
-            prev[h] = slot;
+            r[h * STRIDE + PREV] = slot;
         } else {
             occupied[phys >>> 6] |= 1L << phys;
         }
@@ -559,10 +586,12 @@ public final class HybridTimerQueue implements TimerQueue {
     }
 
     private void unlink(final int slot) {
-        final int n = next[slot];
-        final int p = prev[slot];
+        final int[] r = rec;
+        final int i = slot * STRIDE;
+        final int n = r[i + NEXT];
+        final int p = r[i + PREV];
         if (p >= 0) {
-            next[p] = n;
+            r[p * STRIDE + NEXT] = n;
         } else {
             final int phys = -1 - p;
             heads[phys] = n;
@@ -571,7 +600,7 @@ public final class HybridTimerQueue implements TimerQueue {
             }
         }
         if (n != NIL) {
-            prev[n] = p;
+            r[n * STRIDE + PREV] = p;
         }
         wheelCount--;
     }
@@ -605,7 +634,7 @@ public final class HybridTimerQueue implements TimerQueue {
     private long nextOccupied() {
         final int start = (int) (cur & mask);
         final long[] occ = occupied;
-        final int wordMask = occ.length - 1;
+        final int wordMask = (buckets >>> 6) - 1;
         int w = start >>> 6;
         long bits = occ[w] & (-1L << start);
         while (bits == 0) {
@@ -622,30 +651,29 @@ public final class HybridTimerQueue implements TimerQueue {
         int s = heads[phys];
         heads[phys] = NIL;
         occupied[phys >>> 6] &= ~(1L << phys);
-        final long[] d = deadlines;
-        final int[] nx = next;
+        final int[] r = rec;
         int moved = 0;
         while (s != NIL) {
-            final int n = nx[s];
-            nx[s] = IN_NEAR;
-            near.append(s, d[s], prev);
+            final int i = s * STRIDE;
+            final int n = r[i + NEXT];
+            r[i + NEXT] = IN_NEAR;
+            near.append(s, deadlineAt(r, i), r);
             moved++;
             s = n;
         }
         wheelCount -= moved;
-        near.heapify(prev);
+        near.heapify(r);
     }
 
     /** Moves far entries that now fall inside the wheel into their buckets. */
     private void refill() {
         while (far.size() > 0) {
-            final long key = far.minKey();
-            final long b = key >> widthBits;
+            final long b = far.minKey() >> widthBits;
             if (b - cur >= buckets) {
                 return;
             }
             final int slot = far.minSlot();
-            far.removeRoot(prev);
+            far.removeRoot(rec);
             link(slot, (int) b & mask);
         }
     }
@@ -661,16 +689,19 @@ public final class HybridTimerQueue implements TimerQueue {
     private void toHeapMode() {
         near.clear();
         far.clear();
+        final int[] r = rec;
         for (int s = 0; s < slotsUsed; s++) {
-            if (next[s] != FREE) {
-                next[s] = IN_NEAR;
-                near.append(s, deadlines[s], prev);
+            final int i = s * STRIDE;
+            if (r[i + NEXT] != FREE) {
+                r[i + NEXT] = IN_NEAR;
+                near.append(s, deadlineAt(r, i), r);
             }
         }
-        near.heapify(prev);
+        near.heapify(r);
         cur = HEAP_MODE;
-        heads = NO_HEADS;
-        occupied = NO_BITS;
+        // The wheel's arrays stay for the next time the population grows (no allocation then).
+        Arrays.fill(heads, 0, buckets, NIL);
+        Arrays.fill(occupied, 0, buckets >>> 6, 0L);
         buckets = 0;
         mask = 0;
         wheelCount = 0;
@@ -687,20 +718,26 @@ public final class HybridTimerQueue implements TimerQueue {
             return;
         }
         sinceRebuild = 0;
-        final int k = Math.max(minBucketBits, Math.min(MAX_BUCKET_BITS,
+        int k = Math.max(minBucketBits, Math.min(MAX_BUCKET_BITS,
                 32 - Integer.numberOfLeadingZeros(Math.max(1, (n - 1) / target))));
+        if (buckets > 0 && n <= 2L * buckets * target && 4L * n > (long) buckets * target) {
+            k = Integer.numberOfTrailingZeros(buckets); // the bucket count still fits: keep it
+        }
         final int m = 1 << k;
+        final int[] r = rec;
         long lo = Long.MAX_VALUE;
         for (int s = 0; s < slotsUsed; s++) {
-            if (next[s] != FREE && deadlines[s] < lo) {
-                lo = deadlines[s];
+            final int i = s * STRIDE;
+            if (r[i + NEXT] != FREE) {
+                lo = Math.min(lo, deadlineAt(r, i));
             }
         }
         final int[] hist = histogram;
         Arrays.fill(hist, 0);
         for (int s = 0; s < slotsUsed; s++) {
-            if (next[s] != FREE) {
-                hist[64 - Long.numberOfLeadingZeros(deadlines[s] - lo)]++; // unsigned distance >= 0
+            final int i = s * STRIDE;
+            if (r[i + NEXT] != FREE) {
+                hist[64 - Long.numberOfLeadingZeros(deadlineAt(r, i) - lo)]++; // unsigned distance >= 0
             }
         }
         final int wanted = n - (n >> 3);
@@ -709,12 +746,13 @@ public final class HybridTimerQueue implements TimerQueue {
             // smallest bit length that covers 7/8 of the entries
         }
         widthBits = Math.max(MIN_WIDTH_BITS, Math.min(MAX_WIDTH_BITS, bits - k));
-        if (heads.length != m) {
+        if (heads.length < m) {
             heads = new int[m];
             occupied = new long[m >>> 6];
         }
-        Arrays.fill(heads, NIL);
-        Arrays.fill(occupied, 0L);
+        // Arrays larger than m (from a bigger population) are reused: only the first m buckets count.
+        Arrays.fill(heads, 0, m, NIL);
+        Arrays.fill(occupied, 0, m >>> 6, 0L);
         buckets = m;
         mask = m - 1;
         cur = lo >> widthBits;
@@ -722,19 +760,20 @@ public final class HybridTimerQueue implements TimerQueue {
         far.clear();
         wheelCount = 0;
         for (int s = 0; s < slotsUsed; s++) {
-            if (next[s] != FREE) {
-                final long d = deadlines[s];
+            final int i = s * STRIDE;
+            if (r[i + NEXT] != FREE) {
+                final long d = deadlineAt(r, i);
                 final long b = d >> widthBits;
                 if (b - cur < m) {
                     link(s, (int) b & mask);
                 } else {
-                    next[s] = IN_FAR;
-                    far.append(s, d, prev);
+                    r[i + NEXT] = IN_FAR;
+                    far.append(s, d, r);
                 }
             }
         }
-        far.heapify(prev);
-        growAt = k == MAX_BUCKET_BITS ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, 2L * m * target);
+        far.heapify(r);
+        growAt = k >= MAX_BUCKET_BITS ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, 2L * m * target);
         shrinkAt = spill / 4;
     }
 }

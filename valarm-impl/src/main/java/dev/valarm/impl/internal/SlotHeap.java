@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * A 4-ary min-heap of ({@code long} key, {@code int} slot) pairs, keys inline in heap order, for the
  * near and far parts of {@link HybridTimerQueue}. It owns no per-slot state: every move writes the slot's
- * heap position into the position array the caller passes in (the queue's per-slot link array), so the
- * caller can find an entry by its slot. Not thread-safe.
+ * heap position into the queue's record array ({@code rec[slot * STRIDE + POS]}), so the queue can find an
+ * entry by its slot. Not thread-safe.
  *
  * <p>Layout as in {@link TimerHeap} with arity 4: the root sits at index 3, so the children of {@code p}
  * are the four cells from {@code (p - 2) * 4}, an aligned group of 32 bytes of keys; {@code parent(i) =
@@ -16,6 +16,10 @@ import java.util.Arrays;
 final class SlotHeap {
     /** Physical index of the root. */
     static final int ROOT = 3;
+    /** ints per slot record of the queue. */
+    static final int STRIDE = HybridTimerQueue.STRIDE;
+    /** Offset of the position field in a record. */
+    static final int POS = HybridTimerQueue.PREV;
 
     private long[] keys;
     private int[] slots;
@@ -61,69 +65,69 @@ final class SlotHeap {
     }
 
     /** Adds an entry. */
-    void push(final int slot, final long key, final int[] pos) {
+    void push(final int slot, final long key, final int[] rec) {
         if (ROOT + size == keys.length) {
             grow();
         }
-        siftUp(ROOT + size++, slot, key, pos);
+        siftUp(ROOT + size++, slot, key, rec);
     }
 
     /** Adds an entry without restoring heap order; call {@link #heapify} after the last one. */
-    void append(final int slot, final long key, final int[] pos) {
+    void append(final int slot, final long key, final int[] rec) {
         if (ROOT + size == keys.length) {
             grow();
         }
         final int i = ROOT + size++;
         keys[i] = key;
         slots[i] = slot;
-        pos[slot] = i;
+        rec[slot * STRIDE + POS] = i;
     }
 
     /** Restores heap order after {@link #append}s (Floyd's bottom-up construction, O(size)). */
-    void heapify(final int[] pos) {
+    void heapify(final int[] rec) {
         if (size < 2) {
             return;
         }
         for (int i = parent(ROOT + size - 1); i >= ROOT; i--) {
-            siftDown(i, slots[i], keys[i], pos);
+            siftDown(i, slots[i], keys[i], rec);
         }
     }
 
     /** Removes the root. */
-    void removeRoot(final int[] pos) {
+    void removeRoot(final int[] rec) {
         final int last = ROOT + --size;
         if (last != ROOT) {
-            siftDown(ROOT, slots[last], keys[last], pos);
+            siftDown(ROOT, slots[last], keys[last], rec);
         }
     }
 
     /** Removes the entry at a physical index. */
-    void removeAt(final int index, final int[] pos) {
+    void removeAt(final int index, final int[] rec) {
         final int last = ROOT + --size;
         if (index != last) {
             final int moved = slots[last];
             final long key = keys[last];
             if (index > ROOT && keys[parent(index)] > key) {
-                siftUp(index, moved, key, pos);
+                siftUp(index, moved, key, rec);
             } else {
-                siftDown(index, moved, key, pos);
+                siftDown(index, moved, key, rec);
             }
         }
     }
 
     /** Gives the entry at a physical index a new key. */
-    void changeKey(final int index, final long key, final int[] pos) {
+    void changeKey(final int index, final long key, final int[] rec) {
         final long old = keys[index];
         if (key < old) {
-            siftUp(index, slots[index], key, pos);
+            siftUp(index, slots[index], key, rec);
         } else if (key > old) {
-            siftDown(index, slots[index], key, pos);
+            siftDown(index, slots[index], key, rec);
         }
     }
 
     /** Gives the root a new key. */
-    void replaceRoot(final long key, final int[] pos) {
-        siftDown(ROOT, slots[ROOT], key, pos);
+    void replaceRoot(final long key, final int[] rec) {
+        siftDown(ROOT, slots[ROOT], key, rec);
     }
 
     /**
@@ -131,17 +135,17 @@ final class SlotHeap {
      *
      * @return the running count, at most {@code limit}
      */
-    int visitBefore(final long bound, final TimerQueue.EntryVisitor visitor, final int[] payloads, final int limit,
+    int visitBefore(final long bound, final TimerQueue.EntryVisitor visitor, final int[] rec, final int limit,
             final int seen) {
         if (size == 0 || seen >= limit || keys[ROOT] >= bound) {
             return seen;
         }
-        return visitFrom(ROOT, bound, visitor, payloads, limit, seen);
+        return visitFrom(ROOT, bound, visitor, rec, limit, seen);
     }
 
     private int visitFrom(final int index, final long bound, final TimerQueue.EntryVisitor visitor,
-            final int[] payloads, final int limit, final int seen) {
-        visitor.visit(keys[index], payloads[slots[index]]);
+            final int[] rec, final int limit, final int seen) {
+        visitor.visit(keys[index], rec[slots[index] * STRIDE + HybridTimerQueue.PAYLOAD]);
         int count = seen + 1;
         final int end = ROOT + size;
         if (index > parent(end - 1)) {
@@ -151,16 +155,16 @@ final class SlotHeap {
         final int stop = Math.min(first + 4, end);
         for (int c = first; c < stop && count < limit; c++) {
             if (keys[c] < bound) {
-                count = visitFrom(c, bound, visitor, payloads, limit, count);
+                count = visitFrom(c, bound, visitor, rec, limit, count);
             }
         }
         return count;
     }
 
     /** Checks heap order and position links; throws AssertionError when broken. */
-    void verify(final int[] pos, final String name) {
+    void verify(final int[] rec, final String name) {
         for (int i = ROOT; i < ROOT + size; i++) {
-            if (pos[slots[i]] != i) {
+            if (rec[slots[i] * STRIDE + POS] != i) {
                 throw new AssertionError(name + ": position link broken at " + i + " slot " + slots[i]);
             }
             if (i > ROOT && keys[parent(i)] > keys[i]) {
@@ -174,7 +178,7 @@ final class SlotHeap {
     }
 
     private void grow() {
-        final int capacity = (int) Math.min(TimerQueue.MAX_CAPACITY + (long) ROOT, 2L * keys.length);
+        final int capacity = (int) Math.min(HybridTimerQueue.MAX_CAPACITY + (long) ROOT, 2L * keys.length);
         if (capacity == keys.length) {
             throw new IllegalStateException("timer heap is full: " + size + " entries");
         }
@@ -182,7 +186,7 @@ final class SlotHeap {
         slots = Arrays.copyOf(slots, capacity);
     }
 
-    private void siftUp(int index, final int slot, final long key, final int[] pos) {
+    private void siftUp(int index, final int slot, final long key, final int[] rec) {
         final long[] k = keys;
         final int[] s = slots;
         while (index > ROOT) {
@@ -194,15 +198,15 @@ final class SlotHeap {
             final int ps = s[parent];
             k[index] = pk;
             s[index] = ps;
-            pos[ps] = index;
+            rec[ps * STRIDE + POS] = index;
             index = parent;
         }
         k[index] = key;
         s[index] = slot;
-        pos[slot] = index;
+        rec[slot * STRIDE + POS] = index;
     }
 
-    private void siftDown(int index, final int slot, final long key, final int[] pos) {
+    private void siftDown(int index, final int slot, final long key, final int[] rec) {
         final long[] k = keys;
         final int[] s = slots;
         final int end = ROOT + size; // exclusive
@@ -226,11 +230,11 @@ final class SlotHeap {
             final int bs = s[best];
             k[index] = bestKey;
             s[index] = bs;
-            pos[bs] = index;
+            rec[bs * STRIDE + POS] = index;
             index = best;
         }
         k[index] = key;
         s[index] = slot;
-        pos[slot] = index;
+        rec[slot * STRIDE + POS] = index;
     }
 }

@@ -113,6 +113,9 @@ public final class TimerHeap implements TimerQueue {
      *   variants were removed from benchmarks/.../variants once measured; they are in commit c915f95.
      */
 
+    /** The largest number of entries. */
+    public static final int MAX_CAPACITY = 1 << 30;
+
     private static final int MIN_GROWTH = 16;
 
     private final int arity;

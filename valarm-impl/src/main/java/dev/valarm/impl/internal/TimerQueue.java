@@ -20,9 +20,6 @@ public interface TimerQueue {
     /** A value no live or stale handle ever has. */
     long NULL_HANDLE = 0L;
 
-    /** The largest number of entries. */
-    int MAX_CAPACITY = 1 << 30;
-
     /** Receives due entries from {@link #pollExpired}. */
     @FunctionalInterface
     interface ExpiryHandler {
@@ -73,8 +70,8 @@ public interface TimerQueue {
     /**
      * Grows the per-entry arrays so that {@code capacity} entries fit without further allocation.
      *
-     * @param capacity the number of entries, at most {@link #MAX_CAPACITY}
-     * @throws IllegalArgumentException if {@code capacity} exceeds {@link #MAX_CAPACITY}
+     * @param capacity the number of entries, at most the implementation's {@code MAX_CAPACITY}
+     * @throws IllegalArgumentException if {@code capacity} exceeds the implementation's {@code MAX_CAPACITY}
      */
     void ensureCapacity(int capacity);
 
@@ -84,7 +81,7 @@ public interface TimerQueue {
      * @param deadline any value; equal deadlines come out in no particular order
      * @param payload any value
      * @return the entry's handle, never {@link #NULL_HANDLE}
-     * @throws IllegalStateException if the structure holds {@link #MAX_CAPACITY} entries
+     * @throws IllegalStateException if the structure holds its implementation's {@code MAX_CAPACITY} entries
      */
     long schedule(long deadline, int payload);
 
