@@ -25,6 +25,9 @@ public final class HybridTimerQueue implements TimerQueue {
      *   b <  cur                 near heap (SlotHeap: 4-ary, keys inline, exact)
      *   cur <= b < cur + M       wheel bucket b & (M - 1): an unsorted doubly linked list through the slots
      *   cur + M <= b             far heap (SlotHeap, exact)
+     * A wheel entry whose deadline moves later stays where it is (Ratas' "leave it in place"): its bucket
+     * is then before its deadline's, never after, and the drain of that bucket sends it on to its own
+     * bucket or the far heap. So a push-back costs one store; an earlier move is an unlink and a re-link.
      * Every near deadline is below every wheel deadline, every wheel deadline below every far one, so the
      * earliest entry is the near heap's root whenever the near heap is not empty. "Settling" (before any
      * look at the earliest entry, when the near heap is empty) moves the next occupied bucket (found with
@@ -89,6 +92,9 @@ public final class HybridTimerQueue implements TimerQueue {
     private static final int MIN_WIDTH_BITS = 1;
     private static final int MAX_WIDTH_BITS = 62;
     private static final int FAR_SLACK = 64;
+    /** Buckets a drain walks side by side. */
+    private static final int LANES = 4;
+    private static final long NONE = Long.MIN_VALUE;
 
     /** Default: heap mode up to this many entries. */
     static final int DEFAULT_SPILL = 4096;
@@ -124,6 +130,7 @@ public final class HybridTimerQueue implements TimerQueue {
     private int shrinkAt = -1;
     private long sinceRebuild;
     private final int[] histogram = new int[65];
+    private final int[] lanes = new int[LANES];
 
     /**
      * A queue.
@@ -236,10 +243,10 @@ public final class HybridTimerQueue implements TimerQueue {
         final int state = r[i + NEXT];
         final long b = deadline >> widthBits;
         if (state >= NIL) {
-            if (b != old >> widthBits) {
+            if (b < old >> widthBits) {
                 unlink(slot);
                 place(slot, deadline);
-            }
+            } // later: the entry stays in its bucket, which is then before its deadline's (drain re-places it)
         } else if (state == IN_NEAR) {
             if (b < cur) {
                 near.changeKey(r[i + PREV], deadline, r);
@@ -438,25 +445,31 @@ public final class HybridTimerQueue implements TimerQueue {
                 check(b >= cur && b - cur >= buckets, "far entry inside the wheel", s);
             } else {
                 inWheel++;
-                check(cur != HEAP_MODE && b >= cur && b - cur < buckets, "wheel entry outside the wheel", s);
-                final int phys = (int) (b & mask);
-                check(p >= 0 ? r[p * STRIDE + NEXT] == s : p == -1 - phys && heads[phys] == s, "back link", s);
+                check(cur != HEAP_MODE && b >= cur, "wheel entry before the cursor", s);
+                check(p >= 0 ? r[p * STRIDE + NEXT] == s : heads[-1 - p] == s, "back link", s);
                 check(state == NIL || r[state * STRIDE + PREV] == s, "forward link", s);
-                check((occupied[phys >>> 6] & (1L << phys)) != 0, "bitmap bit", s);
             }
             check(state == FREE || r[i + GENERATION] != 0, "generation 0", s);
         }
         check(inNear == near.size() && inFar == far.size() && inWheel == wheelCount, "zone counts", -1);
         check(inNear + inFar + inWheel == size, "size", -1);
+        int listed = 0;
         for (int phys = 0; phys < buckets; phys++) {
             final boolean bit = (occupied[phys >>> 6] & (1L << phys)) != 0;
             check(bit == (heads[phys] != NIL), "bitmap of bucket " + phys, -1);
+            final long bucket = cur + ((phys - cur) & mask); // absolute number of this physical bucket
+            for (int s = heads[phys]; s != NIL; s = r[s * STRIDE + NEXT]) {
+                check(++listed <= inWheel, "bucket list cycle", s);
+                check(r[s * STRIDE + NEXT] >= NIL, "bucket entry not in the wheel", s);
+                check(deadlineAt(r, s * STRIDE) >> widthBits >= bucket, "wheel entry in a bucket after its deadline's", s);
+            }
         }
-        int listed = 0;
+        check(listed == inWheel, "wheel entries outside the bucket lists", -1);
+        int freeListed = 0;
         for (int s = freeHead; s >= 0; s = r[s * STRIDE + PREV]) {
-            check(r[s * STRIDE + NEXT] == FREE && ++listed <= free, "free list", s);
+            check(r[s * STRIDE + NEXT] == FREE && ++freeListed <= free, "free list", s);
         }
-        check(listed == free, "free list length", -1);
+        check(freeListed == free, "free list length", -1);
         if (cur == HEAP_MODE) {
             check(inWheel == 0 && inFar == 0, "heap mode with wheel entries", -1);
         }
@@ -619,9 +632,7 @@ public final class HybridTimerQueue implements TimerQueue {
                 cur = far.minKey() >> widthBits; // jump: the wheel starts at the earliest far entry
                 refill();
             }
-            final long b = nextOccupied();
-            drain(b);
-            cur = b + 1;
+            drainNext();
             refill();
             if (near.size() > spill && sinceRebuild >= size) {
                 rebuild(); // buckets too wide for this population; the loop settles again
@@ -630,38 +641,83 @@ public final class HybridTimerQueue implements TimerQueue {
         return true;
     }
 
-    /** The absolute number of the first occupied bucket at or after cur; the wheel is not empty. */
-    private long nextOccupied() {
-        final int start = (int) (cur & mask);
+    /**
+     * The absolute number of the first occupied bucket at or after {@code from} (within the wheel,
+     * {@code cur <= from}), or {@link #NONE} if there is none.
+     */
+    private long nextOccupied(final long from) {
+        final long left = buckets - (from - cur); // buckets of the wheel at or after from
+        if (left <= 0) {
+            return NONE;
+        }
+        final int start = (int) (from & mask);
         final long[] occ = occupied;
         final int wordMask = (buckets >>> 6) - 1;
         int w = start >>> 6;
         long bits = occ[w] & (-1L << start);
+        long seen = 64 - (start & 63); // buckets covered by the words looked at so far
         while (bits == 0) {
+            if (seen >= left) {
+                return NONE;
+            }
             w = (w + 1) & wordMask;
             bits = occ[w];
+            seen += 64;
         }
-        final int phys = (w << 6) + Long.numberOfTrailingZeros(bits);
-        return cur + ((phys - start) & mask);
+        final long found = from + ((((w << 6) + Long.numberOfTrailingZeros(bits)) - start) & mask);
+        return found - cur < buckets ? found : NONE;
     }
 
-    /** Moves the bucket {@code b} into the (empty) near heap. */
-    private void drain(final long b) {
-        final int phys = (int) (b & mask);
-        int s = heads[phys];
-        heads[phys] = NIL;
-        occupied[phys >>> 6] &= ~(1L << phys);
+    /**
+     * Moves the next occupied buckets (up to {@link #LANES} of them) into the (empty) near heap and the
+     * cursor past them. Their lists are walked side by side, one entry of each in turn, so that the cache
+     * misses of up to LANES slot records are in flight at once instead of one after the other. Entries
+     * that were pushed back while in a bucket (their own bucket is at or after the new cursor) go on to
+     * their own bucket or the far heap.
+     */
+    private void drainNext() {
         final int[] r = rec;
-        int moved = 0;
-        while (s != NIL) {
-            final int i = s * STRIDE;
-            final int n = r[i + NEXT];
-            r[i + NEXT] = IN_NEAR;
-            near.append(s, deadlineAt(r, i), r);
-            moved++;
-            s = n;
+        final int[] lane = lanes;
+        int k = 0;
+        long b = nextOccupied(cur);
+        if (b == NONE) {
+            throw new IllegalStateException("timer queue corrupted: " + wheelCount + " wheel entries, no occupied bucket");
         }
-        wheelCount -= moved;
+        do {
+            final int phys = (int) (b & mask);
+            lane[k++] = heads[phys];
+            heads[phys] = NIL;
+            occupied[phys >>> 6] &= ~(1L << phys);
+            cur = b + 1;
+        } while (k < LANES && (b = nextOccupied(cur)) != NONE);
+        int taken = 0;
+        for (int active = k; active > 0;) {
+            for (int j = 0; j < k; j++) {
+                final int s = lane[j];
+                if (s == NIL) {
+                    continue;
+                }
+                final int i = s * STRIDE;
+                final int n = r[i + NEXT];
+                lane[j] = n;
+                if (n == NIL) {
+                    active--;
+                }
+                taken++;
+                final long d = deadlineAt(r, i);
+                final long own = d >> widthBits;
+                if (own < cur) {
+                    r[i + NEXT] = IN_NEAR;
+                    near.append(s, d, r);
+                } else if (own - cur < buckets) {
+                    link(s, (int) own & mask);
+                } else {
+                    r[i + NEXT] = IN_FAR;
+                    far.push(s, d, r);
+                }
+            }
+        }
+        wheelCount -= taken;
         near.heapify(r);
     }
 
