@@ -111,7 +111,9 @@ jmh() {
 }
 
 heap_suite() {
-  local heaps="heap2,heap4,heap8,heap4-tick"
+  # ours: the hybrid queue (the device's structure), exact and tick-rounded, its losing variants while they are
+  # measured, and the 4-ary heap it replaced (d = 2, 4, 8; tick-rounded)
+  local heaps="hybrid,hybrid-tick,hybridSoa,heap2,heap4,heap8,heap4-tick"
   jmh replace ReplaceBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes"
   jmh replace-pq ReplaceBenchmark -p impl=pq -p size="$small_sizes"
   jmh reschedule RescheduleBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes" \
@@ -124,7 +126,7 @@ heap_suite() {
   jmh build BuildDrainBenchmark -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$build_sizes"
   if [ $huge = 1 ]; then
     jmh huge 'dev.valarm.bench.(Replace|Reschedule|Hold|Burst|IdlePoll|BuildDrain)Benchmark' \
-        -p impl="$heaps,agronaWheel" -p size=10485760 -p laterPct=50 \
+        -p impl="hybrid,hybrid-tick,heap4,heap4-tick,agronaWheel" -p size=10485760 -p laterPct=50 \
         -jvmArgsAppend "-Xms12g -Xmx12g -XX:+UseParallelGC"
   fi
   echo "== footprint" | tee -a "$log"
