@@ -95,6 +95,8 @@ public final class HybridTimerQueue implements TimerQueue {
     /** Buckets a drain walks side by side. */
     private static final int LANES = 4;
     private static final long NONE = Long.MIN_VALUE;
+    /** Deadlines sampled by a re-tune. */
+    private static final int SAMPLE = 1024;
 
     /** Default: heap mode up to this many entries. */
     static final int DEFAULT_SPILL = 4096;
@@ -123,13 +125,13 @@ public final class HybridTimerQueue implements TimerQueue {
     private int mask;
     private int widthBits = MIN_WIDTH_BITS;
     private long cur = HEAP_MODE;
-    private int wheelCount;
 
     // Re-tuning.
     private int growAt;
     private int shrinkAt = -1;
+    /** Entries placed since the last re-tune (its amortisation budget). */
     private long sinceRebuild;
-    private final int[] histogram = new int[65];
+    private final long[] sample = new long[SAMPLE];
     private final int[] lanes = new int[LANES];
 
     /**
@@ -210,7 +212,7 @@ public final class HybridTimerQueue implements TimerQueue {
         r[i + PAYLOAD] = payload;
         place(slot, deadline);
         if (size > growAt) {
-            rebuild();
+            rebuild(false);
         }
         return ((long) r[i + GENERATION] << 32) | slot;
     }
@@ -300,7 +302,9 @@ public final class HybridTimerQueue implements TimerQueue {
     public int pollExpired(final long now, final ExpiryHandler handler, final int limit) {
         int removed = 0;
         while (removed < limit) {
-            if (near.size() == 0 && !settle()) {
+            // Nothing after the cursor is due before the cursor's bucket: leave the wheel alone then (an
+            // idle poll, or the end of a burst, costs a comparison instead of a drain).
+            if (near.size() == 0 && (now >> widthBits < cur || !settle())) {
                 break;
             }
             final long deadline = near.minKey();
@@ -344,7 +348,7 @@ public final class HybridTimerQueue implements TimerQueue {
             return 0;
         }
         int count = near.visitBefore(bound, visitor, rec, limit, 0);
-        if (count < limit && wheelCount > 0) {
+        if (count < limit && wheelCount() > 0) {
             count = visitWheel(bound, visitor, limit, count);
         }
         if (count < limit && far.size() > 0) {
@@ -405,7 +409,7 @@ public final class HybridTimerQueue implements TimerQueue {
     /** Bytes held by the arrays, headers included (16-byte array headers, compressed oops). */
     long arrayBytes() {
         return 16 + 4L * rec.length + near.arrayBytes() + far.arrayBytes() + 2L * 16 + 4L * heads.length
-                + 8L * occupied.length + 16 + 4L * histogram.length;
+                + 8L * occupied.length + 16 + 8L * sample.length;
     }
 
     /** Whether the wheel is in use (false: heap mode). */
@@ -415,7 +419,7 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Entries in the near heap, the wheel and the far heap. */
     int[] zoneSizes() {
-        return new int[] {near.size(), wheelCount, far.size()};
+        return new int[] {near.size(), wheelCount(), far.size()};
     }
 
     /** Checks zones, heap order, links, the bitmap and the free list; throws AssertionError when broken. */
@@ -451,7 +455,7 @@ public final class HybridTimerQueue implements TimerQueue {
             }
             check(state == FREE || r[i + GENERATION] != 0, "generation 0", s);
         }
-        check(inNear == near.size() && inFar == far.size() && inWheel == wheelCount, "zone counts", -1);
+        check(inNear == near.size() && inFar == far.size() && inWheel == wheelCount(), "zone counts", -1);
         check(inNear + inFar + inWheel == size, "size", -1);
         int listed = 0;
         for (int phys = 0; phys < buckets; phys++) {
@@ -557,7 +561,7 @@ public final class HybridTimerQueue implements TimerQueue {
             rec[slot * STRIDE + NEXT] = IN_NEAR;
             near.push(slot, deadline, rec);
             if (near.size() > spill && cur != HEAP_MODE && sinceRebuild >= size) {
-                rebuild();
+                rebuild(true);
             }
         } else if (b - cur < buckets) {
             link(slot, (int) b & mask);
@@ -565,9 +569,14 @@ public final class HybridTimerQueue implements TimerQueue {
             rec[slot * STRIDE + NEXT] = IN_FAR;
             far.push(slot, deadline, rec);
             if (far.size() > (size >> 2) + FAR_SLACK && sinceRebuild >= size) {
-                rebuild();
+                rebuild(true);
             }
         }
+    }
+
+    /** Entries in the wheel. */
+    private int wheelCount() {
+        return size - near.size() - far.size();
     }
 
     /** Takes a live slot out of its zone (the slot stays allocated). */
@@ -595,7 +604,6 @@ public final class HybridTimerQueue implements TimerQueue {
             occupied[phys >>> 6] |= 1L << phys;
         }
         heads[phys] = slot;
-        wheelCount++;
     }
 
     private void unlink(final int slot) {
@@ -615,7 +623,6 @@ public final class HybridTimerQueue implements TimerQueue {
         if (n != NIL) {
             r[n * STRIDE + PREV] = p;
         }
-        wheelCount--;
     }
 
     /**
@@ -628,14 +635,14 @@ public final class HybridTimerQueue implements TimerQueue {
             if (size == 0) {
                 return false;
             }
-            if (wheelCount == 0) {
-                cur = far.minKey() >> widthBits; // jump: the wheel starts at the earliest far entry
+            if (size == far.size()) {
+                cur = far.minKey() >> widthBits; // jump: the wheel is empty, it starts at the earliest far entry
                 refill();
             }
             drainNext();
             refill();
             if (near.size() > spill && sinceRebuild >= size) {
-                rebuild(); // buckets too wide for this population; the loop settles again
+                rebuild(true); // buckets too wide for this population; the loop settles again
             }
         }
         return true;
@@ -681,7 +688,7 @@ public final class HybridTimerQueue implements TimerQueue {
         int k = 0;
         long b = nextOccupied(cur);
         if (b == NONE) {
-            throw new IllegalStateException("timer queue corrupted: " + wheelCount + " wheel entries, no occupied bucket");
+            throw new IllegalStateException("timer queue corrupted: " + wheelCount() + " wheel entries, no occupied bucket");
         }
         do {
             final int phys = (int) (b & mask);
@@ -690,7 +697,6 @@ public final class HybridTimerQueue implements TimerQueue {
             occupied[phys >>> 6] &= ~(1L << phys);
             cur = b + 1;
         } while (k < LANES && (b = nextOccupied(cur)) != NONE);
-        int taken = 0;
         for (int active = k; active > 0;) {
             for (int j = 0; j < k; j++) {
                 final int s = lane[j];
@@ -703,7 +709,6 @@ public final class HybridTimerQueue implements TimerQueue {
                 if (n == NIL) {
                     active--;
                 }
-                taken++;
                 final long d = deadlineAt(r, i);
                 final long own = d >> widthBits;
                 if (own < cur) {
@@ -717,7 +722,6 @@ public final class HybridTimerQueue implements TimerQueue {
                 }
             }
         }
-        wheelCount -= taken;
         near.heapify(r);
     }
 
@@ -760,14 +764,19 @@ public final class HybridTimerQueue implements TimerQueue {
         Arrays.fill(occupied, 0, buckets >>> 6, 0L);
         buckets = 0;
         mask = 0;
-        wheelCount = 0;
         growAt = spill;
         shrinkAt = -1;
         sinceRebuild = 0;
     }
 
-    /** Re-chooses the geometry for the live population and puts every entry into its zone. */
-    private void rebuild() {
+    /**
+     * Re-chooses the geometry and puts every entry into its zone.
+     *
+     * @param retune true: choose the width and the cursor from the live deadlines (the population left heap
+     *        mode, or the geometry stopped fitting); false (the population outgrew the buckets): split each
+     *        bucket, keeping the cursor and the wheel's span
+     */
+    private void rebuild(final boolean retune) {
         final int n = size;
         if (n <= spill) {
             toHeapMode();
@@ -779,29 +788,80 @@ public final class HybridTimerQueue implements TimerQueue {
         if (buckets > 0 && n <= 2L * buckets * target && 4L * n > (long) buckets * target) {
             k = Integer.numberOfTrailingZeros(buckets); // the bucket count still fits: keep it
         }
-        final int m = 1 << k;
+        if (retune || cur == HEAP_MODE) {
+            estimate(k);
+        } else {
+            // Same span, 2^(k - k0) times the buckets: no estimate, so a few outliers scheduled just now
+            // (the entries that made the population grow) cannot move the wheel away from the bulk.
+            final int w = Math.max(MIN_WIDTH_BITS, widthBits - (k - Integer.numberOfTrailingZeros(buckets)));
+            cur = cur << (widthBits - w); // the horizon cur << widthBits, in the new width (w >= 1: no overflow)
+            widthBits = w;
+        }
+        relinkAll(k);
+        growAt = k >= MAX_BUCKET_BITS ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, 2L * (1 << k) * target);
+        shrinkAt = spill / 4;
+    }
+
+    /**
+     * Chooses widthBits and cur for 2^k buckets from a sample of the live deadlines: the wheel spans 4/3 of
+     * the range between the sample's 1/8 and 7/8 quantiles (all of a uniform range), from the earliest
+     * deadline, or, if the earliest deadlines lie so far before the bulk that the wheel could not reach its
+     * 7/8 quantile from them (a few entries scheduled long before the rest), from the start of the bulk;
+     * those few go to the near heap.
+     */
+    private void estimate(final int k) {
         final int[] r = rec;
+        final long[] sample = this.sample;
+        final int stride = Math.max(1, size / SAMPLE);
+        int c = 0;
+        int seen = 0;
         long lo = Long.MAX_VALUE;
         for (int s = 0; s < slotsUsed; s++) {
             final int i = s * STRIDE;
             if (r[i + NEXT] != FREE) {
-                lo = Math.min(lo, deadlineAt(r, i));
+                final long d = deadlineAt(r, i);
+                lo = Math.min(lo, d);
+                if (seen++ % stride == 0 && c < SAMPLE) {
+                    sample[c++] = d;
+                }
             }
         }
-        final int[] hist = histogram;
-        Arrays.fill(hist, 0);
-        for (int s = 0; s < slotsUsed; s++) {
-            final int i = s * STRIDE;
-            if (r[i + NEXT] != FREE) {
-                hist[64 - Long.numberOfLeadingZeros(deadlineAt(r, i) - lo)]++; // unsigned distance >= 0
+        sort(sample, c);
+        final long q7 = sample[c - 1 - c / 8];
+        final long spread = q7 - sample[c / 8]; // unsigned
+        long needed = spread + Long.divideUnsigned(spread, 3);
+        if (Long.compareUnsigned(needed, spread) < 0) {
+            needed = -1L; // overflow: the whole long range
+        }
+        final int bits = needed == 0 ? 0 : 64 - Long.numberOfLeadingZeros(needed - 1);
+        final int w = Math.max(MIN_WIDTH_BITS, Math.min(MAX_WIDTH_BITS, bits - k));
+        final long window = k + w >= 63 ? Long.MAX_VALUE : 1L << (k + w);
+        int first = 0;
+        while (first < c / 8 && Long.compareUnsigned(q7 - sample[first], window) >= 0) {
+            first++; // an outlier: the wheel could not reach the 7/8 quantile from it
+        }
+        if (first > 0) {
+            // the exact start of the bulk: the earliest deadline at most half a wheel before its first sample
+            final long from = Long.compareUnsigned(sample[first] - Long.MIN_VALUE, window / 2) < 0
+                    ? Long.MIN_VALUE : sample[first] - window / 2;
+            lo = Long.MAX_VALUE;
+            for (int s = 0; s < slotsUsed; s++) {
+                final int i = s * STRIDE;
+                if (r[i + NEXT] != FREE) {
+                    final long d = deadlineAt(r, i);
+                    if (d >= from && d < lo) {
+                        lo = d;
+                    }
+                }
             }
         }
-        final int wanted = n - (n >> 3);
-        int bits = 0;
-        for (int seen = hist[0]; seen < wanted; seen += hist[++bits]) {
-            // smallest bit length that covers 7/8 of the entries
-        }
-        widthBits = Math.max(MIN_WIDTH_BITS, Math.min(MAX_WIDTH_BITS, bits - k));
+        widthBits = w;
+        cur = lo >> w;
+    }
+
+    /** Puts every live entry into its zone for 2^k buckets at the current widthBits and cur. */
+    private void relinkAll(final int k) {
+        final int m = 1 << k;
         if (heads.length < m) {
             heads = new int[m];
             occupied = new long[m >>> 6];
@@ -811,16 +871,18 @@ public final class HybridTimerQueue implements TimerQueue {
         Arrays.fill(occupied, 0, m >>> 6, 0L);
         buckets = m;
         mask = m - 1;
-        cur = lo >> widthBits;
         near.clear();
         far.clear();
-        wheelCount = 0;
+        final int[] r = rec;
         for (int s = 0; s < slotsUsed; s++) {
             final int i = s * STRIDE;
             if (r[i + NEXT] != FREE) {
                 final long d = deadlineAt(r, i);
                 final long b = d >> widthBits;
-                if (b - cur < m) {
+                if (b < cur) {
+                    r[i + NEXT] = IN_NEAR;
+                    near.append(s, d, r);
+                } else if (b - cur < m) {
                     link(s, (int) b & mask);
                 } else {
                     r[i + NEXT] = IN_FAR;
@@ -828,8 +890,39 @@ public final class HybridTimerQueue implements TimerQueue {
                 }
             }
         }
+        near.heapify(r);
         far.heapify(r);
-        growAt = k >= MAX_BUCKET_BITS ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, 2L * m * target);
-        shrinkAt = spill / 4;
+    }
+
+    /** Sorts a[0, n) ascending (heapsort: in place, no allocation). */
+    private static void sort(final long[] a, final int n) {
+        for (int i = n / 2 - 1; i >= 0; i--) {
+            siftSample(a, i, n);
+        }
+        for (int end = n - 1; end > 0; end--) {
+            final long t = a[0];
+            a[0] = a[end];
+            a[end] = t;
+            siftSample(a, 0, end);
+        }
+    }
+
+    private static void siftSample(final long[] a, int i, final int n) {
+        final long v = a[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= n) {
+                break;
+            }
+            if (c + 1 < n && a[c + 1] > a[c]) {
+                c++;
+            }
+            if (a[c] <= v) {
+                break;
+            }
+            a[i] = a[c];
+            i = c;
+        }
+        a[i] = v;
     }
 }

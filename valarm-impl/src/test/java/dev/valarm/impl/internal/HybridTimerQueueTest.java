@@ -9,12 +9,14 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Directed tests of {@link HybridTimerQueue} alone: its zones (heap mode, near heap, wheel, far heap), the
  * moves between them, re-tuning, and memory. The shared contract is in {@link TimerQueueContractTest}, the
  * oracle runs in {@link TimerQueueModelTest}.
  */
+@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES) // a broken structure must fail, not hang the build
 final class HybridTimerQueueTest {
 
     private static final TimerQueue.ExpiryHandler ACCEPT = (h, d, p) -> true;

@@ -19,6 +19,7 @@ import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The hybrid queue runs with its default tuning and with small tunings that put a few hundred entries
  * into its wheel and far heap.
  */
+@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES) // a broken structure must fail, not hang the build
 final class TimerQueueContractTest {
 
     private static final TimerQueue.ExpiryHandler ACCEPT = (h, d, p) -> true;

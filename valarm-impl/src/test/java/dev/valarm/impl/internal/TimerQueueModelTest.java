@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,6 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code -Dvalarm.heap.seed=<seed>} (every parameter set then runs that seed; pick the failing one by
  * implementation and origin); make the runs longer with {@code -Dvalarm.heap.ops=<n>}.
  */
+@Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES) // a broken structure must fail, not hang the build
 final class TimerQueueModelTest {
     private static final int DEFAULT_OPS = 1_000_000;
     private static final long SPAN = 1L << 40;
