@@ -25,49 +25,54 @@ public final class HybridTimerQueue implements TimerQueue {
      *   b <  cur                 near heap (SlotHeap: 4-ary, keys inline, exact)
      *   cur <= b < cur + M       wheel bucket b & (M - 1): an unsorted doubly linked list through the slots
      *   cur + M <= b             far heap (SlotHeap, exact)
-     * A wheel entry whose deadline moves later stays where it is (Ratas' "leave it in place"): its bucket
-     * is then before its deadline's, never after, and the drain of that bucket sends it on to its own
-     * bucket or the far heap. So a push-back costs one store; an earlier move is an unlink and a re-link.
      * Every near deadline is below every wheel deadline, every wheel deadline below every far one, so the
-     * earliest entry is the near heap's root whenever the near heap is not empty. "Settling" (before any
-     * look at the earliest entry, when the near heap is empty) moves the next occupied bucket (found with
-     * an occupancy bitmap, 64 buckets per word) into the near heap, O(bucket) with Floyd's heapify, sets cur
-     * past it and moves far entries that now fall inside the wheel. An entry is therefore touched O(1)
-     * times between its schedule and its expiry whatever the population; the bucket it lands in costs one
-     * head (a small array) plus a store into the old head's record, and cancel or a move to another bucket
-     * is an unlink: one load of the slot's record and two stores. A move inside its bucket costs one
-     * store. cur only grows (except when the queue is re-tuned or empty), and widthBits >= 1, so b - cur
-     * never overflows.
+     * earliest entry is the near heap's root whenever the near heap is not empty. cur only grows (except
+     * when the queue is re-tuned or empty), and widthBits >= 1, so b - cur never overflows.
      *
-     * Heap mode: while the population is at most `spill` entries, cur is Long.MAX_VALUE: everything is in
-     * the near heap and the queue is a 4-ary heap (small heaps are cache-resident and as fast as anything).
+     * Operations. Schedule: a bucket head (a small array) and a store into the old head's record. Cancel,
+     * or a move to an earlier bucket: an unlink (one load of the slot's record, two stores). A move to a
+     * later deadline leaves the entry where it is (Ratas' "leave it in place"): its bucket is then before
+     * its deadline's, never after, and the drain of that bucket sends it on; so a push-back is one store.
+     * Settling (before a look at the earliest entry, when the near heap is empty) takes the next LANES = 8
+     * occupied buckets (an occupancy bitmap, 64 buckets per word), walks their lists side by side so that
+     * eight records' cache misses are in flight at once instead of one after another, appends the entries
+     * to the near heap and heapifies it (Floyd, O(entries)), sets cur past them and moves far entries that
+     * now fall inside the wheel. An entry is thus touched O(1) times between schedule and expiry whatever
+     * the population. pollExpired with an empty near heap and now before cur's bucket returns at once: an
+     * idle poll, or the end of a burst that was scheduled before the cursor, is a comparison.
      *
-     * Geometry (rebuild, O(n + M)): M = 2^k buckets with k = ceil(log2(n / target)), so a bucket holds
-     * target/2 to 2 x target entries (a re-tune keeps the current M while n / M stays within
-     * (target / 4, 2 x target], so that a population near a power of two does not reallocate); the width is the smallest power of two such that M buckets from the
-     * earliest deadline cover 7/8 of the live deadlines (a histogram of the bit lengths of deadline - min,
-     * no sampling, no allocation), cur = the earliest entry's bucket. It is redone when the population
-     * doubles past 2 x M x target, when more than a quarter of the entries sit in the far heap (buckets too
-     * narrow) or the near heap outgrows `spill` (buckets too wide, or deadlines scheduled before the
-     * cursor), the last two at most once per `size` placements so that a distribution no geometry fits
-     * costs O(1) amortised per operation and falls back to heap behaviour, never worse. Below spill / 4
-     * entries the queue returns to heap mode; it keeps the wheel's arrays (at most 1 B per entry of the
-     * largest population) so that a population that grows again allocates nothing. An empty queue whose next
-     * deadline falls outside the wheel moves the wheel there (no entries to move).
+     * Heap mode: while the population is at most `spill` (4096) entries, cur is Long.MAX_VALUE: everything
+     * is in the near heap and the queue is a 4-ary heap (small heaps are cache-resident; the wheel wins
+     * from a few thousand entries on). Below spill / 4 the queue returns to heap mode; the wheel's arrays
+     * stay (under 1 B per entry of the largest population) so that growing again allocates nothing.
+     *
+     * Geometry: M = 2^k buckets, k = ceil(log2(n / target)) with target = 16, so a bucket holds 8 to 32
+     * entries (larger buckets mean fewer settles and a smaller head array; the near heap still holds only
+     * a few hundred entries). When the population doubles past 2 x M x target every bucket is split: the
+     * cursor and the wheel's span stay, so the entries that made it grow (a burst before the cursor, say)
+     * cannot pull the wheel away from the bulk. A re-tune (leaving heap mode, or more than a quarter of the
+     * entries in the far heap, or a near heap larger than `spill`) sorts a sample of up to 1024 deadlines
+     * (heapsort, no allocation): the wheel spans 4/3 of the range between the sample's 1/8 and 7/8
+     * quantiles (all of a uniform range), from the earliest deadline, or, if the earliest lie further
+     * before the bulk than the wheel reaches, from the start of the bulk (the outliers go to the near
+     * heap). A re-tune keeps M while n / M stays within (target / 4, 2 x target], and happens at most once
+     * per `size` placements: a distribution no geometry fits costs O(1) amortised per operation and falls
+     * back to heap behaviour, never worse. An empty queue whose next deadline falls outside the wheel
+     * moves the wheel there.
      *
      * Slot records: one int[] with STRIDE = 6 ints per slot (24 B): deadline (high, low), generation,
      * payload, next, prev. One record is one cache line (or two adjacent ones) and one page, so a cancel,
      * a drain step or a link touches one line per slot involved instead of one per array (at a million
      * entries with 4 KiB pages every separate array is a separate TLB miss).
      *   next: the next slot in the bucket or NIL (wheel), IN_NEAR, IN_FAR or FREE;
-     *   prev: the previous slot, or -1 - bucket for a list head (wheel); the heap position (near, far); the
-     *         next free slot (free list, LIFO so that a released slot's line is reused warm).
-     * Wheel: int head per bucket + 1 bit; M <= 2 n / target, i.e. at most 1 B per entry at target 4.
-     * The near and far heaps keep their keys inline (12 B per entry in them) so that their sifts never
-     * chase a slot; both hold few entries once the geometry fits.
+     *   prev: the previous slot, or -1 - bucket for a list head (wheel); the next free slot (free list,
+     *         LIFO so that a released slot's line is reused warm).
+     * Heap positions of near and far entries sit in a separate int[] per slot (4 B): a sift writes the
+     * position of every entry it moves, and in heap mode (the whole population in the near heap) a dense
+     * array keeps those writes as cheap as TimerHeap's. The near and far heaps keep their keys inline (12 B
+     * per entry in them) so that their sifts never chase a slot. About 28.3 B per live entry at 2^20.
      *
-     * Measurements that chose this: see BENCHMARKS.md ("The hybrid timer queue: design and the variants
-     * that lost").
+     * Measurements that chose this, and the variants that lost: BENCHMARKS.md ("The hybrid timer queue").
      */
 
     /** The largest number of entries (STRIDE ints per slot in one array). */
@@ -93,7 +98,7 @@ public final class HybridTimerQueue implements TimerQueue {
     private static final int MAX_WIDTH_BITS = 62;
     private static final int FAR_SLACK = 64;
     /** Buckets a drain walks side by side. */
-    private static final int LANES = 4;
+    private static final int LANES = 8;
     private static final long NONE = Long.MIN_VALUE;
     /** Deadlines sampled by a re-tune. */
     private static final int SAMPLE = 1024;
@@ -101,7 +106,7 @@ public final class HybridTimerQueue implements TimerQueue {
     /** Default: heap mode up to this many entries. */
     static final int DEFAULT_SPILL = 4096;
     /** Default: entries per bucket aimed at by the geometry. */
-    static final int DEFAULT_TARGET = 4;
+    static final int DEFAULT_TARGET = 16;
     private static final int MIN_BUCKET_BITS = 6;
     private static final int MAX_BUCKET_BITS = 22;
 
@@ -110,6 +115,8 @@ public final class HybridTimerQueue implements TimerQueue {
     private final int minBucketBits;
 
     private int[] rec;
+    /** Per slot: the heap position of a near or far entry. */
+    private int[] pos;
     private int capacity;
     private int size;
     private int freeHead = NIL;
@@ -165,6 +172,7 @@ public final class HybridTimerQueue implements TimerQueue {
         this.minBucketBits = minBucketBits;
         this.growAt = spill;
         rec = new int[STRIDE * initialCapacity];
+        pos = new int[initialCapacity];
         capacity = initialCapacity;
     }
 
@@ -251,15 +259,15 @@ public final class HybridTimerQueue implements TimerQueue {
             } // later: the entry stays in its bucket, which is then before its deadline's (drain re-places it)
         } else if (state == IN_NEAR) {
             if (b < cur) {
-                near.changeKey(r[i + PREV], deadline, r);
+                near.changeKey(pos[slot], deadline, pos);
             } else {
-                near.removeAt(r[i + PREV], r);
+                near.removeAt(pos[slot], pos);
                 place(slot, deadline);
             }
         } else if (b >= cur && b - cur >= buckets) {
-            far.changeKey(r[i + PREV], deadline, r);
+            far.changeKey(pos[slot], deadline, pos);
         } else {
-            far.removeAt(r[i + PREV], r);
+            far.removeAt(pos[slot], pos);
             place(slot, deadline);
         }
         return true;
@@ -316,7 +324,7 @@ public final class HybridTimerQueue implements TimerQueue {
             if (!handler.onExpiry(((long) rec[i + GENERATION] << 32) | slot, deadline, rec[i + PAYLOAD])) {
                 break;
             }
-            near.removeRoot(rec);
+            near.removeRoot(pos);
             release(slot);
             removed++;
         }
@@ -334,9 +342,9 @@ public final class HybridTimerQueue implements TimerQueue {
         r[i + DEADLINE_HI] = (int) (deadline >>> 32);
         r[i + DEADLINE_LO] = (int) deadline;
         if (deadline >> widthBits < cur) {
-            near.replaceRoot(deadline, r);
+            near.replaceRoot(deadline, pos);
         } else {
-            near.removeRoot(r);
+            near.removeRoot(pos);
             place(slot, deadline);
         }
         return ((long) r[i + GENERATION] << 32) | slot;
@@ -408,7 +416,7 @@ public final class HybridTimerQueue implements TimerQueue {
 
     /** Bytes held by the arrays, headers included (16-byte array headers, compressed oops). */
     long arrayBytes() {
-        return 16 + 4L * rec.length + near.arrayBytes() + far.arrayBytes() + 2L * 16 + 4L * heads.length
+        return 2L * 16 + 4L * rec.length + 4L * pos.length + near.arrayBytes() + far.arrayBytes() + 2L * 16 + 4L * heads.length
                 + 8L * occupied.length + 16 + 8L * sample.length;
     }
 
@@ -425,8 +433,8 @@ public final class HybridTimerQueue implements TimerQueue {
     /** Checks zones, heap order, links, the bitmap and the free list; throws AssertionError when broken. */
     void verifyInvariants() {
         final int[] r = rec;
-        near.verify(r, "near");
-        far.verify(r, "far");
+        near.verify(pos, "near");
+        far.verify(pos, "far");
         int inNear = 0;
         int inFar = 0;
         int inWheel = 0;
@@ -441,11 +449,11 @@ public final class HybridTimerQueue implements TimerQueue {
                 free++;
             } else if (state == IN_NEAR) {
                 inNear++;
-                check(near.slotAt(p) == s && near.keyAt(p) == d, "near link", s);
+                check(near.slotAt(pos[s]) == s && near.keyAt(pos[s]) == d, "near link", s);
                 check(b < cur, "near entry at or after the cursor", s);
             } else if (state == IN_FAR) {
                 inFar++;
-                check(far.slotAt(p) == s && far.keyAt(p) == d, "far link", s);
+                check(far.slotAt(pos[s]) == s && far.keyAt(pos[s]) == d, "far link", s);
                 check(b >= cur && b - cur >= buckets, "far entry inside the wheel", s);
             } else {
                 inWheel++;
@@ -529,6 +537,7 @@ public final class HybridTimerQueue implements TimerQueue {
 
     private void grow(final int newCapacity) {
         rec = Arrays.copyOf(rec, STRIDE * newCapacity);
+        pos = Arrays.copyOf(pos, newCapacity);
         capacity = newCapacity;
     }
 
@@ -559,7 +568,7 @@ public final class HybridTimerQueue implements TimerQueue {
         final long b = deadline >> widthBits;
         if (b < cur) {
             rec[slot * STRIDE + NEXT] = IN_NEAR;
-            near.push(slot, deadline, rec);
+            near.push(slot, deadline, pos);
             if (near.size() > spill && cur != HEAP_MODE && sinceRebuild >= size) {
                 rebuild(true);
             }
@@ -567,7 +576,7 @@ public final class HybridTimerQueue implements TimerQueue {
             link(slot, (int) b & mask);
         } else {
             rec[slot * STRIDE + NEXT] = IN_FAR;
-            far.push(slot, deadline, rec);
+            far.push(slot, deadline, pos);
             if (far.size() > (size >> 2) + FAR_SLACK && sinceRebuild >= size) {
                 rebuild(true);
             }
@@ -586,9 +595,9 @@ public final class HybridTimerQueue implements TimerQueue {
         if (state >= NIL) {
             unlink(slot);
         } else if (state == IN_NEAR) {
-            near.removeAt(rec[i + PREV], rec);
+            near.removeAt(pos[slot], pos);
         } else {
-            far.removeAt(rec[i + PREV], rec);
+            far.removeAt(pos[slot], pos);
         }
     }
 
@@ -676,7 +685,7 @@ public final class HybridTimerQueue implements TimerQueue {
     }
 
     /**
-     * Moves the next occupied buckets (up to {@link #LANES} of them) into the (empty) near heap and the
+     * Moves the next occupied buckets (up to LANES of them) into the (empty) near heap and the
      * cursor past them. Their lists are walked side by side, one entry of each in turn, so that the cache
      * misses of up to LANES slot records are in flight at once instead of one after the other. Entries
      * that were pushed back while in a bucket (their own bucket is at or after the new cursor) go on to
@@ -713,16 +722,16 @@ public final class HybridTimerQueue implements TimerQueue {
                 final long own = d >> widthBits;
                 if (own < cur) {
                     r[i + NEXT] = IN_NEAR;
-                    near.append(s, d, r);
+                    near.append(s, d, pos);
                 } else if (own - cur < buckets) {
                     link(s, (int) own & mask);
                 } else {
                     r[i + NEXT] = IN_FAR;
-                    far.push(s, d, r);
+                    far.push(s, d, pos);
                 }
             }
         }
-        near.heapify(r);
+        near.heapify(pos);
     }
 
     /** Moves far entries that now fall inside the wheel into their buckets. */
@@ -733,7 +742,7 @@ public final class HybridTimerQueue implements TimerQueue {
                 return;
             }
             final int slot = far.minSlot();
-            far.removeRoot(rec);
+            far.removeRoot(pos);
             link(slot, (int) b & mask);
         }
     }
@@ -754,10 +763,10 @@ public final class HybridTimerQueue implements TimerQueue {
             final int i = s * STRIDE;
             if (r[i + NEXT] != FREE) {
                 r[i + NEXT] = IN_NEAR;
-                near.append(s, deadlineAt(r, i), r);
+                near.append(s, deadlineAt(r, i), pos);
             }
         }
-        near.heapify(r);
+        near.heapify(pos);
         cur = HEAP_MODE;
         // The wheel's arrays stay for the next time the population grows (no allocation then).
         Arrays.fill(heads, 0, buckets, NIL);
@@ -881,17 +890,17 @@ public final class HybridTimerQueue implements TimerQueue {
                 final long b = d >> widthBits;
                 if (b < cur) {
                     r[i + NEXT] = IN_NEAR;
-                    near.append(s, d, r);
+                    near.append(s, d, pos);
                 } else if (b - cur < m) {
                     link(s, (int) b & mask);
                 } else {
                     r[i + NEXT] = IN_FAR;
-                    far.append(s, d, r);
+                    far.append(s, d, pos);
                 }
             }
         }
-        near.heapify(r);
-        far.heapify(r);
+        near.heapify(pos);
+        far.heapify(pos);
     }
 
     /** Sorts a[0, n) ascending (heapsort: in place, no allocation). */

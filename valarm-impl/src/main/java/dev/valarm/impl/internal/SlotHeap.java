@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * A 4-ary min-heap of ({@code long} key, {@code int} slot) pairs, keys inline in heap order, for the
  * near and far parts of {@link HybridTimerQueue}. It owns no per-slot state: every move writes the slot's
- * heap position into the queue's record array ({@code rec[slot * STRIDE + POS]}), so the queue can find an
- * entry by its slot. Not thread-safe.
+ * heap position into the queue's position array ({@code pos[slot]}), so the queue can find an entry by its
+ * slot. Not thread-safe.
  *
  * <p>Layout as in {@link TimerHeap} with arity 4: the root sits at index 3, so the children of {@code p}
  * are the four cells from {@code (p - 2) * 4}, an aligned group of 32 bytes of keys; {@code parent(i) =
@@ -16,10 +16,6 @@ import java.util.Arrays;
 final class SlotHeap {
     /** Physical index of the root. */
     static final int ROOT = 3;
-    /** ints per slot record of the queue. */
-    static final int STRIDE = HybridTimerQueue.STRIDE;
-    /** Offset of the position field in a record. */
-    static final int POS = HybridTimerQueue.PREV;
 
     private long[] keys;
     private int[] slots;
@@ -65,69 +61,69 @@ final class SlotHeap {
     }
 
     /** Adds an entry. */
-    void push(final int slot, final long key, final int[] rec) {
+    void push(final int slot, final long key, final int[] pos) {
         if (ROOT + size == keys.length) {
             grow();
         }
-        siftUp(ROOT + size++, slot, key, rec);
+        siftUp(ROOT + size++, slot, key, pos);
     }
 
     /** Adds an entry without restoring heap order; call {@link #heapify} after the last one. */
-    void append(final int slot, final long key, final int[] rec) {
+    void append(final int slot, final long key, final int[] pos) {
         if (ROOT + size == keys.length) {
             grow();
         }
         final int i = ROOT + size++;
         keys[i] = key;
         slots[i] = slot;
-        rec[slot * STRIDE + POS] = i;
+        pos[slot] = i;
     }
 
     /** Restores heap order after {@link #append}s (Floyd's bottom-up construction, O(size)). */
-    void heapify(final int[] rec) {
+    void heapify(final int[] pos) {
         if (size < 2) {
             return;
         }
         for (int i = parent(ROOT + size - 1); i >= ROOT; i--) {
-            siftDown(i, slots[i], keys[i], rec);
+            siftDown(i, slots[i], keys[i], pos);
         }
     }
 
     /** Removes the root. */
-    void removeRoot(final int[] rec) {
+    void removeRoot(final int[] pos) {
         final int last = ROOT + --size;
         if (last != ROOT) {
-            siftDown(ROOT, slots[last], keys[last], rec);
+            siftDown(ROOT, slots[last], keys[last], pos);
         }
     }
 
     /** Removes the entry at a physical index. */
-    void removeAt(final int index, final int[] rec) {
+    void removeAt(final int index, final int[] pos) {
         final int last = ROOT + --size;
         if (index != last) {
             final int moved = slots[last];
             final long key = keys[last];
             if (index > ROOT && keys[parent(index)] > key) {
-                siftUp(index, moved, key, rec);
+                siftUp(index, moved, key, pos);
             } else {
-                siftDown(index, moved, key, rec);
+                siftDown(index, moved, key, pos);
             }
         }
     }
 
     /** Gives the entry at a physical index a new key. */
-    void changeKey(final int index, final long key, final int[] rec) {
+    void changeKey(final int index, final long key, final int[] pos) {
         final long old = keys[index];
         if (key < old) {
-            siftUp(index, slots[index], key, rec);
+            siftUp(index, slots[index], key, pos);
         } else if (key > old) {
-            siftDown(index, slots[index], key, rec);
+            siftDown(index, slots[index], key, pos);
         }
     }
 
     /** Gives the root a new key. */
-    void replaceRoot(final long key, final int[] rec) {
-        siftDown(ROOT, slots[ROOT], key, rec);
+    void replaceRoot(final long key, final int[] pos) {
+        siftDown(ROOT, slots[ROOT], key, pos);
     }
 
     /**
@@ -145,7 +141,7 @@ final class SlotHeap {
 
     private int visitFrom(final int index, final long bound, final TimerQueue.EntryVisitor visitor,
             final int[] rec, final int limit, final int seen) {
-        visitor.visit(keys[index], rec[slots[index] * STRIDE + HybridTimerQueue.PAYLOAD]);
+        visitor.visit(keys[index], rec[slots[index] * HybridTimerQueue.STRIDE + HybridTimerQueue.PAYLOAD]);
         int count = seen + 1;
         final int end = ROOT + size;
         if (index > parent(end - 1)) {
@@ -162,9 +158,9 @@ final class SlotHeap {
     }
 
     /** Checks heap order and position links; throws AssertionError when broken. */
-    void verify(final int[] rec, final String name) {
+    void verify(final int[] pos, final String name) {
         for (int i = ROOT; i < ROOT + size; i++) {
-            if (rec[slots[i] * STRIDE + POS] != i) {
+            if (pos[slots[i]] != i) {
                 throw new AssertionError(name + ": position link broken at " + i + " slot " + slots[i]);
             }
             if (i > ROOT && keys[parent(i)] > keys[i]) {
@@ -186,7 +182,7 @@ final class SlotHeap {
         slots = Arrays.copyOf(slots, capacity);
     }
 
-    private void siftUp(int index, final int slot, final long key, final int[] rec) {
+    private void siftUp(int index, final int slot, final long key, final int[] pos) {
         final long[] k = keys;
         final int[] s = slots;
         while (index > ROOT) {
@@ -198,15 +194,15 @@ final class SlotHeap {
             final int ps = s[parent];
             k[index] = pk;
             s[index] = ps;
-            rec[ps * STRIDE + POS] = index;
+            pos[ps] = index;
             index = parent;
         }
         k[index] = key;
         s[index] = slot;
-        rec[slot * STRIDE + POS] = index;
+        pos[slot] = index;
     }
 
-    private void siftDown(int index, final int slot, final long key, final int[] rec) {
+    private void siftDown(int index, final int slot, final long key, final int[] pos) {
         final long[] k = keys;
         final int[] s = slots;
         final int end = ROOT + size; // exclusive
@@ -230,11 +226,11 @@ final class SlotHeap {
             final int bs = s[best];
             k[index] = bestKey;
             s[index] = bs;
-            rec[bs * STRIDE + POS] = index;
+            pos[bs] = index;
             index = best;
         }
         k[index] = key;
         s[index] = slot;
-        rec[slot * STRIDE + POS] = index;
+        pos[slot] = index;
     }
 }
