@@ -5,8 +5,11 @@ import dev.valarm.impl.internal.TimerQueue;
 import java.util.Arrays;
 
 /**
- * Benchmark variant: the first {@code HybridTimerQueue} (commit 8e9f4aa), per-slot state in five parallel
- * arrays (structure of arrays) instead of one record array. Kept for comparison only. Not thread-safe.
+ * Benchmark variant: {@code HybridTimerQueue} with its per-slot state in five parallel arrays (structure of
+ * arrays, as in its first version, commit 8e9f4aa) instead of one record array, and otherwise the shipped
+ * algorithm and tuning (push-backs left in place, drains over eight buckets side by side, 16 entries per
+ * bucket, growth by splitting, sampled re-tunes, no drain when nothing is due). Kept for comparison only.
+ * Not thread-safe.
  *
  * <p>Original description: an exact timer queue for large populations: a small exact heap of the nearest deadlines in front of a
  * wheel of unsorted buckets and a far heap. Not thread-safe: confined to one thread or guarded by the
@@ -79,13 +82,13 @@ public final class SoaHybridTimerQueue implements TimerQueue {
     private static final int MIN_WIDTH_BITS = 1;
     private static final int MAX_WIDTH_BITS = 62;
     private static final int FAR_SLACK = 64;
-    private static final int[] NO_HEADS = {};
-    private static final long[] NO_BITS = {};
+    private static final int LANES = 8;
+    private static final long NONE = Long.MIN_VALUE;
 
     /** Default: heap mode up to this many entries. */
     static final int DEFAULT_SPILL = 4096;
     /** Default: entries per bucket aimed at by the geometry. */
-    static final int DEFAULT_TARGET = 4;
+    static final int DEFAULT_TARGET = 16;
     private static final int MIN_BUCKET_BITS = 6;
     private static final int MAX_BUCKET_BITS = 22;
 
@@ -107,19 +110,20 @@ public final class SoaHybridTimerQueue implements TimerQueue {
     private final SlotHeap far = new SlotHeap(16);
 
     // The wheel (empty arrays in heap mode).
-    private int[] heads = NO_HEADS;
-    private long[] occupied = NO_BITS;
+    private int[] heads = {};
+    private long[] occupied = {};
     private int buckets;
     private int mask;
     private int widthBits = MIN_WIDTH_BITS;
     private long cur = HEAP_MODE;
-    private int wheelCount;
 
     // Re-tuning.
     private int growAt;
     private int shrinkAt = -1;
     private long sinceRebuild;
-    private final int[] histogram = new int[65];
+    private static final int SAMPLE = 1024;
+    private final long[] sample = new long[SAMPLE];
+    private final int[] lanes = new int[LANES];
 
     /**
      * A queue.
@@ -200,7 +204,7 @@ public final class SoaHybridTimerQueue implements TimerQueue {
         deadlines[slot] = deadline;
         place(slot, deadline);
         if (size > growAt) {
-            rebuild();
+            rebuild(false);
         }
         return ((long) generations[slot] << 32) | slot;
     }
@@ -230,10 +234,10 @@ public final class SoaHybridTimerQueue implements TimerQueue {
         final int state = next[slot];
         final long b = deadline >> widthBits;
         if (state >= NIL) {
-            if (b != old >> widthBits) {
+            if (b < old >> widthBits) {
                 unlink(slot);
                 place(slot, deadline);
-            }
+            } // later: stays in its bucket (the drain re-places it)
         } else if (state == IN_NEAR) {
             if (b < cur) {
                 near.changeKey(prev[slot], deadline, prev);
@@ -287,7 +291,7 @@ public final class SoaHybridTimerQueue implements TimerQueue {
     public int pollExpired(final long now, final ExpiryHandler handler, final int limit) {
         int removed = 0;
         while (removed < limit) {
-            if (near.size() == 0 && !settle()) {
+            if (near.size() == 0 && (now >> widthBits < cur || !settle())) {
                 break;
             }
             final long deadline = near.minKey();
@@ -327,7 +331,7 @@ public final class SoaHybridTimerQueue implements TimerQueue {
             return 0;
         }
         int count = near.visitBefore(bound, visitor, payloads, limit, 0);
-        if (count < limit && wheelCount > 0) {
+        if (count < limit && size - near.size() - far.size() > 0) {
             count = visitWheel(bound, visitor, limit, count);
         }
         if (count < limit && far.size() > 0) {
@@ -379,79 +383,6 @@ public final class SoaHybridTimerQueue implements TimerQueue {
         }
         size = 0;
         toHeapMode();
-    }
-
-    // ------------------------------------------------------------------------------------------------
-    // Test support (package-private).
-
-    /** Bytes held by the arrays, headers included (16-byte array headers, compressed oops). */
-    long arrayBytes() {
-        return 5L * 16 + 8L * deadlines.length + 4L * (generations.length + payloads.length + next.length + prev.length)
-                + near.arrayBytes() + far.arrayBytes() + 2L * 16 + 4L * heads.length + 8L * occupied.length
-                + 16 + 4L * histogram.length;
-    }
-
-    /** Whether the wheel is in use (false: heap mode). */
-    boolean wheelMode() {
-        return cur != HEAP_MODE;
-    }
-
-    /** Entries in the near heap, the wheel and the far heap. */
-    int[] zoneSizes() {
-        return new int[] {near.size(), wheelCount, far.size()};
-    }
-
-    /** Checks zones, heap order, links, the bitmap and the free list; throws AssertionError when broken. */
-    void verifyInvariants() {
-        near.verify(prev, "near");
-        far.verify(prev, "far");
-        int inNear = 0;
-        int inFar = 0;
-        int inWheel = 0;
-        int free = 0;
-        for (int s = 0; s < slotsUsed; s++) {
-            final int state = next[s];
-            final long b = deadlines[s] >> widthBits;
-            if (state == FREE) {
-                free++;
-            } else if (state == IN_NEAR) {
-                inNear++;
-                check(near.slotAt(prev[s]) == s && near.keyAt(prev[s]) == deadlines[s], "near link", s);
-                check(b < cur, "near entry at or after the cursor", s);
-            } else if (state == IN_FAR) {
-                inFar++;
-                check(far.slotAt(prev[s]) == s && far.keyAt(prev[s]) == deadlines[s], "far link", s);
-                check(b >= cur && b - cur >= buckets, "far entry inside the wheel", s);
-            } else {
-                inWheel++;
-                check(cur != HEAP_MODE && b >= cur && b - cur < buckets, "wheel entry outside the wheel", s);
-                final int phys = (int) (b & mask);
-                final int p = prev[s];
-                check(p >= 0 ? next[p] == s : p == -1 - phys && heads[phys] == s, "back link", s);
-                check(state == NIL || prev[state] == s, "forward link", s);
-                check((occupied[phys >>> 6] & (1L << phys)) != 0, "bitmap bit", s);
-            }
-        }
-        check(inNear == near.size() && inFar == far.size() && inWheel == wheelCount, "zone counts", -1);
-        check(inNear + inFar + inWheel == size, "size", -1);
-        for (int phys = 0; phys < buckets; phys++) {
-            final boolean bit = (occupied[phys >>> 6] & (1L << phys)) != 0;
-            check(bit == (heads[phys] != NIL), "bitmap of bucket " + phys, -1);
-        }
-        int listed = 0;
-        for (int s = freeHead; s >= 0; s = prev[s]) {
-            check(next[s] == FREE && ++listed <= free, "free list", s);
-        }
-        check(listed == free, "free list length", -1);
-        if (cur == HEAP_MODE) {
-            check(inWheel == 0 && inFar == 0, "heap mode with wheel entries", -1);
-        }
-    }
-
-    private static void check(final boolean ok, final String what, final int slot) {
-        if (!ok) {
-            throw new AssertionError(what + (slot >= 0 ? " (slot " + slot + ")" : ""));
-        }
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -528,7 +459,7 @@ public final class SoaHybridTimerQueue implements TimerQueue {
             next[slot] = IN_NEAR;
             near.push(slot, deadline, prev);
             if (near.size() > spill && cur != HEAP_MODE && sinceRebuild >= size) {
-                rebuild();
+                rebuild(true);
             }
         } else if (b - cur < buckets) {
             link(slot, (int) b & mask);
@@ -536,7 +467,7 @@ public final class SoaHybridTimerQueue implements TimerQueue {
             next[slot] = IN_FAR;
             far.push(slot, deadline, prev);
             if (far.size() > (size >> 2) + FAR_SLACK && sinceRebuild >= size) {
-                rebuild();
+                rebuild(true);
             }
         }
     }
@@ -563,7 +494,6 @@ public final class SoaHybridTimerQueue implements TimerQueue {
             occupied[phys >>> 6] |= 1L << phys;
         }
         heads[phys] = slot;
-        wheelCount++;
     }
 
     private void unlink(final int slot) {
@@ -581,7 +511,6 @@ public final class SoaHybridTimerQueue implements TimerQueue {
         if (n != NIL) {
             prev[n] = p;
         }
-        wheelCount--;
     }
 
     /**
@@ -594,53 +523,81 @@ public final class SoaHybridTimerQueue implements TimerQueue {
             if (size == 0) {
                 return false;
             }
-            if (wheelCount == 0) {
+            if (size == far.size()) {
                 cur = far.minKey() >> widthBits; // jump: the wheel starts at the earliest far entry
                 refill();
             }
-            final long b = nextOccupied();
-            drain(b);
-            cur = b + 1;
+            drainNext();
             refill();
             if (near.size() > spill && sinceRebuild >= size) {
-                rebuild(); // buckets too wide for this population; the loop settles again
+                rebuild(true); // buckets too wide for this population; the loop settles again
             }
         }
         return true;
     }
 
-    /** The absolute number of the first occupied bucket at or after cur; the wheel is not empty. */
-    private long nextOccupied() {
-        final int start = (int) (cur & mask);
+    /** The first occupied bucket at or after {@code from} (cur <= from), or NONE. */
+    private long nextOccupied(final long from) {
+        final long left = buckets - (from - cur);
+        if (left <= 0) {
+            return NONE;
+        }
+        final int start = (int) (from & mask);
         final long[] occ = occupied;
-        final int wordMask = occ.length - 1;
+        final int wordMask = (buckets >>> 6) - 1;
         int w = start >>> 6;
         long bits = occ[w] & (-1L << start);
+        long seen = 64 - (start & 63);
         while (bits == 0) {
+            if (seen >= left) {
+                return NONE;
+            }
             w = (w + 1) & wordMask;
             bits = occ[w];
+            seen += 64;
         }
-        final int phys = (w << 6) + Long.numberOfTrailingZeros(bits);
-        return cur + ((phys - start) & mask);
+        final long found = from + ((((w << 6) + Long.numberOfTrailingZeros(bits)) - start) & mask);
+        return found - cur < buckets ? found : NONE;
     }
 
-    /** Moves the bucket {@code b} into the (empty) near heap. */
-    private void drain(final long b) {
-        final int phys = (int) (b & mask);
-        int s = heads[phys];
-        heads[phys] = NIL;
-        occupied[phys >>> 6] &= ~(1L << phys);
+    /** Moves up to LANES occupied buckets into the (empty) near heap, their lists walked side by side. */
+    private void drainNext() {
         final long[] d = deadlines;
         final int[] nx = next;
-        int moved = 0;
-        while (s != NIL) {
-            final int n = nx[s];
-            nx[s] = IN_NEAR;
-            near.append(s, d[s], prev);
-            moved++;
-            s = n;
+        final int[] lane = lanes;
+        int k = 0;
+        long b = nextOccupied(cur);
+        do {
+            final int phys = (int) (b & mask);
+            lane[k++] = heads[phys];
+            heads[phys] = NIL;
+            occupied[phys >>> 6] &= ~(1L << phys);
+            cur = b + 1;
+        } while (k < LANES && (b = nextOccupied(cur)) != NONE);
+        for (int active = k; active > 0;) {
+            for (int j = 0; j < k; j++) {
+                final int s = lane[j];
+                if (s == NIL) {
+                    continue;
+                }
+                final int n = nx[s];
+                lane[j] = n;
+                if (n == NIL) {
+                    active--;
+                }
+                final long dl = d[s];
+                final long own = dl >> widthBits;
+                if (own < cur) {
+                    nx[s] = IN_NEAR;
+                    near.append(s, dl, prev);
+                } else if (own - cur < buckets) {
+                    link(s, (int) own & mask);
+                } else {
+                    nx[s] = IN_FAR;
+                    far.push(s, dl, prev);
+                }
+            }
         }
-        wheelCount -= moved;
         near.heapify(prev);
     }
 
@@ -677,63 +634,102 @@ public final class SoaHybridTimerQueue implements TimerQueue {
         }
         near.heapify(prev);
         cur = HEAP_MODE;
-        heads = NO_HEADS;
-        occupied = NO_BITS;
+        Arrays.fill(heads, 0, buckets, NIL);
+        Arrays.fill(occupied, 0, buckets >>> 6, 0L);
         buckets = 0;
         mask = 0;
-        wheelCount = 0;
         growAt = spill;
         shrinkAt = -1;
         sinceRebuild = 0;
     }
 
-    /** Re-chooses the geometry for the live population and puts every entry into its zone. */
-    private void rebuild() {
+    /** Re-chooses the geometry (retune: from a sample; else split every bucket) and re-zones every entry. */
+    private void rebuild(final boolean retune) {
         final int n = size;
         if (n <= spill) {
             toHeapMode();
             return;
         }
         sinceRebuild = 0;
-        final int k = Math.max(minBucketBits, Math.min(MAX_BUCKET_BITS,
+        int k = Math.max(minBucketBits, Math.min(MAX_BUCKET_BITS,
                 32 - Integer.numberOfLeadingZeros(Math.max(1, (n - 1) / target))));
-        final int m = 1 << k;
+        if (buckets > 0 && n <= 2L * buckets * target && 4L * n > (long) buckets * target) {
+            k = Integer.numberOfTrailingZeros(buckets);
+        }
+        if (retune || cur == HEAP_MODE) {
+            estimate(k);
+        } else {
+            final int w = Math.max(MIN_WIDTH_BITS, widthBits - (k - Integer.numberOfTrailingZeros(buckets)));
+            cur = cur << (widthBits - w);
+            widthBits = w;
+        }
+        relinkAll(k);
+        growAt = k >= MAX_BUCKET_BITS ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, 2L * (1 << k) * target);
+        shrinkAt = spill / 4;
+    }
+
+    private void estimate(final int k) {
+        final int stride = Math.max(1, size / SAMPLE);
+        int c = 0;
+        int seen = 0;
         long lo = Long.MAX_VALUE;
         for (int s = 0; s < slotsUsed; s++) {
-            if (next[s] != FREE && deadlines[s] < lo) {
-                lo = deadlines[s];
-            }
-        }
-        final int[] hist = histogram;
-        Arrays.fill(hist, 0);
-        for (int s = 0; s < slotsUsed; s++) {
             if (next[s] != FREE) {
-                hist[64 - Long.numberOfLeadingZeros(deadlines[s] - lo)]++; // unsigned distance >= 0
+                final long d = deadlines[s];
+                lo = Math.min(lo, d);
+                if (seen++ % stride == 0 && c < SAMPLE) {
+                    sample[c++] = d;
+                }
             }
         }
-        final int wanted = n - (n >> 3);
-        int bits = 0;
-        for (int seen = hist[0]; seen < wanted; seen += hist[++bits]) {
-            // smallest bit length that covers 7/8 of the entries
+        Arrays.sort(sample, 0, c);
+        final long q7 = sample[c - 1 - c / 8];
+        final long spread = q7 - sample[c / 8];
+        long needed = spread + Long.divideUnsigned(spread, 3);
+        if (Long.compareUnsigned(needed, spread) < 0) {
+            needed = -1L;
         }
-        widthBits = Math.max(MIN_WIDTH_BITS, Math.min(MAX_WIDTH_BITS, bits - k));
-        if (heads.length != m) {
+        final int bits = needed == 0 ? 0 : 64 - Long.numberOfLeadingZeros(needed - 1);
+        final int w = Math.max(MIN_WIDTH_BITS, Math.min(MAX_WIDTH_BITS, bits - k));
+        final long window = k + w >= 63 ? Long.MAX_VALUE : 1L << (k + w);
+        int first = 0;
+        while (first < c / 8 && Long.compareUnsigned(q7 - sample[first], window) >= 0) {
+            first++;
+        }
+        if (first > 0) {
+            final long from = Long.compareUnsigned(sample[first] - Long.MIN_VALUE, window / 2) < 0
+                    ? Long.MIN_VALUE : sample[first] - window / 2;
+            lo = Long.MAX_VALUE;
+            for (int s = 0; s < slotsUsed; s++) {
+                if (next[s] != FREE && deadlines[s] >= from && deadlines[s] < lo) {
+                    lo = deadlines[s];
+                }
+            }
+        }
+        widthBits = w;
+        cur = lo >> w;
+    }
+
+    private void relinkAll(final int k) {
+        final int m = 1 << k;
+        if (heads.length < m) {
             heads = new int[m];
             occupied = new long[m >>> 6];
         }
-        Arrays.fill(heads, NIL);
-        Arrays.fill(occupied, 0L);
+        Arrays.fill(heads, 0, m, NIL);
+        Arrays.fill(occupied, 0, m >>> 6, 0L);
         buckets = m;
         mask = m - 1;
-        cur = lo >> widthBits;
         near.clear();
         far.clear();
-        wheelCount = 0;
         for (int s = 0; s < slotsUsed; s++) {
             if (next[s] != FREE) {
                 final long d = deadlines[s];
                 final long b = d >> widthBits;
-                if (b - cur < m) {
+                if (b < cur) {
+                    next[s] = IN_NEAR;
+                    near.append(s, d, prev);
+                } else if (b - cur < m) {
                     link(s, (int) b & mask);
                 } else {
                     next[s] = IN_FAR;
@@ -741,9 +737,8 @@ public final class SoaHybridTimerQueue implements TimerQueue {
                 }
             }
         }
+        near.heapify(prev);
         far.heapify(prev);
-        growAt = k == MAX_BUCKET_BITS ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, 2L * m * target);
-        shrinkAt = spill / 4;
     }
 
     /** The first version's 4-ary slot heap (positions in a separate per-slot array). */
