@@ -86,9 +86,9 @@ public final class Device implements ValarmDevice {
     private final DeviceListener listener;
 
     // Guarded by lock.
-    private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] heaps = new TimerQueue[AlarmType.COUNT];
     /** Windowed alarms only, keyed by the host time their window starts; payload = minor. */
-    private final TimerHeap[] starts = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] starts = new TimerQueue[AlarmType.COUNT];
     private int windowedArmed;
     private Instance[] byMinor = new Instance[64];
     private final BitSet minors = new BitSet();
@@ -143,8 +143,8 @@ public final class Device implements ValarmDevice {
         this.caps = rtc.capabilities();
         this.description = clocks.name() + " + " + rtc.name();
         for (int t = 0; t < AlarmType.COUNT; t++) {
-            heaps[t] = new TimerHeap(64);
-            starts[t] = new TimerHeap(16);
+            heaps[t] = newTimerQueue(64);
+            starts[t] = newTimerQueue(16);
         }
         this.listener = Objects.requireNonNull(listener, "listener");
         this.programmer = new WakeProgrammer(this, rtc, caps);
@@ -462,6 +462,16 @@ public final class Device implements ValarmDevice {
     }
 
     /**
+     * The timer structure behind every heap of the device: the one place that chooses it. The hybrid queue
+     * is a 4-ary heap up to 4096 entries (every device heap in ordinary use) and an exact bucket wheel
+     * above, which wins from 65 536 entries on (BENCHMARKS.md, issue 14); {@link TimerHeap} implements the
+     * same contract.
+     */
+    private static TimerQueue newTimerQueue(final int initialCapacity) {
+        return new HybridTimerQueue(initialCapacity);
+    }
+
+    /**
      * Arms type {@code t} of {@code in} exactly at host deadline {@code hostDeadline}. Lock held.
      *
      * @return true if the dispatcher must be woken (the caller calls {@link #wakeDispatcher()} after
@@ -479,13 +489,13 @@ public final class Device implements ValarmDevice {
      *         releasing the lock)
      */
     boolean arm(final Instance in, final int t, final long hostStart, final long window) {
-        final TimerHeap heap = heaps[t];
+        final TimerQueue heap = heaps[t];
         final long oldHead = heap.peekDeadline();
         final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
         in.windowNanos[t] = window;
         final long end = Sat.add(hostStart, window);
         final long e = in.entry[t];
-        if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, end)) {
+        if (e == TimerQueue.NULL_HANDLE || !heap.reschedule(e, end)) {
             in.entry[t] = heap.schedule(end, in.minor);
             armed++;
         } else if ((in.tombMask & (1 << t)) != 0) {
@@ -502,7 +512,7 @@ public final class Device implements ValarmDevice {
      * the programmer may round the wake time into (see {@code WakeProgrammer.addCandidate}): the plan
      * can change although the head did not, so the dispatcher must look again. Lock held.
      */
-    private boolean candidateWake(final int t, final TimerHeap heap, final long end, final long window) {
+    private boolean candidateWake(final int t, final TimerQueue heap, final long end, final long window) {
         if (wakePending || !WAKEUP[t] || window == 0L || end > Sat.add(heap.peekDeadline(), programmer.resolution())) {
             return false;
         }
@@ -514,10 +524,10 @@ public final class Device implements ValarmDevice {
     private void setStart(final Instance in, final int t, final long hostStart, final long window) {
         final long s = in.startEntry[t];
         if (window == 0L) {
-            if (s != TimerHeap.NULL_HANDLE) {
+            if (s != TimerQueue.NULL_HANDLE) {
                 dropStart(in, t);
             }
-        } else if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
+        } else if (s == TimerQueue.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
             in.startEntry[t] = starts[t].schedule(hostStart, in.minor);
             windowedArmed++;
         }
@@ -526,8 +536,8 @@ public final class Device implements ValarmDevice {
     /** Removes the start-heap entry of {@code in}'s type {@code t}, if any. Lock held. */
     private void dropStart(final Instance in, final int t) {
         final long s = in.startEntry[t];
-        if (s != TimerHeap.NULL_HANDLE) {
-            in.startEntry[t] = TimerHeap.NULL_HANDLE;
+        if (s != TimerQueue.NULL_HANDLE) {
+            in.startEntry[t] = TimerQueue.NULL_HANDLE;
             if (starts[t].cancel(s)) {
                 windowedArmed--;
             }
@@ -536,7 +546,7 @@ public final class Device implements ValarmDevice {
 
     /** The window start of the earliest-ending alarm of type {@code t}, or MAX if none. Lock held. */
     private long headStart(final int t) {
-        final TimerHeap heap = heaps[t];
+        final TimerQueue heap = heaps[t];
         if (heap.isEmpty()) {
             return Long.MAX_VALUE;
         }
@@ -547,7 +557,7 @@ public final class Device implements ValarmDevice {
 
     /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
     boolean rekey(final Instance in, final int t, final long hostStart) {
-        final TimerHeap heap = heaps[t];
+        final TimerQueue heap = heaps[t];
         final long oldHead = heap.peekDeadline();
         final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
         final long window = in.windowNanos[t];
@@ -583,15 +593,15 @@ public final class Device implements ValarmDevice {
      */
     boolean disarm(final Instance in, final int t, final boolean lazy) {
         final long e = in.entry[t];
-        if (e == TimerHeap.NULL_HANDLE) {
+        if (e == TimerQueue.NULL_HANDLE) {
             return false;
         }
-        final TimerHeap heap = heaps[t];
+        final TimerQueue heap = heaps[t];
         final int mask = 1 << t;
         if ((in.tombMask & mask) != 0) {
             if (!lazy) {
                 in.tombMask &= ~mask;
-                in.entry[t] = TimerHeap.NULL_HANDLE;
+                in.entry[t] = TimerQueue.NULL_HANDLE;
                 heap.cancel(e); // a non-wakeup tombstone: no hardware decision depends on it
             }
             return false;
@@ -603,7 +613,7 @@ public final class Device implements ValarmDevice {
         }
         final long oldHead = heap.peekDeadline();
         final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
-        in.entry[t] = TimerHeap.NULL_HANDLE;
+        in.entry[t] = TimerQueue.NULL_HANDLE;
         if (heap.cancel(e)) {
             armed--;
         }
@@ -611,7 +621,7 @@ public final class Device implements ValarmDevice {
         return needsWake(t, heap, oldHead, oldHeadStart);
     }
 
-    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldHeadStart) {
+    private boolean needsWake(final int t, final TimerQueue heap, final long oldHead, final long oldHeadStart) {
         if (wakePending) {
             return false;
         }
@@ -730,7 +740,7 @@ public final class Device implements ValarmDevice {
         final long firedBefore = alarmsFired;
         for (int t = 0; t < AlarmType.COUNT; t++) {
             final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
-            final TimerHeap heap = heaps[t];
+            final TimerQueue heap = heaps[t];
             if (heap.isEmpty() || heap.peekDeadline() > now) {
                 continue;
             }
@@ -743,7 +753,7 @@ public final class Device implements ValarmDevice {
         if (windowedArmed > 0 && (hardwareWake || alarmsFired != firedBefore)) {
             for (int t = 0; t < AlarmType.COUNT; t++) {
                 final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
-                final TimerHeap heap = starts[t];
+                final TimerQueue heap = starts[t];
                 if (heap.isEmpty() || heap.peekDeadline() > now) {
                     continue;
                 }
@@ -780,7 +790,7 @@ public final class Device implements ValarmDevice {
     }
 
     /** Passes windowed wakeup alarms to the programmer. Lock held. */
-    private final class CandidateVisitor implements TimerHeap.EntryVisitor {
+    private final class CandidateVisitor implements TimerQueue.EntryVisitor {
         int type;
 
         @Override
@@ -793,7 +803,7 @@ public final class Device implements ValarmDevice {
     }
 
     /** Fires one entry whose window ended (or an exact alarm). Lock held. */
-    private final class FireHandler implements TimerHeap.ExpiryHandler {
+    private final class FireHandler implements TimerQueue.ExpiryHandler {
         int type;
 
         @Override
@@ -802,7 +812,7 @@ public final class Device implements ValarmDevice {
             if ((in.tombMask & (1 << type)) != 0) {
                 // A lazily cleared alarm came due before its type was set again: drop it, fire nothing.
                 in.tombMask &= ~(1 << type);
-                in.entry[type] = TimerHeap.NULL_HANDLE;
+                in.entry[type] = TimerQueue.NULL_HANDLE;
                 return true;
             }
             if (nowForFiring - deadline > lateThresholdNanos) {
@@ -818,14 +828,14 @@ public final class Device implements ValarmDevice {
     }
 
     /** Fires one windowed entry whose window started, riding along with another firing. Lock held. */
-    private final class RideAlongHandler implements TimerHeap.ExpiryHandler {
+    private final class RideAlongHandler implements TimerQueue.ExpiryHandler {
         int type;
 
         @Override
         public boolean onExpiry(final long handle, final long start, final int payload) {
             final Instance in = byMinor[payload];
             // The start heap removes this entry itself after we return; the end heap's entry goes here.
-            in.startEntry[type] = TimerHeap.NULL_HANDLE;
+            in.startEntry[type] = TimerQueue.NULL_HANDLE;
             windowedArmed--;
             heaps[type].cancel(in.entry[type]);
             fire(in, type, start);

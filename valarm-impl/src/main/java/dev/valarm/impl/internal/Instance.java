@@ -290,7 +290,7 @@ final class Instance implements ValarmInstance {
     /** The dispatcher fired type t. Lock held. */
     void fired(final int t) {
         final int mask = 1 << t;
-        entry[t] = TimerHeap.NULL_HANDLE;
+        entry[t] = TimerQueue.NULL_HANDLE;
         enabled &= ~mask;
         pending |= mask;
         device.blocker.acquire(blockerTag, Device.WAKELOCK_TIMEOUT);
