@@ -796,6 +796,11 @@ public final class HybridTimerQueue implements TimerQueue {
                 32 - Integer.numberOfLeadingZeros(Math.max(1, (n - 1) / target))));
         if (buckets > 0 && n <= 2L * buckets * target && 4L * n > (long) buckets * target) {
             k = Integer.numberOfTrailingZeros(buckets); // the bucket count still fits: keep it
+        } else if (buckets == 0 && heads.length > 1 << k) {
+            // Leaving heap mode with the arrays of a larger past population (a queue that is filled and
+            // drained again and again): use them, up to 16 times the buckets needed now, so that growing
+            // back does not split the buckets again and again.
+            k = Math.min(Integer.numberOfTrailingZeros(heads.length), k + 4);
         }
         if (retune || cur == HEAP_MODE) {
             estimate(k);
