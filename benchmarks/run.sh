@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs one benchmark suite and prints its table (see BENCHMARKS.md at the repository root).
 #
-#   benchmarks/run.sh heap [--quick] [--huge]   timer structures: our heap vs its peers (JMH, -prof gc)
-#   benchmarks/run.sh mux  [--quick]            the multiplexer vs ScheduledThreadPoolExecutor
+#   benchmarks/run.sh heap [--quick] [--huge] [--dry]   timer structures: ours vs their peers (JMH, -prof gc)
+#   benchmarks/run.sh mux  [--quick] [--dry]            the multiplexer vs ScheduledThreadPoolExecutor
 #
 # --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
 #          1048576 and build + drain at 65536 only): about 100 forks, 6 to 8 minutes on 2 cores
-# --huge   adds 10485760 entries for the primitive structures (our heap, Agrona), with a 12 GB heap
+# --huge   adds 10485760 entries for the primitive structures (ours, Agrona), with a 12 GB heap
+# --dry    runs every cell of the chosen grid (full unless --quick) once and briefly (1 fork, no warm-up,
+#          one 100 ms iteration) to check that the whole grid runs; numbers meaningless, written under
+#          benchmarks/results/tmp/ (not committed). The full heap grid takes about 35 minutes of forks when
+#          it is not dry (about 230 cells x 2 forks x 10 s).
 #
 # Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
 # the machine description and table.md under benchmarks/results/<suite>-<quick|full>/ (the previous
@@ -15,16 +19,18 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-usage() { echo "usage: benchmarks/run.sh heap|mux [--quick] [--huge]" >&2; exit 2; }
+usage() { echo "usage: benchmarks/run.sh heap|mux [--quick] [--huge] [--dry]" >&2; exit 2; }
 
 suite="${1:-}"
 [ $# -gt 0 ] && shift
 quick=0
 huge=0
+dry=0
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
     --huge) huge=1 ;;
+    --dry) dry=1 ;;
     *) usage ;;
   esac
 done
@@ -40,8 +46,9 @@ fi
 
 if [ $quick = 1 ]; then mode=quick; else mode=full; fi
 [ "${VALARM_BENCH_SMOKE:-0}" = 1 ] && mode=smoke
+[ $dry = 1 ] && mode="$mode-dry"
 out="$here/results/$suite-$mode"
-[ $mode = smoke ] && out="$here/results/tmp/$suite-smoke"   # not committed (see .gitignore)
+case "$mode" in smoke|*-dry) out="$here/results/tmp/$suite-$mode" ;; esac   # not committed (see .gitignore)
 rm -rf "$out"
 mkdir -p "$out"
 log="$out/run.log"
@@ -71,6 +78,10 @@ else
   idle_sizes="$sizes"
   build_sizes="$sizes"
   mixes="100,90,50"
+fi
+if [ $dry = 1 ]; then
+  jmh_mode=(-f 1 -wi 0 -i 1 -r 100ms)
+  jmh_lock=(-Djmh.ignoreLock=true)
 fi
 
 cpu_model="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -149,7 +160,7 @@ cat >"$out/machine.json" <<JSON
 {"suite":"$suite","mode":"$mode","started":"$started","finished":"$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "commit":"$commit","nproc":$(nproc),"cpu":"$cpu_model","jdk":"$jdk",
  "loadavgBefore":"$load_before","loadavgAfter":"$load_after",
- "command":"benchmarks/run.sh $suite$([ $quick = 1 ] && echo ' --quick')$([ $huge = 1 ] && echo ' --huge')"}
+ "command":"benchmarks/run.sh $suite$([ $quick = 1 ] && echo ' --quick')$([ $huge = 1 ] && echo ' --huge')$([ $dry = 1 ] && echo ' --dry')"}
 JSON
 
 {
