@@ -5,12 +5,17 @@
 #   benchmarks/run.sh mux  [--quick] [--dry]            the multiplexer vs ScheduledThreadPoolExecutor
 #
 # --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
-#          1048576 and build + drain at 65536 only): about 100 forks, 6 to 8 minutes on 2 cores
+#          1048576 and build + drain at 65536 only), reschedule mixes 100 and 50 % later, and issue 3's
+#          losing arities heap2/heap8 beside heap4: 123 cells, about 10 minutes on 2 cores
+# (full)   the annotations' settings: 2 forks, 5 x 1 s warm-up, 5 x 1 s measurement; sizes 1024, 65536 and
+#          1048576 (idle poll at 1048576, build + drain at 65536 and 1048576), mixes 100 and 50 % later,
+#          ours = hybrid, hybrid-tick, heap4, heap4-tick (no losing variants): 150 cells = 300 forks of
+#          10 s of iterations plus about 2 s of JVM start and set-up each (the --dry run's time per cell),
+#          so about 60 minutes on 2 cores
 # --huge   adds 10485760 entries for the primitive structures (ours, Agrona), with a 12 GB heap
 # --dry    runs every cell of the chosen grid (full unless --quick) once and briefly (1 fork, no warm-up,
 #          one 100 ms iteration) to check that the whole grid runs; numbers meaningless, written under
-#          benchmarks/results/tmp/ (not committed). The full heap grid takes about 35 minutes of forks when
-#          it is not dry (about 230 cells x 2 forks x 10 s).
+#          benchmarks/results/tmp/ (not committed); about 6 minutes for the full grid
 #
 # Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
 # the machine description and table.md under benchmarks/results/<suite>-<quick|full>/ (the previous
@@ -75,9 +80,9 @@ else
   jmh_mode=()
   sizes="1024,65536,1048576"
   small_sizes="1024,65536"
-  idle_sizes="$sizes"
-  build_sizes="$sizes"
-  mixes="100,90,50"
+  idle_sizes="1048576"
+  build_sizes="65536,1048576"
+  mixes="100,50"
 fi
 if [ $dry = 1 ]; then
   jmh_mode=(-f 1 -wi 0 -i 1 -r 100ms)
@@ -122,9 +127,10 @@ jmh() {
 }
 
 heap_suite() {
-  # ours: the hybrid queue (the device's structure), exact and tick-rounded, its losing variants while they are
-  # measured, and the 4-ary heap it replaced (d = 2, 4, 8; tick-rounded)
-  local heaps="hybrid,hybrid-tick,hybridSoa,heap2,heap4,heap8,heap4-tick"
+  # ours: the hybrid queue (the device's structure) and the 4-ary heap it replaced, each exact and tick-rounded;
+  # the quick grid adds issue 3's losing arities (d = 2, 8) so that its arity comparison stays reproducible
+  local heaps="hybrid,hybrid-tick,heap4,heap4-tick"
+  if [ $quick = 1 ]; then heaps="$heaps,heap2,heap8"; fi
   jmh replace ReplaceBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes"
   jmh replace-pq ReplaceBenchmark -p impl=pq -p size="$small_sizes"
   jmh reschedule RescheduleBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes" \

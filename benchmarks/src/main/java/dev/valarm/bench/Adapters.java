@@ -2,7 +2,6 @@ package dev.valarm.bench;
 
 import dev.valarm.impl.internal.HybridTimerQueue;
 import dev.valarm.impl.internal.TimerHeap;
-import dev.valarm.benchmarks.variants.SoaHybridTimerQueue;
 
 /**
  * Creates an adapter by the name used in the benchmarks' {@code impl} parameter.
@@ -12,7 +11,7 @@ import dev.valarm.benchmarks.variants.SoaHybridTimerQueue;
 public final class Adapters {
     /** Every name, for documentation and the footprint tool. */
     public static final String[] ALL = {
-        "heap2", "heap4", "heap8", "heap4-tick", "hybrid", "hybrid-tick", "hybridSoa", "pq", "stpe", "stpeQueue", "nettyDpq", "agronaWheel", "nettyHwt",
+        "heap2", "heap4", "heap8", "heap4-tick", "hybrid", "hybrid-tick", "pq", "stpe", "stpeQueue", "nettyDpq", "agronaWheel", "nettyHwt",
     };
 
     private Adapters() {
@@ -40,8 +39,6 @@ public final class Adapters {
                 return new HeapAdapter(new HybridTimerQueue(Math.max(1, capacity)), false);
             case "hybrid-tick":
                 return new HeapAdapter(new HybridTimerQueue(Math.max(1, capacity)), true);
-            case "hybridSoa": // design variant: the first version (five parallel per-slot arrays)
-                return new HeapAdapter(new SoaHybridTimerQueue(Math.max(1, capacity)), false);
             case "pq":
                 return new PriorityQueueAdapter(capacity);
             case "stpe":

@@ -39,7 +39,7 @@ class AdapterConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"heap2", "heap4", "heap8", "heap4-tick", "hybrid", "hybrid-tick", "hybridSoa", "pq",
+    @ValueSource(strings = {"heap2", "heap4", "heap8", "heap4-tick", "hybrid", "hybrid-tick", "pq",
         "stpeQueue", "nettyDpq", "agronaWheel"})
     void replaysTheSameLogAsTheModel(final String impl) {
         final int n = 6000; // above the hybrid queue's heap-mode limit (4096), so its wheel is in use
@@ -89,7 +89,7 @@ class AdapterConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"heap2", "heap4", "heap8", "hybrid", "hybridSoa", "pq", "stpeQueue", "nettyDpq"})
+    @ValueSource(strings = {"heap2", "heap4", "heap8", "hybrid", "pq", "stpeQueue", "nettyDpq"})
     void exactStructuresHoldInDeadlineOrder(final String impl) {
         final int n = 6000;
         final TimerAdapter a = Adapters.create(impl, n);
