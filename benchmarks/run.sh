@@ -10,12 +10,13 @@
 # (full)   the annotations' settings: 2 forks, 5 x 1 s warm-up, 5 x 1 s measurement; sizes 1024, 65536 and
 #          1048576 (idle poll at 1048576, build + drain at 65536 and 1048576), mixes 100 and 50 % later,
 #          ours = hybrid, hybrid-tick, heap4, heap4-tick (no losing variants): 150 cells = 300 forks of
-#          10 s of iterations plus about 2 s of JVM start and set-up each (the --dry run's time per cell),
-#          so about 60 minutes on 2 cores
+#          10 s of iterations plus about 1.3 s of JVM start and set-up each (the --dry run's time per
+#          cell: 150 cells in 202 s plus 25 s of footprint at load 3.5-10, 2026-12-02), so about 57 minutes
+#          on 2 cores (about an hour with the jar build and the footprint)
 # --huge   adds 10485760 entries for the primitive structures (ours, Agrona), with a 12 GB heap
 # --dry    runs every cell of the chosen grid (full unless --quick) once and briefly (1 fork, no warm-up,
 #          one 100 ms iteration) to check that the whole grid runs; numbers meaningless, written under
-#          benchmarks/results/tmp/ (not committed); about 6 minutes for the full grid
+#          benchmarks/results/tmp/ (not committed); about 4 minutes for the full grid
 #
 # Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
 # the machine description and table.md under benchmarks/results/<suite>-<quick|full>/ (the previous
