@@ -1,6 +1,6 @@
 /**
- * The valarm implementation: the device (multiplexer), the simulated machine for tests, and the
- * portable JDK backend. The internal package is not exported.
+ * The valarm implementation: the device (multiplexer), the simulated machine for tests, the portable JDK
+ * backend, and a scheduler per instance. The internal packages are not exported.
  */
 module dev.valarm.impl {
     requires transitive dev.valarm.api;
@@ -10,6 +10,7 @@ module dev.valarm.impl {
     exports dev.valarm.impl.sim;
     exports dev.valarm.impl.jdk;
     exports dev.valarm.impl.abi;
+    exports dev.valarm.impl.schedule;
 
     uses dev.valarm.spi.BackendProvider;
     provides dev.valarm.spi.BackendProvider with dev.valarm.impl.jdk.JdkBackendProvider;

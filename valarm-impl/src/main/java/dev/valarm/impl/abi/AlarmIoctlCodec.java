@@ -1,5 +1,6 @@
 package dev.valarm.impl.abi;
 
+import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
@@ -65,19 +66,32 @@ import java.util.Objects;
  * (8-byte) timespec, as the driver does.</li>
  * <li><b>Quirk 10</b>: CLEAR copies no argument (any buffer, even null, is accepted).</li>
  * <li><b>Quirk 11</b>: SET does not validate {@code tv_nsec}: the time is {@code tv_sec * 10^9 + tv_nsec}
- * nanoseconds, as the kernel's {@code timespec_to_ktime} computes it (so {@code (5, -1)} is
- * 4.999999999 s and {@code (5, 1500000000)} is 6.5 s), saturating where the kernel saturates
- * ({@code tv_sec >= KTIME_SEC_MAX} never fires) or would overflow; zero and negative times fire at
- * once.</li>
+ * nanoseconds, as the kernel's {@code timespec64_to_ktime} ({@code ktime_set}) computes it (so
+ * {@code (5, -1)} is 4.999999999 s and {@code (5, 1500000000)} is 6.5 s); {@code tv_sec >= KTIME_SEC_MAX}
+ * is {@code KTIME_MAX}, a time that never fires, as in the kernel; zero and negative times fire at once.
+ * See the decisions below for the two 64-bit ends.</li>
  * </ul>
  *
  * <h2>Decisions where the driver cannot be reproduced</h2>
  * <ul>
+ * <li>The 64-bit ends of SET's time (quirk 11): on a 64-bit kernel {@code ktime_set} returns
+ * {@code KTIME_MAX} only for {@code tv_sec >= KTIME_SEC_MAX}; below that it computes
+ * {@code secs * NSEC_PER_SEC + nsecs} in wrapping two's-complement arithmetic (the kernel builds with
+ * {@code -fno-strict-overflow}), so a {@code tv_sec} before 1677, or a {@code tv_nsec} that carries past
+ * either end, wraps to the other side of the range. The codec <em>saturates</em> instead: below the range
+ * is the earliest time (fires at once), above it {@code KTIME_MAX} (never fires). Chosen because the
+ * wrapped value turns a time centuries ahead into one that fires at once (and a past time into one that
+ * never fires), against the driver's own rule that past times fire at once and valarm's that nothing
+ * fires early; no real program depends on it (it needs seconds before 1677 or {@code tv_nsec} beyond
+ * 9.2 * 10^18). So this method computes what {@code ktime_set} means, not its overflow; pinned by
+ * {@code AlarmIoctlCodecTest.quirk11_whereTheKernelWouldWrapTheCodecSaturates}.</li>
  * <li>SET_RTC goes through {@code do_settimeofday}, which rejects a timespec that is not
  * {@code timespec_valid_strict} (negative seconds, {@code tv_nsec} outside [0, 999 999 999], seconds
  * at or beyond {@code KTIME_SEC_MAX}): the codec returns {@code -EINVAL} with nothing changed, no
  * time-change event (the ownership of quirk 3 is still taken). Valid times set only the instance's wall
- * clock ({@link AlarmHandle#setRtc}).</li>
+ * clock ({@link AlarmHandle#setRtc}); a valid time beyond valarm's clock range (after
+ * 2116-02-20T23:53:38Z, {@link Timespec#CLOCK_MAX}) is {@code -ERANGE}, nothing changed, where the driver
+ * would take it up to {@code KTIME_SEC_MAX} (see {@link dev.valarm.ClockRangeException}).</li>
  * <li>Quirk 9: a 64-bit-sized SET, SET_AND_WAIT or SET_RTC number through {@link Abi#COMPAT32}
  * reaches the driver with an uninitialised kernel timespec. The codec runs the same checks (type,
  * EPERM, ownership) and then returns {@code -EINVAL} instead of acting on garbage.</li>
@@ -92,7 +106,16 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Argument buffers are read and written at their position, little-endian whatever their byte order,
- * without moving the position. WAIT through the codec blocks exactly as {@link AlarmHandle#await()}.
+ * without moving the position and without allocating. WAIT through {@link #ioctl(AlarmHandle, int, ByteBuffer)}
+ * blocks exactly as {@link AlarmHandle#await()}.
+ *
+ * <h2>For transports that answer asynchronously (a CUSE or FUSE bridge)</h2>
+ * {@link #ioctlDeferringWait} runs every check and the SET half of SET_AND_WAIT as {@code ioctl} does, but
+ * never blocks: where {@code ioctl} would start waiting it returns {@link #WAIT_DEFERRED}, and the caller
+ * completes the WAIT with {@link AlarmHandle#awaitAsync()} and turns the outcome into the driver's return
+ * value with {@link #waitResult}. {@link #inputSize} and {@link #outputSize} say how many argument bytes the
+ * driver copies in and out for a number (what an unrestricted CUSE ioctl asks the kernel to fetch, and
+ * what a restricted FUSE ioctl cannot carry back).
  * The codec never throws for a bad request or argument; only a null handle ({@link NullPointerException})
  * or a handle not made by valarm-impl ({@link IllegalArgumentException}) are programmer errors.
  *
@@ -190,6 +213,99 @@ public final class AlarmIoctlCodec {
     }
 
     /**
+     * What {@link #ioctlDeferringWait} returns for a WAIT (or the WAIT half of a SET_AND_WAIT) that passed
+     * every check and must now be completed with {@link AlarmHandle#awaitAsync()}. It is
+     * {@link Integer#MIN_VALUE}: never a driver return value (those are 0, a mask below 2^17, or an errno
+     * above -4096).
+     */
+    public static final int WAIT_DEFERRED = Integer.MIN_VALUE;
+
+    /**
+     * The number of argument bytes the driver copies <em>in</em> ({@code copy_from_user}) for a request
+     * number through this ABI: the timespec of SET, SET_AND_WAIT and SET_RTC (16 bytes, or 8 for the
+     * compat numbers through {@link Abi#COMPAT32}), 0 for everything else (CLEAR copies nothing, quirk 10;
+     * a 64-bit-sized number through {@link Abi#COMPAT32} copies nothing, quirk 9). As in the driver the
+     * copy comes before the type check, so a type nibble of 5..15 does not change the answer.
+     *
+     * @param cmd the request number, any value
+     * @return 0, 8 or 16
+     */
+    public int inputSize(final int cmd) {
+        final int base0 = cmd & ~TYPE_BITS;
+        if (abi == Abi.LP64) {
+            return base0 == SET || base0 == SET_AND_WAIT || base0 == SET_RTC ? 16 : 0;
+        }
+        return base0 == SET_COMPAT || base0 == SET_AND_WAIT_COMPAT || base0 == SET_RTC_COMPAT ? 8 : 0;
+    }
+
+    /**
+     * The number of argument bytes the driver copies <em>out</em> ({@code copy_to_user}) for a request
+     * number through this ABI when it succeeds: the timespec of GET_TIME with a valid type (16 bytes; 8
+     * through {@link Abi#COMPAT32}, for the compat number and, quirk 9, for the 64-bit one), 0 for everything
+     * else, a GET_TIME with a type nibble of 5..15 included (it fails before copying).
+     *
+     * @param cmd the request number, any value
+     * @return 0, 8 or 16
+     */
+    public int outputSize(final int cmd) {
+        if ((cmd & TYPE_BITS) >>> 4 >= AlarmType.COUNT) {
+            return 0;
+        }
+        final int base0 = cmd & ~TYPE_BITS;
+        if (abi == Abi.LP64) {
+            return base0 == GET_TIME ? 16 : 0;
+        }
+        return base0 == GET_TIME_COMPAT || base0 == GET_TIME ? 8 : 0;
+    }
+
+    /**
+     * Applies one ioctl as {@link #ioctl(AlarmHandle, int, ByteBuffer)} does, but without blocking: a WAIT,
+     * or the WAIT half of a SET_AND_WAIT whose SET succeeded, returns {@link #WAIT_DEFERRED} after the
+     * driver's checks (type, EPERM, ownership) instead of waiting. The caller then calls
+     * {@link AlarmHandle#awaitAsync()} on the same handle and answers the process with
+     * {@link #waitResult}. Everything else returns what {@code ioctl} returns. Allocates nothing beyond what
+     * the handle's own methods allocate.
+     *
+     * @param handle the open file, a handle of a valarm-impl device, not null
+     * @param cmd the request number, any value
+     * @param arg the argument bytes from its position, or null
+     * @return 0, a WAIT mask, a negative errno, or {@link #WAIT_DEFERRED}
+     * @throws NullPointerException if {@code handle} is null
+     * @throws IllegalArgumentException if {@code handle} was not made by valarm-impl
+     */
+    public int ioctlDeferringWait(final AlarmHandle handle, final int cmd, final ByteBuffer arg) {
+        return apply(handle, cmd, arg, true);
+    }
+
+    /**
+     * The driver's return value for a WAIT completed through {@link AlarmHandle#awaitAsync()}: the positive
+     * event mask, or the negative errno of the failure ({@code -EBADF} or {@code -ENODEV} for a handle,
+     * instance or device closed meanwhile, {@code -ENOSPC} for the waiter limit, {@code -EINTR} for a
+     * cancelled wait, {@code -EIO} for anything else).
+     *
+     * @param events the events the future completed with, or null if it failed
+     * @param failure what the future failed with (possibly wrapped in a
+     *        {@link java.util.concurrent.CompletionException}), or null if it completed
+     * @return the mask, or a negative errno
+     */
+    public static int waitResult(final AlarmEvents events, final Throwable failure) {
+        if (failure == null) {
+            return events == null ? -Errno.EIO : events.mask();
+        }
+        Throwable f = failure;
+        while (f instanceof java.util.concurrent.CompletionException && f.getCause() != null) {
+            f = f.getCause();
+        }
+        if (f instanceof ValarmException) {
+            return -((ValarmException) f).errno();
+        }
+        if (f instanceof java.util.concurrent.CancellationException) {
+            return -Errno.EINTR;
+        }
+        return -Errno.EIO;
+    }
+
+    /**
      * Applies one ioctl to a handle, with the argument in a byte array.
      *
      * @param handle the open file, a handle of a valarm-impl device, not null
@@ -215,11 +331,14 @@ public final class AlarmIoctlCodec {
      * @throws IllegalArgumentException if {@code handle} was not made by valarm-impl
      */
     public int ioctl(final AlarmHandle handle, final int cmd, final ByteBuffer arg) {
+        return apply(handle, cmd, arg, false);
+    }
+
+    private int apply(final AlarmHandle handle, final int cmd, final ByteBuffer buf, final boolean deferWait) {
         Objects.requireNonNull(handle, "handle");
         if (handle.isClosed()) {
             return -closedErrno(handle);
         }
-        final ByteBuffer buf = arg == null ? null : arg.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int c = cmd;
         long sec = 0;
         long nsec = 0;
@@ -230,16 +349,16 @@ public final class AlarmIoctlCodec {
                 if (!readable(buf, 16)) {
                     return -Errno.EFAULT;
                 }
-                sec = buf.getLong(buf.position());
-                nsec = buf.getLong(buf.position() + 8);
+                sec = getLong(buf, buf.position());
+                nsec = getLong(buf, buf.position() + 8);
             }
         } else {
             if (base0 == SET_COMPAT || base0 == SET_AND_WAIT_COMPAT || base0 == SET_RTC_COMPAT) {
                 if (!readable(buf, 8)) {
                     return -Errno.EFAULT;
                 }
-                sec = buf.getInt(buf.position());
-                nsec = buf.getInt(buf.position() + 4);
+                sec = getInt(buf, buf.position());
+                nsec = getInt(buf, buf.position() + 4);
                 c = compatToNorm(cmd);
             } else if (base0 == GET_TIME_COMPAT) {
                 c = compatToNorm(cmd);
@@ -276,9 +395,13 @@ public final class AlarmIoctlCodec {
                     if (uninitialised) {
                         return -Errno.EINVAL;
                     }
+                    if (deferWait) {
+                        handle.set(t, ktime(sec, nsec));
+                        return WAIT_DEFERRED;
+                    }
                     return handle.setAndAwait(t, ktime(sec, nsec)).mask();
                 case WAIT:
-                    return handle.await().mask();
+                    return deferWait ? WAIT_DEFERRED : handle.await().mask();
                 case SET_RTC:
                     if (uninitialised || !validStrict(sec, nsec)) {
                         return -Errno.EINVAL;
@@ -309,14 +432,27 @@ public final class AlarmIoctlCodec {
             return -Errno.EFAULT;
         }
         final int p = buf.position();
+        final boolean le = buf.order() == ByteOrder.LITTLE_ENDIAN;
         if (abi == Abi.LP64) {
-            buf.putLong(p, t.seconds());
-            buf.putLong(p + 8, t.nanos());
+            buf.putLong(p, le ? t.seconds() : Long.reverseBytes(t.seconds()));
+            buf.putLong(p + 8, le ? t.nanos() : Long.reverseBytes((long) t.nanos()));
         } else {
-            buf.putInt(p, (int) t.seconds());
-            buf.putInt(p + 4, t.nanos());
+            buf.putInt(p, le ? (int) t.seconds() : Integer.reverseBytes((int) t.seconds()));
+            buf.putInt(p + 4, le ? t.nanos() : Integer.reverseBytes(t.nanos()));
         }
         return 0;
+    }
+
+    /** A little-endian {@code s64} at {@code index}, whatever the buffer's order (no duplicate, no allocation). */
+    private static long getLong(final ByteBuffer buf, final int index) {
+        final long v = buf.getLong(index);
+        return buf.order() == ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
+    }
+
+    /** A little-endian {@code s32} at {@code index}, whatever the buffer's order. */
+    private static int getInt(final ByteBuffer buf, final int index) {
+        final int v = buf.getInt(index);
+        return buf.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
     private static boolean readable(final ByteBuffer buf, final int size) {
@@ -324,8 +460,9 @@ public final class AlarmIoctlCodec {
     }
 
     /**
-     * The kernel's {@code timespec_to_ktime}: {@code sec * 10^9 + nsec}, {@code KTIME_MAX} from
-     * {@code KTIME_SEC_MAX} on, saturated where the kernel's arithmetic would overflow.
+     * The kernel's {@code ktime_set} as it is meant: {@code sec * 10^9 + nsec}, {@code KTIME_MAX} from
+     * {@code KTIME_SEC_MAX} on, and saturated (not wrapped, as a 64-bit kernel's arithmetic would) where the
+     * sum leaves the 64-bit range: see the class documentation for why.
      *
      * @param sec {@code tv_sec}, any value
      * @param nsec {@code tv_nsec}, any value (not validated, as in the driver)

@@ -351,56 +351,6 @@ public final class HybridTimerQueue implements TimerQueue {
     }
 
     @Override
-    public int visitBefore(final long bound, final EntryVisitor visitor, final int limit) {
-        if (size == 0 || limit <= 0) {
-            return 0;
-        }
-        int count = near.visitBefore(bound, visitor, rec, limit, 0);
-        if (count < limit && wheelCount() > 0) {
-            count = visitWheel(bound, visitor, limit, count);
-        }
-        if (count < limit && far.size() > 0) {
-            count = far.visitBefore(bound, visitor, rec, limit, count);
-        }
-        return count;
-    }
-
-    private int visitWheel(final long bound, final EntryVisitor visitor, final int limit, final int seen) {
-        if (bound == Long.MIN_VALUE) {
-            return seen;
-        }
-        final long last = (bound - 1) >> widthBits;
-        if (last < cur) {
-            return seen;
-        }
-        final long span = Math.min(last - cur, buckets - 1L);
-        final int[] r = rec;
-        int count = seen;
-        long off = 0;
-        while (off <= span && count < limit) {
-            final int phys = (int) ((cur + off) & mask);
-            final long bits = occupied[phys >>> 6] >>> phys;
-            if (bits == 0) {
-                off += 64 - (phys & 63);
-                continue;
-            }
-            off += Long.numberOfTrailingZeros(bits);
-            if (off > span) {
-                break;
-            }
-            for (int s = heads[(int) ((cur + off) & mask)]; s != NIL && count < limit; s = r[s * STRIDE + NEXT]) {
-                final long d = deadlineAt(r, s * STRIDE);
-                if (d < bound) {
-                    visitor.visit(d, r[s * STRIDE + PAYLOAD]);
-                    count++;
-                }
-            }
-            off++;
-        }
-        return count;
-    }
-
-    @Override
     public void clear() {
         for (int s = 0; s < slotsUsed; s++) {
             if (rec[s * STRIDE + NEXT] != FREE) {

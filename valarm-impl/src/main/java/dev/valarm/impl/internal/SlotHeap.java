@@ -126,37 +126,6 @@ final class SlotHeap {
         siftDown(ROOT, slots[ROOT], key, pos);
     }
 
-    /**
-     * Reports entries with keys before {@code bound}, pruned at the first key at or after it.
-     *
-     * @return the running count, at most {@code limit}
-     */
-    int visitBefore(final long bound, final TimerQueue.EntryVisitor visitor, final int[] rec, final int limit,
-            final int seen) {
-        if (size == 0 || seen >= limit || keys[ROOT] >= bound) {
-            return seen;
-        }
-        return visitFrom(ROOT, bound, visitor, rec, limit, seen);
-    }
-
-    private int visitFrom(final int index, final long bound, final TimerQueue.EntryVisitor visitor,
-            final int[] rec, final int limit, final int seen) {
-        visitor.visit(keys[index], rec[slots[index] * HybridTimerQueue.STRIDE + HybridTimerQueue.PAYLOAD]);
-        int count = seen + 1;
-        final int end = ROOT + size;
-        if (index > parent(end - 1)) {
-            return count;
-        }
-        final int first = (index - 2) << 2;
-        final int stop = Math.min(first + 4, end);
-        for (int c = first; c < stop && count < limit; c++) {
-            if (keys[c] < bound) {
-                count = visitFrom(c, bound, visitor, rec, limit, count);
-            }
-        }
-        return count;
-    }
-
     /** Checks heap order and position links; throws AssertionError when broken. */
     void verify(final int[] pos, final String name) {
         for (int i = ROOT; i < ROOT + size; i++) {

@@ -34,18 +34,6 @@ public interface TimerQueue {
         boolean onExpiry(long handle, long deadline, int payload);
     }
 
-    /** Receives entries from {@link #visitBefore}. */
-    @FunctionalInterface
-    interface EntryVisitor {
-        /**
-         * Called for each entry before the bound. Must not modify the structure.
-         *
-         * @param deadline the entry's deadline
-         * @param payload its payload
-         */
-        void visit(long deadline, int payload);
-    }
-
     /**
      * The number of entries.
      *
@@ -169,17 +157,6 @@ public interface TimerQueue {
      * @throws IllegalStateException if empty
      */
     long replaceTop(long deadline);
-
-    /**
-     * Reports entries whose deadline is before {@code bound}, in no particular order, without changing
-     * the entries. Allocates nothing.
-     *
-     * @param bound the exclusive upper bound of the deadlines to report
-     * @param visitor told about each entry
-     * @param limit the most entries to report
-     * @return the number reported
-     */
-    int visitBefore(long bound, EntryVisitor visitor, int limit);
 
     /** Removes every entry; every outstanding handle becomes stale. */
     void clear();

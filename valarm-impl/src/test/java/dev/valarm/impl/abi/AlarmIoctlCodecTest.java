@@ -280,7 +280,7 @@ class AlarmIoctlCodecTest {
         assertEquals(0, COMPAT.ioctl(rw, request(SET_COMPAT, SYSTEMTIME), ts32(-1, 0)));
         machine.awaitIdle();
         assertEquals(SYSTEMTIME.mask(), COMPAT.ioctl(rw, WAIT, (byte[]) null), "-1 s fires at once");
-        final long far = (1L << 33) + 5;
+        final long far = (1L << 32) + 5; // 2106: inside the clock range, beyond 32 bits
         rw.setRtc(Timespec.ofSeconds(far));
         final byte[] out = new byte[8];
         assertEquals(0, COMPAT.ioctl(ro, request(GET_TIME_COMPAT, RTC), out));
@@ -321,6 +321,36 @@ class AlarmIoctlCodecTest {
         assertEquals(SYSTEMTIME.mask() | ELAPSED_REALTIME.mask(), LP64.ioctl(rw, WAIT, (byte[]) null),
                 "zero and negative times fire at once");
         assertEquals(RTC.mask(), state().enabled());
+    }
+
+    /**
+     * Where a 64-bit kernel's {@code ktime_set} would wrap ({@code secs * 10^9 + nsecs} in two's complement,
+     * below {@code KTIME_SEC_MAX}), the codec saturates instead, deliberately: the wrapped value would fire
+     * a time centuries ahead at once, or never fire a time in the past.
+     */
+    @Test
+    void quirk11_whereTheKernelWouldWrapTheCodecSaturates() {
+        final long[][] cases = {
+            {Long.MAX_VALUE / SEC - 1, 2 * SEC}, // 2262 + 1 s: the kernel wraps negative and fires at once
+            {Long.MAX_VALUE / SEC - 1, Long.MAX_VALUE}, // likewise
+            {-9_223_372_037L, 0}, // before 1677: the kernel wraps to 2262 and never fires
+            {-1, Long.MIN_VALUE}, // likewise
+        };
+        for (final long[] c : cases) {
+            final long wrapped = c[0] * SEC + c[1]; // what the kernel computes
+            final java.math.BigInteger exact = java.math.BigInteger.valueOf(c[0]).multiply(java.math.BigInteger.valueOf(SEC))
+                    .add(java.math.BigInteger.valueOf(c[1]));
+            final long saturated = exact.signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+            assertTrue(java.math.BigInteger.valueOf(wrapped).compareTo(exact) != 0, "the kernel would wrap here");
+            assertEquals(0, LP64.ioctl(rw, request(SET, ELAPSED_REALTIME), ts64(c[0], c[1])));
+            machine.awaitIdle();
+            if (saturated == Long.MAX_VALUE) {
+                assertEquals(Long.MAX_VALUE, state().armedTimes().get(ELAPSED_REALTIME.number()), "never fires");
+                assertEquals(0, LP64.ioctl(rw, request(CLEAR, ELAPSED_REALTIME), (byte[]) null));
+            } else {
+                assertEquals(ELAPSED_REALTIME.mask(), LP64.ioctl(rw, WAIT, (byte[]) null), "a past time fires at once");
+            }
+        }
     }
 
     @Test
@@ -375,5 +405,68 @@ class AlarmIoctlCodecTest {
         assertThrows(IllegalArgumentException.class, () -> LP64.ioctl(foreign, WAIT, (byte[]) null));
         assertEquals(Abi.LP64, LP64.abi());
         assertArrayEquals(new byte[0], new byte[0]);
+    }
+
+    @Test
+    void argumentSizesAreWhatTheDriverCopies() {
+        for (final AlarmType t : AlarmType.values()) {
+            assertEquals(16, LP64.inputSize(request(SET, t)));
+            assertEquals(16, LP64.inputSize(request(SET_AND_WAIT, t)));
+            assertEquals(0, LP64.inputSize(request(CLEAR, t)), "quirk 10: CLEAR copies nothing");
+            assertEquals(0, LP64.inputSize(request(GET_TIME, t)), "quirk 1: GET_TIME reads nothing");
+            assertEquals(16, LP64.outputSize(request(GET_TIME, t)));
+            assertEquals(0, LP64.outputSize(request(SET, t)));
+            assertEquals(8, COMPAT.inputSize(request(SET_COMPAT, t)));
+            assertEquals(0, COMPAT.inputSize(request(SET, t)), "quirk 9: the 64-bit number copies nothing");
+            assertEquals(8, COMPAT.outputSize(request(GET_TIME_COMPAT, t)));
+            assertEquals(8, COMPAT.outputSize(request(GET_TIME, t)), "quirk 9: a compat timespec is written");
+        }
+        assertEquals(16, LP64.inputSize(SET_RTC));
+        assertEquals(8, COMPAT.inputSize(SET_RTC_COMPAT));
+        assertEquals(16, LP64.inputSize(SET | 0x70), "the copy precedes the type check");
+        assertEquals(0, LP64.outputSize(GET_TIME | 0x50), "GET_TIME of type 5 fails before copying");
+        assertEquals(0, LP64.inputSize(WAIT));
+        assertEquals(0, LP64.outputSize(0x5401));
+    }
+
+    @Test
+    void deferringWaitRunsTheChecksAndTheSetButDoesNotBlock() {
+        assertEquals(AlarmIoctlCodec.WAIT_DEFERRED, LP64.ioctlDeferringWait(rw, WAIT, null));
+        assertTrue(rw.isOwner(), "WAIT claims ownership before it is deferred");
+        assertEquals(-Errno.EBUSY, LP64.ioctlDeferringWait(other, WAIT, null));
+        assertEquals(-Errno.EPERM, LP64.ioctlDeferringWait(ro, WAIT, null));
+        final ByteBuffer arg = ByteBuffer.wrap(in(SYSTEMTIME, 3));
+        assertEquals(AlarmIoctlCodec.WAIT_DEFERRED, LP64.ioctlDeferringWait(rw, request(SET_AND_WAIT, SYSTEMTIME), arg));
+        assertEquals(SYSTEMTIME.mask(), state().enabled(), "the SET half ran");
+        assertEquals(-Errno.EFAULT, LP64.ioctlDeferringWait(rw, request(SET_AND_WAIT, SYSTEMTIME), null));
+        assertEquals(0, LP64.ioctlDeferringWait(rw, request(CLEAR, SYSTEMTIME), null));
+        final CompletableFuture<AlarmEvents> f = rw.awaitAsync();
+        assertEquals(0, LP64.ioctlDeferringWait(rw, request(SET, RTC), ByteBuffer.wrap(in(RTC, 1))));
+        machine.advance(Duration.ofSeconds(1));
+        assertEquals(RTC.mask(), AlarmIoctlCodec.waitResult(f.join(), null));
+    }
+
+    @Test
+    void waitResultMapsFailuresToTheDriversErrno() throws Exception {
+        final CompletableFuture<AlarmEvents> f = rw.awaitAsync();
+        rw.close();
+        final Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> f.get(10, TimeUnit.SECONDS)).getCause();
+        assertEquals(-Errno.EBADF, AlarmIoctlCodec.waitResult(null, new java.util.concurrent.CompletionException(failure)));
+        assertEquals(-Errno.EINTR, AlarmIoctlCodec.waitResult(null, new java.util.concurrent.CancellationException()));
+        assertEquals(-Errno.EIO, AlarmIoctlCodec.waitResult(null, new IllegalStateException("x")));
+        assertEquals(0x10004, AlarmIoctlCodec.waitResult(AlarmEvents.of(0x10004), null));
+    }
+
+    @Test
+    void bigEndianBuffersAreReadAndWrittenLittleEndian() {
+        final ByteBuffer be = ByteBuffer.allocateDirect(16).order(ByteOrder.BIG_ENDIAN);
+        assertEquals(0, LP64.ioctl(ro, request(GET_TIME, SYSTEMTIME), be));
+        final long sec = be.order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertEquals(inst.now(SYSTEMTIME).seconds(), sec, 1);
+        final ByteBuffer in = ByteBuffer.allocate(16).order(ByteOrder.BIG_ENDIAN);
+        in.putLong(0, Long.reverseBytes(sec + 5)).putLong(8, 0);
+        assertEquals(0, LP64.ioctl(rw, request(SET, SYSTEMTIME), in));
+        assertEquals((sec + 5) * SEC, (long) state().armedTimes().get(SYSTEMTIME.number()));
     }
 }

@@ -11,8 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Directed tests of {@link TimerHeap} alone: arity and capacity checks, pre-sizing, memory. The contract
- * tests shared with the hybrid queue (stale handles, extremes, ties, budget, growth, allocation,
- * visitBefore) are in {@link TimerQueueContractTest}.
+ * tests shared with the hybrid queue (stale handles, extremes, ties, budget, growth, allocation) are in
+ * {@link TimerQueueContractTest}.
  */
 final class TimerHeapTest {
 

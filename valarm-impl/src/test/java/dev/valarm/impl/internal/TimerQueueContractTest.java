@@ -8,15 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
@@ -26,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Directed tests of the {@link TimerQueue} contract on every implementation: stale handles, extremes,
- * ties, the poll budget and early stop, growth, {@code visitBefore}, and no allocation per operation.
+ * ties, the poll budget and early stop, growth, and no allocation per operation.
  * The hybrid queue runs with its default tuning and with small tunings that put a few hundred entries
  * into its wheel and far heap.
  */
@@ -328,51 +324,6 @@ final class TimerQueueContractTest {
         }
         assertEquals(cap, q.capacity());
         verify(q);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("impls")
-    void visitsExactlyTheEntriesBeforeTheBound(final String name, final IntFunction<TimerQueue> factory) {
-        final Random rnd = new Random(name.hashCode());
-        final TimerQueue q = factory.apply(4);
-        final List<long[]> live = new ArrayList<>();
-        for (int i = 0; i < 8000; i++) {
-            final long d = rnd.nextInt(8) == 0 ? rnd.nextLong() : rnd.nextInt(10_000);
-            final long h = q.schedule(d, i);
-            live.add(new long[] {d, i, h});
-            if (rnd.nextInt(4) == 0) {
-                final long[] gone = live.remove(rnd.nextInt(live.size()));
-                q.cancel(gone[2]);
-            }
-        }
-        q.peekDeadline(); // settles the hybrid queue: entries in its near heap, wheel and far heap
-        for (final long bound : new long[] {Long.MIN_VALUE, 0, 1, 500, 5000, 9999, 10_000, Long.MAX_VALUE}) {
-            final List<String> seen = new ArrayList<>();
-            final int n = q.visitBefore(bound, (d, p) -> seen.add(d + ":" + p), Integer.MAX_VALUE);
-            final List<String> want = live.stream().filter(e -> e[0] < bound).map(e -> e[0] + ":" + e[1]).sorted()
-                    .collect(Collectors.toList());
-            seen.sort(null);
-            assertEquals(want, seen, "bound " + bound);
-            assertEquals(want.size(), n);
-        }
-        verify(q);
-        assertEquals(live.size(), q.size());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("impls")
-    void visitLimitIsHonoured(final String name, final IntFunction<TimerQueue> factory) {
-        final TimerQueue q = factory.apply(16);
-        for (int i = 0; i < 6000; i++) {
-            q.schedule(i, i);
-        }
-        for (final int limit : new int[] {0, 1, 7, 5000}) {
-            final List<Long> seen = new ArrayList<>();
-            assertEquals(limit, q.visitBefore(5500, (d, p) -> seen.add(d), limit));
-            assertEquals(limit, seen.size());
-            assertTrue(seen.stream().allMatch(d -> d < 5500));
-        }
-        assertEquals(0, q.visitBefore(0, (d, p) -> { }, 10), "nothing before the earliest");
     }
 
     /**
