@@ -5,10 +5,7 @@ import dev.valarm.bench.HoldBenchmark;
 import dev.valarm.bench.IdlePollBenchmark;
 import dev.valarm.bench.ReplaceBenchmark;
 import dev.valarm.bench.RescheduleBenchmark;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
@@ -29,7 +26,6 @@ import java.util.function.LongSupplier;
  */
 public final class QueueCpuTimer {
     private static final String[] WORKLOADS = {"replace", "reschedule100", "reschedule50", "hold", "burst", "idle"};
-    private static volatile long sink;
 
     private QueueCpuTimer() {
     }
@@ -44,24 +40,11 @@ public final class QueueCpuTimer {
         final int size = Integer.parseInt(args[1]);
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
         final String[] workloads = args.length > 3 ? Arrays.copyOfRange(args, 3, args.length) : WORKLOADS;
-        final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         for (final String w : workloads) {
             final Workload load = workload(w, impl, size);
             final int perCall = "burst".equals(w) ? 64 : 1;
-            final int calls = Math.max(1, 200_000 / perCall);
-            final double[] ns = new double[rounds];
-            for (int r = -rounds; r < rounds; r++) { // the first half warms up
-                final long t0 = mx.getCurrentThreadCpuTime();
-                final long s = load.run(calls);
-                final long t1 = mx.getCurrentThreadCpuTime();
-                sink += s;
-                if (r >= 0) {
-                    ns[r] = (double) (t1 - t0) / ((long) calls * perCall);
-                }
-            }
+            CpuRounds.timeAndPrint(impl + " " + size + " " + w, rounds, Math.max(1, 200_000 / perCall), perCall, load::run);
             load.close();
-            Arrays.sort(ns);
-            System.out.printf(Locale.US, "%s %d %s %.1f %.1f%n", impl, size, w, ns[0], ns[rounds / 2]);
         }
     }
 

@@ -668,20 +668,31 @@ public final class HybridTimerQueue implements TimerQueue {
                 if (n == NIL) {
                     active--;
                 }
-                final long d = deadlineAt(r, i);
-                final long own = d >> widthBits;
-                if (own < cur) {
-                    r[i + NEXT] = IN_NEAR;
-                    near.append(s, d, pos);
-                } else if (own - cur < buckets) {
-                    link(s, (int) own & mask);
-                } else {
-                    r[i + NEXT] = IN_FAR;
-                    far.push(s, d, pos);
-                }
+                sortIn(s, deadlineAt(r, i), false);
             }
         }
         near.heapify(pos);
+    }
+
+    /**
+     * Puts an entry into its zone: into the near heap unordered (the caller heapifies it), into its bucket,
+     * or into the far heap, in heap order or, with {@code farUnordered}, unordered too (the caller heapifies).
+     */
+    private void sortIn(final int s, final long d, final boolean farUnordered) {
+        final long b = d >> widthBits;
+        if (b < cur) {
+            rec[s * STRIDE + NEXT] = IN_NEAR;
+            near.append(s, d, pos);
+        } else if (b - cur < buckets) {
+            link(s, (int) b & mask);
+        } else {
+            rec[s * STRIDE + NEXT] = IN_FAR;
+            if (farUnordered) {
+                far.append(s, d, pos);
+            } else {
+                far.push(s, d, pos);
+            }
+        }
     }
 
     /** Moves far entries that now fall inside the wheel into their buckets. */
@@ -841,17 +852,7 @@ public final class HybridTimerQueue implements TimerQueue {
         for (int s = 0; s < slotsUsed; s++) {
             final int i = s * STRIDE;
             if (r[i + NEXT] != FREE) {
-                final long d = deadlineAt(r, i);
-                final long b = d >> widthBits;
-                if (b < cur) {
-                    r[i + NEXT] = IN_NEAR;
-                    near.append(s, d, pos);
-                } else if (b - cur < m) {
-                    link(s, (int) b & mask);
-                } else {
-                    r[i + NEXT] = IN_FAR;
-                    far.append(s, d, pos);
-                }
+                sortIn(s, deadlineAt(r, i), true);
             }
         }
         near.heapify(pos);
