@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * checks and change that state under it and hand the heap change to the dispatcher through a bounded
  * multi-producer queue ({@link ChangeQueue}); the dispatcher applies queued changes in batches to the
  * five heaps (one per alarm type, keyed by the host clock of the type's base, payload = the instance's
- * minor), which the <em>heap lock</em> guards. A caller wakes the dispatcher only when its change can move
+ * minor; each a {@link TimerQueue}, the {@link HybridTimerQueue} chosen in {@code newTimerQueue}), which
+ * the <em>heap lock</em> guards. A caller wakes the dispatcher only when its change can move
  * what the dispatcher sleeps for or the hardware alarm; redundant wakes are collapsed through
  * {@code wakeRequested}. One dispatcher thread sleeps in {@link HostClocks#awaitDeadline}, fires due
  * entries, and alone talks to the {@link RtcBackend}, outside every lock. See the design block below.
@@ -213,15 +214,15 @@ public final class Device implements ValarmDevice {
     private final boolean wakeOnEveryChange;
 
     // Guarded by heapLock.
-    private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] heaps = new TimerQueue[AlarmType.COUNT];
     /** Windowed alarms only, keyed by the host time their window starts; payload = minor. */
-    private final TimerHeap[] starts = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] starts = new TimerQueue[AlarmType.COUNT];
     /**
      * Windowed wakeup alarms only (types 0 and 2; null for the others), keyed by
      * {@code max(start, end - resolution + 1)}: the head decides whether the hardware may wake on the last
      * resolution instant before the earliest end (see the class comment). Payload = minor.
      */
-    private final TimerHeap[] wakeKeys = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] wakeKeys = new TimerQueue[AlarmType.COUNT];
     /** Entries in the start heaps. */
     private int windowedEntries;
     private final ChangeQueue.Sink applier = this::apply;
@@ -307,9 +308,9 @@ public final class Device implements ValarmDevice {
         this.caps = rtc.capabilities();
         this.description = clocks.name() + " + " + rtc.name();
         for (int t = 0; t < AlarmType.COUNT; t++) {
-            heaps[t] = new TimerHeap(64);
-            starts[t] = new TimerHeap(16);
-            wakeKeys[t] = WAKEUP[t] ? new TimerHeap(16) : null;
+            heaps[t] = newTimerQueue(64);
+            starts[t] = newTimerQueue(16);
+            wakeKeys[t] = WAKEUP[t] ? newTimerQueue(16) : null;
         }
         this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
         this.queue = new ChangeQueue(queueCapacity);
@@ -328,6 +329,16 @@ public final class Device implements ValarmDevice {
         dispatcher.start();
         LOG.info("valarm device started on {} (resolution {}, furthest alarm {}, can wake: {})",
                 description, TimeFormat.duration(caps.resolution()), TimeFormat.duration(caps.maxAlarmAhead()), caps.canWake());
+    }
+
+    /**
+     * The timer structure behind every heap of the device (alarms, window starts, wake keys): the one place
+     * that chooses it. The hybrid queue is a 4-ary heap up to 4096 entries (every device heap in ordinary
+     * use) and an exact bucket wheel above, which wins from 65 536 entries on (BENCHMARKS.md, issue 14);
+     * {@link TimerHeap} implements the same contract. Only the heap-lock holder touches it.
+     */
+    private static TimerQueue newTimerQueue(final int initialCapacity) {
+        return new HybridTimerQueue(initialCapacity);
     }
 
     // ------------------------------------------------------------------ ValarmDevice
@@ -837,14 +848,14 @@ public final class Device implements ValarmDevice {
         final long start = in.get(t, Instance.HOST_START);
         final long window = in.get(t, Instance.WINDOW);
         final long end = Sat.add(start, window);
-        final TimerHeap heap = heaps[t];
+        final TimerQueue heap = heaps[t];
         final long e = in.get(t, Instance.END_ENTRY);
         if (WAKEUP[t]) {
             if (!isArmed) {
                 removeEntries(in, t);
                 return;
             }
-            if (e == TimerHeap.NULL_HANDLE) {
+            if (e == TimerQueue.NULL_HANDLE) {
                 in.put(t, Instance.END_ENTRY, heap.schedule(end, in.minor));
             } else {
                 heap.reschedule(e, end);
@@ -856,7 +867,7 @@ public final class Device implements ValarmDevice {
                 startEntry(in, t, start, true);
                 final long key = Math.max(start, Sat.add(Sat.sub(end, resolution), 1L));
                 final long k = in.get(t, Instance.WAKE_ENTRY);
-                if (k == TimerHeap.NULL_HANDLE) {
+                if (k == TimerQueue.NULL_HANDLE) {
                     in.put(t, Instance.WAKE_ENTRY, wakeKeys[t].schedule(key, in.minor));
                 } else {
                     wakeKeys[t].reschedule(k, key);
@@ -867,7 +878,7 @@ public final class Device implements ValarmDevice {
         if (!isArmed) {
             return; // a tombstone stays: dropped when it comes due, revived in place by the next SET
         }
-        if (e == TimerHeap.NULL_HANDLE) {
+        if (e == TimerQueue.NULL_HANDLE) {
             in.put(t, Instance.END_ENTRY, heap.schedule(end, in.minor));
             in.publishHeapKey(t, end);
         } else if (end < in.heapKey(t)) {
@@ -882,7 +893,7 @@ public final class Device implements ValarmDevice {
     /** Inserts or moves type {@code t}'s start-heap entry (exactly, or only earlier). Heap lock held. */
     private void startEntry(final Instance in, final int t, final long start, final boolean exact) {
         final long s = in.get(t, Instance.START_ENTRY);
-        if (s == TimerHeap.NULL_HANDLE) {
+        if (s == TimerQueue.NULL_HANDLE) {
             in.put(t, Instance.START_ENTRY, starts[t].schedule(start, in.minor));
             windowedEntries++;
         } else if (exact || start < starts[t].deadline(s)) {
@@ -893,8 +904,8 @@ public final class Device implements ValarmDevice {
     /** Removes every entry of type {@code t} of {@code in}. Heap lock held. */
     private void removeEntries(final Instance in, final int t) {
         final long e = in.get(t, Instance.END_ENTRY);
-        if (e != TimerHeap.NULL_HANDLE) {
-            in.put(t, Instance.END_ENTRY, TimerHeap.NULL_HANDLE);
+        if (e != TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.END_ENTRY, TimerQueue.NULL_HANDLE);
             heaps[t].cancel(e); // false for an entry popped as an orphan of this closed instance
         }
         in.publishHeapKey(t, Long.MAX_VALUE);
@@ -904,15 +915,15 @@ public final class Device implements ValarmDevice {
     /** Removes the start-heap and wake-key entries of type {@code t} of {@code in}, if any. Heap lock held. */
     private void dropWindowEntries(final Instance in, final int t) {
         final long s = in.get(t, Instance.START_ENTRY);
-        if (s != TimerHeap.NULL_HANDLE) {
-            in.put(t, Instance.START_ENTRY, TimerHeap.NULL_HANDLE);
+        if (s != TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.START_ENTRY, TimerQueue.NULL_HANDLE);
             if (starts[t].cancel(s)) {
                 windowedEntries--;
             }
         }
         final long k = in.get(t, Instance.WAKE_ENTRY);
-        if (k != TimerHeap.NULL_HANDLE) {
-            in.put(t, Instance.WAKE_ENTRY, TimerHeap.NULL_HANDLE);
+        if (k != TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.WAKE_ENTRY, TimerQueue.NULL_HANDLE);
             wakeKeys[t].cancel(k);
         }
     }
@@ -923,12 +934,12 @@ public final class Device implements ValarmDevice {
      *
      * @return true if something due is left (the batch is full)
      */
-    private boolean popDue(final TimerHeap[] from, final PopHandler handler, final long rt, final long bt,
+    private boolean popDue(final TimerQueue[] from, final PopHandler handler, final long rt, final long bt,
             final long mono) {
         boolean left = false;
         for (int t = 0; t < AlarmType.COUNT; t++) {
             final long now = nowOf(t, rt, bt, mono);
-            final TimerHeap heap = from[t];
+            final TimerQueue heap = from[t];
             if (heap.isEmpty() || heap.peekDeadline() > now) {
                 continue;
             }
@@ -947,7 +958,7 @@ public final class Device implements ValarmDevice {
     }
 
     /** Moves a due entry into the batch (heap lock held); an orphan of a closed instance is dropped. */
-    private final class PopHandler implements TimerHeap.ExpiryHandler {
+    private final class PopHandler implements TimerQueue.ExpiryHandler {
         private final boolean rideAlong;
         int type;
 
@@ -966,7 +977,7 @@ public final class Device implements ValarmDevice {
             if (in == null || in.get(type, field) != handle) {
                 return true; // the instance closed (its minor may be another's now): nothing to fire
             }
-            in.put(type, field, TimerHeap.NULL_HANDLE);
+            in.put(type, field, TimerQueue.NULL_HANDLE);
             if (rideAlong) {
                 windowedEntries--;
             } else {
