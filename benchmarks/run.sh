@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Runs one benchmark suite and prints its table (see BENCHMARKS.md at the repository root).
 #
-#   benchmarks/run.sh heap [--quick] [--huge]   timer structures: our heap vs its peers (JMH, -prof gc)
-#   benchmarks/run.sh mux  [--quick]            the multiplexer vs ScheduledThreadPoolExecutor
-#   benchmarks/run.sh sched [--quick]           InstanceScheduler vs ScheduledThreadPoolExecutor and Netty's
-#                                               HashedWheelTimer: schedule/cancel, fire, periodic re-arm
+#   benchmarks/run.sh heap [--quick] [--huge] [--dry]   timer structures: ours vs their peers (JMH, -prof gc)
+#   benchmarks/run.sh mux  [--quick] [--dry]            the multiplexer vs ScheduledThreadPoolExecutor
+#   benchmarks/run.sh sched [--quick] [--dry]           InstanceScheduler vs ScheduledThreadPoolExecutor and
+#                                                       Netty's HashedWheelTimer: schedule/cancel, fire, re-arm
 #
 # --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
-#          1048576 and build + drain at 65536 only): about 100 forks, 6 to 8 minutes on 2 cores
-# --huge   adds 10485760 entries for the primitive structures (our heap, Agrona), with a 12 GB heap
+#          1048576 and build + drain at 65536 only), reschedule mixes 100 and 50 % later, and issue 3's
+#          losing arities heap2/heap8 beside heap4: 123 cells, about 10 minutes on 2 cores
+# (full)   the annotations' settings: 2 forks, 5 x 1 s warm-up, 5 x 1 s measurement; sizes 1024, 65536 and
+#          1048576 (idle poll at 1048576, build + drain at 65536 and 1048576), mixes 100 and 50 % later,
+#          ours = hybrid, hybrid-tick, heap4, heap4-tick (no losing variants): 150 cells = 300 forks of
+#          10 s of iterations plus about 1.3 s of JVM start and set-up each (the --dry run's time per
+#          cell: 150 cells in 202 s plus 25 s of footprint at load 3.5-10, 2026-12-02), so about 57 minutes
+#          on 2 cores (about an hour with the jar build and the footprint)
+# --huge   adds 10485760 entries for the primitive structures (ours, Agrona), with a 12 GB heap
+# --dry    runs every cell of the chosen grid (full unless --quick) once and briefly (1 fork, no warm-up,
+#          one 100 ms iteration) to check that the whole grid runs; numbers meaningless, written under
+#          benchmarks/results/tmp/ (not committed); about 4 minutes for the full grid
 #
 # Builds benchmarks/target/benchmarks.jar if it is missing or older than a source. Writes the JMH JSON,
 # the machine description and table.md under benchmarks/results/<suite>-<quick|full>/ (the previous
@@ -17,16 +27,18 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-usage() { echo "usage: benchmarks/run.sh heap|mux|sched [--quick] [--huge]" >&2; exit 2; }
+usage() { echo "usage: benchmarks/run.sh heap|mux|sched [--quick] [--huge] [--dry]" >&2; exit 2; }
 
 suite="${1:-}"
 [ $# -gt 0 ] && shift
 quick=0
 huge=0
+dry=0
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
     --huge) huge=1 ;;
+    --dry) dry=1 ;;
     *) usage ;;
   esac
 done
@@ -42,8 +54,9 @@ fi
 
 if [ $quick = 1 ]; then mode=quick; else mode=full; fi
 [ "${VALARM_BENCH_SMOKE:-0}" = 1 ] && mode=smoke
+[ $dry = 1 ] && mode="$mode-dry"
 out="$here/results/$suite-$mode"
-[ $mode = smoke ] && out="$here/results/tmp/$suite-smoke"   # not committed (see .gitignore)
+case "$mode" in smoke|*-dry) out="$here/results/tmp/$suite-$mode" ;; esac   # not committed (see .gitignore)
 rm -rf "$out"
 mkdir -p "$out"
 log="$out/run.log"
@@ -70,9 +83,13 @@ else
   jmh_mode=()
   sizes="1024,65536,1048576"
   small_sizes="1024,65536"
-  idle_sizes="$sizes"
-  build_sizes="$sizes"
-  mixes="100,90,50"
+  idle_sizes="1048576"
+  build_sizes="65536,1048576"
+  mixes="100,50"
+fi
+if [ $dry = 1 ]; then
+  jmh_mode=(-f 1 -wi 0 -i 1 -r 100ms)
+  jmh_lock=(-Djmh.ignoreLock=true)
 fi
 
 cpu_model="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -87,7 +104,11 @@ jmh() {
   echo "== $name: $*" | tee -a "$log"
   local attempt=0
   while true; do
-    if java "${jmh_lock[@]}" -jar "$jar" "$@" "${jmh_mode[@]}" -prof gc -foe true \
+    local mode_args=("${jmh_mode[@]}")
+    if [ -n "${jmh_mode_override:-}" ]; then
+      read -ra mode_args <<<"$jmh_mode_override"   # one benchmark's own settings (JMH takes an option once)
+    fi
+    if java "${jmh_lock[@]}" -jar "$jar" "$@" "${mode_args[@]}" -prof gc -foe true \
         -jvmArgsPrepend "-Dvalarm.bench.aux=$out/aux.jsonl" \
         -rf json -rff "$out/$name.json" >"$out/$name.out" 2>&1; then
       cat "$out/$name.out" >>"$log"
@@ -113,7 +134,10 @@ jmh() {
 }
 
 heap_suite() {
-  local heaps="heap2,heap4,heap8,heap4-tick"
+  # ours: the hybrid queue (the device's structure) and the 4-ary heap it replaced, each exact and tick-rounded;
+  # the quick grid adds issue 3's losing arities (d = 2, 8) so that its arity comparison stays reproducible
+  local heaps="hybrid,hybrid-tick,heap4,heap4-tick"
+  if [ $quick = 1 ]; then heaps="$heaps,heap2,heap8"; fi
   jmh replace ReplaceBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes"
   jmh replace-pq ReplaceBenchmark -p impl=pq -p size="$small_sizes"
   jmh reschedule RescheduleBenchmark -p impl="$heaps,stpe,nettyDpq,agronaWheel,nettyHwt" -p size="$sizes" \
@@ -126,7 +150,7 @@ heap_suite() {
   jmh build BuildDrainBenchmark -p impl="$heaps,pq,stpeQueue,nettyDpq,agronaWheel" -p size="$build_sizes"
   if [ $huge = 1 ]; then
     jmh huge 'dev.valarm.bench.(Replace|Reschedule|Hold|Burst|IdlePoll|BuildDrain)Benchmark' \
-        -p impl="$heaps,agronaWheel" -p size=10485760 -p laterPct=50 \
+        -p impl="hybrid,hybrid-tick,heap4,heap4-tick,agronaWheel" -p size=10485760 -p laterPct=50 \
         -jvmArgsAppend "-Xms12g -Xmx12g -XX:+UseParallelGC"
   fi
   echo "== footprint" | tee -a "$log"
@@ -145,7 +169,13 @@ mux_suite() {
 sched_suite() {
   jmh sched-churn SchedulerChurnBenchmark -p size="$sizes"
   jmh sched-fire SchedulerFireBenchmark
-  jmh sched-periodic SchedulerPeriodicBenchmark
+  # One periodic run takes ~100 us, so the quick grid's 2 x 0.5 s of warm-up is ~10 000 runs: too few for C2 to
+  # compile the re-arm path (it then allocates what escape analysis would remove). Warm it like the full grid.
+  if [ $mode = quick ]; then
+    jmh_mode_override="-f 1 -wi 5 -w 1s -i 4 -r 500ms" jmh sched-periodic SchedulerPeriodicBenchmark
+  else
+    jmh sched-periodic SchedulerPeriodicBenchmark
+  fi
 }
 
 "${suite}_suite"
@@ -155,7 +185,7 @@ cat >"$out/machine.json" <<JSON
 {"suite":"$suite","mode":"$mode","started":"$started","finished":"$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "commit":"$commit","nproc":$(nproc),"cpu":"$cpu_model","jdk":"$jdk",
  "loadavgBefore":"$load_before","loadavgAfter":"$load_after",
- "command":"benchmarks/run.sh $suite$([ $quick = 1 ] && echo ' --quick')$([ $huge = 1 ] && echo ' --huge')"}
+ "command":"benchmarks/run.sh $suite$([ $quick = 1 ] && echo ' --quick')$([ $huge = 1 ] && echo ' --huge')$([ $dry = 1 ] && echo ' --dry')"}
 JSON
 
 {

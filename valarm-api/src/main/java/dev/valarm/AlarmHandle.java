@@ -127,7 +127,7 @@ public interface AlarmHandle extends AutoCloseable {
     /**
      * An asynchronous WAIT: the same checks and the same fetch-and-clear, but the result completes a
      * future on the device's callback executor instead of blocking. If events are pending the future is
-     * returned already complete; otherwise it completes after the fetch, never under the device's lock and
+     * returned already complete; otherwise it completes after the fetch, never under a lock of the device and
      * never on the thread that fires alarms, so its dependent callbacks may block or call into the device. The future fails with
      * {@link ValarmClosedException} when the handle, instance or device closes. Cancelling the future
      * before the device completes it (or completing it yourself, or letting {@code orTimeout} do so)

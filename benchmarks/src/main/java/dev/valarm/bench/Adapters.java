@@ -1,5 +1,8 @@
 package dev.valarm.bench;
 
+import dev.valarm.impl.internal.HybridTimerQueue;
+import dev.valarm.impl.internal.TimerHeap;
+
 /**
  * Creates an adapter by the name used in the benchmarks' {@code impl} parameter.
  *
@@ -8,7 +11,7 @@ package dev.valarm.bench;
 public final class Adapters {
     /** Every name, for documentation and the footprint tool. */
     public static final String[] ALL = {
-        "heap2", "heap4", "heap8", "heap4-tick", "pq", "stpe", "stpeQueue", "nettyDpq", "agronaWheel", "nettyHwt",
+        "heap2", "heap4", "heap8", "heap4-tick", "hybrid", "hybrid-tick", "pq", "stpe", "stpeQueue", "nettyDpq", "agronaWheel", "nettyHwt",
     };
 
     private Adapters() {
@@ -25,13 +28,17 @@ public final class Adapters {
     public static TimerAdapter create(final String impl, final int capacity) {
         switch (impl) {
             case "heap2":
-                return new HeapAdapter(2, capacity, false);
+                return new HeapAdapter(new TimerHeap(2, Math.max(1, capacity)), false);
             case "heap4":
-                return new HeapAdapter(4, capacity, false);
+                return new HeapAdapter(new TimerHeap(4, Math.max(1, capacity)), false);
             case "heap8":
-                return new HeapAdapter(8, capacity, false);
+                return new HeapAdapter(new TimerHeap(8, Math.max(1, capacity)), false);
             case "heap4-tick":
-                return new HeapAdapter(4, capacity, true);
+                return new HeapAdapter(new TimerHeap(4, Math.max(1, capacity)), true);
+            case "hybrid":
+                return new HeapAdapter(new HybridTimerQueue(Math.max(1, capacity)), false);
+            case "hybrid-tick":
+                return new HeapAdapter(new HybridTimerQueue(Math.max(1, capacity)), true);
             case "pq":
                 return new PriorityQueueAdapter(capacity);
             case "stpe":

@@ -1,5 +1,8 @@
 package dev.valarm.bench;
 
+import dev.valarm.impl.internal.HybridTimerQueue;
+import dev.valarm.impl.internal.TimerHeap;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -16,8 +19,9 @@ import java.util.Locale;
  * used heap (after repeated full GCs) before and after filling each structure with {@code size}
  * entries. The adapter's own handle table is included for the object-based peers (it is what a
  * handle-based API needs); the caller's array of handles is allocated before the baseline and excluded
- * for everyone. {@code heap4-grown} starts our heap at capacity 16 and lets it grow, to show the cost of
- * not pre-sizing. Run it with a serial collector so that "used after a full GC" is the live size:
+ * for everyone. {@code heap4-grown} and {@code hybrid-grown} start our structures at capacity 16 and let
+ * them grow, to show the cost of not pre-sizing. Run it with a serial collector so that "used after a full
+ * GC" is the live size:
  * {@code java -XX:+UseSerialGC -Xms4g -Xmx4g -cp benchmarks/target/benchmarks.jar
  * dev.valarm.bench.Footprint 1048576 results/footprint.json heap4 heap4-grown nettyDpq ...}.
  *
@@ -53,15 +57,17 @@ public final class Footprint {
             impls.add(args[i]);
         }
         if (impls.isEmpty()) {
-            impls.addAll(List.of("heap2", "heap4", "heap8", "heap4-grown", "pq", "stpeQueue", "nettyDpq",
-                    "agronaWheel", "stpe", "nettyHwt"));
+            impls.addAll(List.of("heap2", "heap4", "heap8", "heap4-grown", "hybrid", "hybrid-grown", "pq", "stpeQueue",
+                    "nettyDpq", "agronaWheel", "stpe", "nettyHwt"));
         }
         final long[] deadlines = Workloads.deltas(3);
         final StringBuilder json = new StringBuilder("[\n");
         for (final String impl : impls) {
             final long before = usedAfterGc();
             final TimerAdapter adapter = "heap4-grown".equals(impl)
-                    ? new HeapAdapter(4, 16, false) : Adapters.create(impl, size);
+                    ? new HeapAdapter(new TimerHeap(4, 16), false)
+                    : "hybrid-grown".equals(impl) ? new HeapAdapter(new HybridTimerQueue(16), false)
+                    : Adapters.create(impl, size);
             for (int i = 0; i < size; i++) {
                 adapter.schedule(deadlines[i & Workloads.MASK]);
             }

@@ -1,21 +1,21 @@
 package dev.valarm.bench;
 
-import dev.valarm.impl.internal.TimerHeap;
+import dev.valarm.impl.internal.TimerQueue;
 
 /**
- * Our heap, through its public operations only ({@code schedule}, {@code cancel}, {@code reschedule},
- * {@code peekDeadline} + {@code replaceTop}, {@code pollExpired}). With {@code rounded} every deadline is
- * rounded up to the wheels' tick first, which compares the heap with the wheels at equal precision.
- * Not thread-safe.
+ * One of our timer structures ({@code TimerHeap} or {@code HybridTimerQueue}), through the public operations
+ * of {@link TimerQueue} only ({@code schedule}, {@code cancel}, {@code reschedule}, {@code peekDeadline} +
+ * {@code replaceTop}, {@code pollExpired}). With {@code rounded} every deadline is rounded up to the wheels'
+ * tick first, which compares the structure with the wheels at equal precision. Not thread-safe.
  */
 final class HeapAdapter implements TimerAdapter {
-    private static final TimerHeap.ExpiryHandler DRAIN = (handle, deadline, payload) -> true;
+    private static final TimerQueue.ExpiryHandler DRAIN = (handle, deadline, payload) -> true;
 
-    private final TimerHeap heap;
+    private final TimerQueue heap;
     private final boolean rounded;
 
-    HeapAdapter(final int arity, final int capacity, final boolean rounded) {
-        this.heap = new TimerHeap(arity, Math.max(1, capacity));
+    HeapAdapter(final TimerQueue queue, final boolean rounded) {
+        this.heap = queue;
         this.rounded = rounded;
     }
 

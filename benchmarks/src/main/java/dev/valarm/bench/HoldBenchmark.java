@@ -34,7 +34,8 @@ import org.openjdk.jmh.infra.IterationParams;
 @State(Scope.Thread)
 public class HoldBenchmark {
     /** The implementation, see {@link Adapters#create}. */
-    @Param({"heap2", "heap4", "heap8", "heap4-tick", "pq", "stpeQueue", "nettyDpq", "agronaWheel"})
+    @Param({"hybrid", "hybrid-tick", "heap2", "heap4", "heap8", "heap4-tick", "pq", "stpeQueue",
+        "nettyDpq", "agronaWheel"})
     public String impl;
 
     /** Live entries. */

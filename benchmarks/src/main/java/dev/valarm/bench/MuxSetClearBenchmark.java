@@ -9,6 +9,9 @@ import dev.valarm.ValarmInstance;
 import dev.valarm.impl.Valarm;
 import dev.valarm.impl.jdk.JdkHostClocks;
 import dev.valarm.impl.jdk.NoWakeRtcBackend;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -27,6 +30,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -122,13 +126,20 @@ public class MuxSetClearBenchmark {
         }
     }
 
-    /** One benchmark thread's share of the instances and its random stream. */
+    /** One benchmark thread's share of the instances, its random stream and its CPU meter. */
     @State(Scope.Thread)
     public static class PerThread {
         int first;
         int count;
         int[] picks;
         int index;
+        private String impl;
+        private int threadIndex;
+        private int threadCount;
+        private int instances;
+        private long threadCpuAtStart;
+        private long processCpuAtStart;
+        private int indexAtStart;
 
         /**
          * Picks this thread's share.
@@ -147,8 +158,45 @@ public class MuxSetClearBenchmark {
                 picks[i] = first + r.nextInt(count);
             }
             index = thread.getThreadIndex() * 7919;
+            impl = shared.impl;
+            threadIndex = thread.getThreadIndex();
+            threadCount = n;
+            instances = shared.instances;
+        }
+
+        /** Starts this iteration's CPU meter (on the benchmark thread). */
+        @Setup(Level.Iteration)
+        public void beginIteration() {
+            indexAtStart = index;
+            processCpuAtStart = OS.getProcessCpuTime();
+            threadCpuAtStart = THREADS.getCurrentThreadCpuTime();
+        }
+
+        /**
+         * Records this thread's CPU time per operation and (thread 0 only) the whole JVM's per operation of
+         * all threads (the device's dispatcher or the executor's worker included), assuming the threads made
+         * equal progress.
+         *
+         * @param iteration JMH's iteration parameters
+         */
+        @TearDown(Level.Iteration)
+        public void endIteration(final IterationParams iteration) {
+            final long thread = THREADS.getCurrentThreadCpuTime() - threadCpuAtStart;
+            final long process = OS.getProcessCpuTime() - processCpuAtStart;
+            final long ops = index - indexAtStart;
+            CpuMeter.appendAux(String.format(Locale.ROOT,
+                    "{\"benchmark\":\"setClear\",\"impl\":\"%s\",\"size\":%d,\"params\":\"threads=%d\","
+                            + "\"iteration\":\"%s\",\"thread\":%d,\"ops\":%d,\"threadCpuNsPerOp\":%.3f,"
+                            + "\"processCpuNsPerOp\":%.3f}",
+                    impl, instances, threadCount, iteration.getType(), threadIndex, ops,
+                    ops == 0 ? 0.0 : (double) thread / ops,
+                    threadIndex != 0 || ops == 0 ? -1.0 : (double) process / (ops * threadCount)));
         }
     }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     /**
      * Clear + set of one instance's alarm on the multiplexer (or cancel + schedule on the executor).

@@ -35,7 +35,8 @@ import org.openjdk.jmh.infra.IterationParams;
 @State(Scope.Thread)
 public class ReplaceBenchmark {
     /** The implementation, see {@link Adapters#create}. */
-    @Param({"heap2", "heap4", "heap8", "heap4-tick", "pq", "stpe", "nettyDpq", "agronaWheel", "nettyHwt"})
+    @Param({"hybrid", "hybrid-tick", "heap2", "heap4", "heap8", "heap4-tick", "pq", "stpe", "nettyDpq",
+        "agronaWheel", "nettyHwt"})
     public String impl;
 
     /** Live entries. */

@@ -39,9 +39,10 @@ class AdapterConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"heap2", "heap4", "heap8", "heap4-tick", "pq", "stpeQueue", "nettyDpq", "agronaWheel"})
+    @ValueSource(strings = {"heap2", "heap4", "heap8", "heap4-tick", "hybrid", "hybrid-tick", "pq",
+        "stpeQueue", "nettyDpq", "agronaWheel"})
     void replaysTheSameLogAsTheModel(final String impl) {
-        final int n = 3000;
+        final int n = 6000; // above the hybrid queue's heap-mode limit (4096), so its wheel is in use
         final SplittableRandom r = new SplittableRandom(42);
         final TimerAdapter a = Adapters.create(impl, n);
         final TreeMap<Long, Integer> model = new TreeMap<>();
@@ -88,9 +89,9 @@ class AdapterConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"heap2", "heap4", "heap8", "pq", "stpeQueue", "nettyDpq"})
+    @ValueSource(strings = {"heap2", "heap4", "heap8", "hybrid", "pq", "stpeQueue", "nettyDpq"})
     void exactStructuresHoldInDeadlineOrder(final String impl) {
-        final int n = 2000;
+        final int n = 6000;
         final TimerAdapter a = Adapters.create(impl, n);
         final TimerAdapter ref = Adapters.create("heap4", n);
         final long[] initial = Workloads.deltas(3);
@@ -110,9 +111,9 @@ class AdapterConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"heap4-tick", "agronaWheel"})
+    @ValueSource(strings = {"heap4-tick", "hybrid-tick", "agronaWheel"})
     void wheelsHoldOnTickBoundaries(final String impl) {
-        final int n = 2000;
+        final int n = 6000;
         final TimerAdapter a = Adapters.create(impl, n);
         final long[] initial = Workloads.deltas(3);
         final long[] deltas = Workloads.deltas(6);
@@ -130,11 +131,12 @@ class AdapterConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"heap4", "heap4-tick", "pq", "stpeQueue", "nettyDpq", "agronaWheel"})
+    @ValueSource(strings = {"heap4", "heap4-tick", "hybrid", "hybrid-tick", "pq", "stpeQueue", "nettyDpq", "agronaWheel"})
     void burstDrainsExactlyTheBurst(final String impl) {
-        final TimerAdapter a = Adapters.create(impl, 1000 + Workloads.BURST);
+        final int background = 6000; // above the hybrid queue's heap-mode limit
+        final TimerAdapter a = Adapters.create(impl, background + Workloads.BURST);
         final long[] initial = Workloads.deltas(3);
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < background; i++) {
             a.schedule(Workloads.FAR + initial[i]);
         }
         long now = 0;
@@ -146,6 +148,6 @@ class AdapterConformanceTest {
             assertEquals(Workloads.BURST, a.expire(now, Integer.MAX_VALUE), impl + ": burst " + round);
             assertEquals(0, a.expire(now, Integer.MAX_VALUE), impl + ": idle after burst " + round);
         }
-        assertEquals(1000, a.size());
+        assertEquals(background, a.size());
     }
 }

@@ -9,7 +9,7 @@ import dev.valarm.Timespec;
  *
  * <p>Threading contract: every callback runs on the device's <em>delivery thread</em> (named after the
  * dispatcher thread with {@code "-delivery"} appended, see {@link Valarm.Builder#threadName}), one call at
- * a time, in the order in which the device made the decisions, and never under the device's lock or on
+ * a time, in the order in which the device made the decisions, and never under a device or instance lock or on
  * the dispatcher thread. The device records a decision with its values when it makes it (for
  * {@link #alarmFired}, the firing time {@code hostNowNanos} is taken in the expiry loop, so lateness
  * computed from it is exact) and the call follows shortly after; asynchronous-wait completions go through

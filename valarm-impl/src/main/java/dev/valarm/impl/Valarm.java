@@ -283,7 +283,7 @@ public final class Valarm {
 
         /**
          * Where asynchronous waits complete (default: the common fork-join pool). The device's delivery
-         * thread calls {@code execute}, never the dispatcher and never under the device lock, so any
+         * thread calls {@code execute}, never the dispatcher and never under a device or instance lock, so any
          * executor is safe, {@code Runnable::run} included (callbacks then run on the delivery thread, one
          * at a time, and a blocked callback delays later completions and listener calls, not firing). An
          * executor that rejects a completion fails that future with the rejection; the events it would have
@@ -363,7 +363,7 @@ public final class Valarm {
 
         /**
          * Observes firings and hardware decisions (default: none), on the device's delivery thread, never
-         * under the device lock (see {@link DeviceListener}).
+         * under a device or instance lock (see {@link DeviceListener}).
          *
          * @param listener the listener, not null
          * @return this builder

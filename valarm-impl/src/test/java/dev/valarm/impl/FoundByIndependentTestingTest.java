@@ -37,7 +37,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -142,12 +141,12 @@ class FoundByIndependentTestingTest extends SimFixture {
         device.close();
         final List<String> wrong = new CopyOnWriteArrayList<>();
         final List<String> calls = new CopyOnWriteArrayList<>();
-        final ReentrantLock[] lock = new ReentrantLock[1];
+        final ValarmDevice[] under = new ValarmDevice[1];
         final DeviceListener listener = new DeviceListener() {
             private void check(final String what) {
                 calls.add(what);
-                if (lock[0] != null && lock[0].isHeldByCurrentThread()) {
-                    wrong.add(what + " under the device lock");
+                if (under[0] != null && DriverAccess.holdsAnyLock(under[0])) {
+                    wrong.add(what + " under a device or instance lock");
                 }
                 if (Thread.currentThread().getName().equals("valarm-dispatcher")) {
                     wrong.add(what + " on the dispatcher");
@@ -175,7 +174,7 @@ class FoundByIndependentTestingTest extends SimFixture {
             }
         };
         device = machine.newDevice(b -> b.listener(listener));
-        lock[0] = DriverAccess.lock(device);
+        under[0] = device;
         final ValarmInstance a = device.createInstance();
         final AlarmHandle ha = a.open(OpenMode.READ_WRITE);
         ha.set(ELAPSED_REALTIME_WAKEUP, in(a, ELAPSED_REALTIME_WAKEUP, 10));

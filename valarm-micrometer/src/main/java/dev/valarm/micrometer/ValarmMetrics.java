@@ -90,7 +90,7 @@ import java.util.function.ToDoubleFunction;
  * name, no allocation, no lock of its own, nothing that blocks beyond the meters' own recording (lock-free
  * in Micrometer's registries). So it honours {@link DeviceListener}'s contract (fast, non-blocking, never
  * calls the device, never throws) wherever the device calls it. The {@link DeviceStats} meters read
- * {@link ValarmDevice#stats()} when the registry publishes (a short hold of the device's lock each).
+ * {@link ValarmDevice#stats()} when the registry publishes (no lock; a read over the instances).
  *
  * <p>Thread-safety: thread-safe. The listener may be called from any thread.
  */

@@ -1,13 +1,10 @@
 package dev.valarm.benchmarks.variants;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * A companion to {@link HeapVariantBenchmark} for a loaded machine: runs the same workload methods, but
- * times rounds by the thread's CPU time (not wall time), so time spent descheduled by other processes
+ * times rounds by the thread's CPU time ({@link CpuRounds}) (not wall time), so time spent descheduled by other processes
  * does not count; reports the minimum and the median over rounds. One JVM per implementation keeps the
  * adapter call sites monomorphic, as JMH's forks do.
  *
@@ -20,7 +17,6 @@ import java.util.Locale;
 public final class HeapVariantCpuTimer {
     private static final String[] WORKLOADS = {"replace", "rescheduleRandom", "pushBack", "hold", "holdReplaceTop",
         "burst"};
-    private static volatile long sink;
 
     private HeapVariantCpuTimer() {
     }
@@ -35,26 +31,14 @@ public final class HeapVariantCpuTimer {
         final int size = Integer.parseInt(args[1]);
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
         final String[] workloads = args.length > 3 ? Arrays.copyOfRange(args, 3, args.length) : WORKLOADS;
-        final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         for (final String w : workloads) {
             final HeapVariantBenchmark b = new HeapVariantBenchmark();
             b.impl = impl;
             b.size = size;
             b.setUp();
             final int perCall = "burst".equals(w) ? 64 : 1;
-            final int calls = Math.max(1, 100_000 / perCall);
-            final double[] ns = new double[rounds];
-            for (int r = -rounds; r < rounds; r++) { // the first half warms up
-                final long t0 = mx.getCurrentThreadCpuTime();
-                final long s = loop(b, w, calls);
-                final long t1 = mx.getCurrentThreadCpuTime();
-                sink += s;
-                if (r >= 0) {
-                    ns[r] = (double) (t1 - t0) / ((long) calls * perCall);
-                }
-            }
-            Arrays.sort(ns);
-            System.out.printf(Locale.US, "%s %d %s %.1f %.1f%n", impl, size, w, ns[0], ns[rounds / 2]);
+            CpuRounds.timeAndPrint(impl + " " + size + " " + w, rounds, Math.max(1, 100_000 / perCall), perCall,
+                    calls -> loop(b, w, calls));
         }
     }
 

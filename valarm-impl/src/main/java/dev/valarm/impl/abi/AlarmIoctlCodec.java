@@ -9,6 +9,7 @@ import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmException;
 import dev.valarm.impl.internal.DriverAccess;
+import dev.valarm.impl.internal.InternalAlarms;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -389,14 +390,14 @@ public final class AlarmIoctlCodec {
                     if (uninitialised) {
                         return -Errno.EINVAL;
                     }
-                    handle.set(t, ktime(sec, nsec));
+                    InternalAlarms.set(handle, t, ktimeNanos(sec, nsec)); // no Timespec per SET
                     return 0;
                 case SET_AND_WAIT:
                     if (uninitialised) {
                         return -Errno.EINVAL;
                     }
                     if (deferWait) {
-                        handle.set(t, ktime(sec, nsec));
+                        InternalAlarms.set(handle, t, ktimeNanos(sec, nsec));
                         return WAIT_DEFERRED;
                     }
                     return handle.setAndAwait(t, ktime(sec, nsec)).mask();
@@ -409,7 +410,7 @@ public final class AlarmIoctlCodec {
                     handle.setRtc(new Timespec(sec, (int) nsec));
                     return 0;
                 case GET_TIME:
-                    return putTime(buf, handle.getTime(t));
+                    return putTime(buf, InternalAlarms.timeNanos(handle, t));
                 default:
                     return -Errno.EINVAL;
             }
@@ -426,19 +427,22 @@ public final class AlarmIoctlCodec {
         return 0x40106100 | (cmd & 0xff);
     }
 
-    private int putTime(final ByteBuffer buf, final Timespec t) {
+    /** Writes a time given in nanoseconds as the ABI's timespec (the seconds rounded down, as Timespec does). */
+    private int putTime(final ByteBuffer buf, final long timeNanos) {
         final int size = abi.timespecSize();
         if (!readable(buf, size) || buf.isReadOnly()) {
             return -Errno.EFAULT;
         }
+        final long seconds = Math.floorDiv(timeNanos, Timespec.NANOS_PER_SECOND);
+        final int nanos = (int) Math.floorMod(timeNanos, Timespec.NANOS_PER_SECOND);
         final int p = buf.position();
         final boolean le = buf.order() == ByteOrder.LITTLE_ENDIAN;
         if (abi == Abi.LP64) {
-            buf.putLong(p, le ? t.seconds() : Long.reverseBytes(t.seconds()));
-            buf.putLong(p + 8, le ? t.nanos() : Long.reverseBytes((long) t.nanos()));
+            buf.putLong(p, le ? seconds : Long.reverseBytes(seconds));
+            buf.putLong(p + 8, le ? nanos : Long.reverseBytes((long) nanos));
         } else {
-            buf.putInt(p, le ? (int) t.seconds() : Integer.reverseBytes((int) t.seconds()));
-            buf.putInt(p + 4, le ? t.nanos() : Integer.reverseBytes(t.nanos()));
+            buf.putInt(p, le ? (int) seconds : Integer.reverseBytes((int) seconds));
+            buf.putInt(p + 4, le ? nanos : Integer.reverseBytes(nanos));
         }
         return 0;
     }
@@ -469,16 +473,18 @@ public final class AlarmIoctlCodec {
      * @return the time
      */
     static Timespec ktime(final long sec, final long nsec) {
+        return Timespec.ofNanos(ktimeNanos(sec, nsec));
+    }
+
+    /** {@link #ktime} in nanoseconds (no allocation). */
+    static long ktimeNanos(final long sec, final long nsec) {
         if (sec >= KTIME_SEC_MAX) {
-            return Timespec.ofNanos(Long.MAX_VALUE);
+            return Long.MAX_VALUE;
         }
-        final long n;
         if (sec < Long.MIN_VALUE / Timespec.NANOS_PER_SECOND) {
-            n = Long.MIN_VALUE;
-        } else {
-            n = saturatedAdd(sec * Timespec.NANOS_PER_SECOND, nsec);
+            return Long.MIN_VALUE;
         }
-        return Timespec.ofNanos(n);
+        return saturatedAdd(sec * Timespec.NANOS_PER_SECOND, nsec);
     }
 
     private static long saturatedAdd(final long a, final long b) {

@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The device's delivery path: the one way user code is reached. The dispatcher and the callers record
  * what user code must learn (a firing or a hardware decision for the {@link DeviceListener}, an
- * asynchronous wait to complete, one to fail) while they hold the device lock or sit in the expiry loop;
+ * asynchronous wait to complete, one to fail) while they hold a device or instance lock or sit in the expiry loop;
  * this class's own thread takes the records in order and runs them with no lock held: it calls the
  * listener, and hands each completion to the device's callback executor. So no user code ever runs under
- * the device lock or inside the expiry loop, whatever the executor (even {@code Runnable::run}, whose
+ * a device or instance lock or inside the expiry loop, whatever the executor (even {@code Runnable::run}, whose
  * callbacks then run on the delivery thread) and whatever the listener does (block, throw, call back into
  * the device).
  *
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * decisions at all.
  *
  * <p>Thread-safety: thread-safe. The ring is guarded by this class's own lock, a leaf: it may be taken
- * while the device lock is held, and nothing else is ever taken while it is held.
+ * while an instance's lock is held, and nothing else is ever taken while it is held.
  */
 final class Delivery implements DeviceListener {
     private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
@@ -38,6 +38,8 @@ final class Delivery implements DeviceListener {
     private static final int FAULT = 5;
     private static final int COMPLETE = 6;
     private static final int FAIL = 7;
+    /** A subscription's action for the callback executor (see {@link Subscription}). */
+    private static final int RUN = 8;
 
     /** The backlog at which a slow consumer is first reported (then at every further factor of 4). */
     private static final int BACKLOG_WARNING = 1 << 16;
@@ -49,7 +51,6 @@ final class Delivery implements DeviceListener {
     private final Executor executor;
     /** Set at construction or once right after it ({@link #observe}), before any record exists. */
     private volatile DeliveryObserver observer;
-    private final ReentrantLock deviceLock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition nonEmpty = lock.newCondition();
     private final Thread thread;
@@ -75,16 +76,14 @@ final class Delivery implements DeviceListener {
      * @param listener the user's listener ({@link DeviceListener#NONE} records nothing for it)
      * @param executor where asynchronous waits complete
      * @param observer told of every record and of its end (the simulated machine's handshake), or null
-     * @param deviceLock the device lock (to tell, after close, whether a late record may run inline)
      * @param threadName the delivery thread's name
      */
     Delivery(final DeviceListener listener, final Executor executor, final DeliveryObserver observer,
-            final ReentrantLock deviceLock, final String threadName) {
+            final String threadName) {
         this.listener = listener;
         this.listening = listener != DeviceListener.NONE;
         this.executor = executor;
         this.observer = observer;
-        this.deviceLock = deviceLock;
         this.thread = new Thread(this::loop, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -140,6 +139,11 @@ final class Delivery implements DeviceListener {
         put(COMPLETE, 0, 0, 0L, 0L, waiter, null);
     }
 
+    /** Hands {@code subscription}'s action to the callback executor (allocation-free record). */
+    void execute(final Subscription subscription) {
+        put(RUN, 0, 0, 0L, 0L, subscription, null);
+    }
+
     /** Fails {@code waiter} with {@code error}, through the callback executor. */
     void fail(final Instance.AsyncWaiter waiter, final RuntimeException error) {
         put(FAIL, 0, 0, 0L, 0L, waiter, error);
@@ -182,13 +186,14 @@ final class Delivery implements DeviceListener {
     /** A record after the delivery thread ended (a close racing the device's close): run it here if we may. */
     private void late(final int kind, final int i1, final int i2, final long l1, final long l2, final Object o1,
             final Object o2) {
-        if (deviceLock.isHeldByCurrentThread()) {
-            LOG.error("a delivery (kind {}) was recorded under the device lock after the device closed; dropped", kind);
+        if (o1 instanceof Instance.AsyncWaiter && ((Instance.AsyncWaiter) o1).lockHeldByCurrentThread()
+                || kind == RUN) {
+            LOG.error("a delivery (kind {}) was recorded under an instance lock after the device closed; dropped", kind);
             finished();
             return;
         }
         run(kind, i1, i2, l1, l2, o1, o2);
-        if (kind < COMPLETE) {
+        if (kind < COMPLETE || kind == RUN) {
             finished();
         }
     }
@@ -261,8 +266,10 @@ final class Delivery implements DeviceListener {
                 lock.unlock();
             }
             run(kind, i1, i2, l1, l2, o1, o2);
-            if (kind < COMPLETE) {
-                finished(); // a completion or failure finishes on the executor (Instance.AsyncWaiter)
+            if (kind < COMPLETE || kind == RUN) {
+                // A completion or failure finishes on the executor (Instance.AsyncWaiter); a subscription's
+                // action in its done() (it counted itself when notified).
+                finished();
             }
         }
     }
@@ -319,6 +326,9 @@ final class Delivery implements DeviceListener {
                 case COMPLETE:
                     ((Instance.AsyncWaiter) o1).handOff(executor);
                     break;
+                case RUN:
+                    handOff((Subscription) o1);
+                    break;
                 default:
                     ((Instance.AsyncWaiter) o1).failOn(executor, (RuntimeException) o2);
                     break;
@@ -327,6 +337,17 @@ final class Delivery implements DeviceListener {
             throw e;
         } catch (final Throwable e) {
             LOG.error("{} threw; ignored, deliveries go on", kind < COMPLETE ? "the device listener" : "a callback", e);
+        }
+    }
+
+    /** Passes a subscription's action to the executor; if it refuses, runs it here (no lock held) and says so. */
+    private void handOff(final Subscription s) {
+        try {
+            executor.execute(s);
+        } catch (final RuntimeException e) {
+            LOG.warn("the callback executor refused a subscriber's notification ({}); running it on {}", e.toString(),
+                    thread.getName());
+            s.run();
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.WeakHashMap;
  * waiters woken (until they return from WAIT). A device built on host clocks that have an observer
  * {@link #register registered} reports to it; no other device pays anything.
  *
- * <p>Calls may come from any thread, with the device lock held or not; an implementation must be fast and
+ * <p>Calls may come from any thread, with a device or instance lock held or not; an implementation must be fast and
  * must not call into the device. {@link #started} always comes before the matching {@link #finished}.
  * Not API (this package is not exported).
  */

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -37,27 +38,31 @@ import org.slf4j.LoggerFactory;
 /**
  * The multiplexer behind {@link ValarmDevice}. Thread-safe.
  *
- * <p>Concurrency: one {@link ReentrantLock} guards every instance's driver state and the five heaps (one
- * per alarm type, keyed by the host clock of the type's base, payload = the instance's minor). Callers
- * (SET, CLEAR, WAIT ...) take the lock briefly and never touch the hardware. One dispatcher thread
- * sleeps in {@link HostClocks#awaitDeadline}, fires due entries under the lock, and alone talks to the
- * {@link RtcBackend}, outside the lock. A caller wakes the dispatcher only when its change moves a heap
- * head ahead of what the dispatcher sleeps for, or changes a wakeup heap's head (the hardware alarm may
- * need a new second); redundant wakes are collapsed through {@code wakePending}.
+ * <p>Concurrency: there is no device-wide lock on the SET/CLEAR/WAIT path. Each {@link Instance} guards
+ * its own driver state (owner, masks, armed times, waiters) with its own lock; callers do the driver's
+ * checks and change that state under it and hand the heap change to the dispatcher through a bounded
+ * multi-producer queue ({@link ChangeQueue}); the dispatcher applies queued changes in batches to the
+ * five heaps (one per alarm type, keyed by the host clock of the type's base, payload = the instance's
+ * minor; each a {@link TimerQueue}, the {@link HybridTimerQueue} chosen in {@code newTimerQueue}), which
+ * the <em>heap lock</em> guards. A caller wakes the dispatcher only when its change can move
+ * what the dispatcher sleeps for or the hardware alarm; redundant wakes are collapsed through
+ * {@code wakeRequested}. One dispatcher thread sleeps in {@link HostClocks#awaitDeadline}, fires due
+ * entries, and alone talks to the {@link RtcBackend}, outside every lock. See the design block below.
  *
  * <p>The rule for user code: no user code (asynchronous-wait completions and the callbacks that depend on
- * them, {@link DeviceListener} calls, the callback executor's {@code execute}) ever runs under the device
- * lock or inside the expiry loop. The code that holds the lock or sits in the loop only records what user
- * code must learn, into the {@link Delivery} path (a ring of primitive records, allocation-free); the
+ * them, {@link DeviceListener} calls, the callback executor's {@code execute}) ever runs under a device or
+ * instance lock or inside the expiry loop. The code that holds a lock or sits in the loop only records what
+ * user code must learn, into the {@link Delivery} path (a ring of primitive records, allocation-free); the
  * delivery thread runs the records after the fact, with no lock held, and hands completions to the
  * callback executor. So even {@code callbackExecutor(Runnable::run)} and a listener that blocks or calls
  * back into the device cannot stop the dispatcher or change a heap while it is being polled. (The SPI
- * backends are part of the device, not user code: the dispatcher calls the {@link RtcBackend} outside the
- * lock, and the {@link SuspendBlocker}, which must not block, under it.)
+ * backends are part of the device, not user code: the dispatcher calls the {@link RtcBackend} outside every
+ * lock, and the {@link SuspendBlocker}, which must not block, under an instance's lock.)
  *
- * <p>Expiry is level-triggered by time: after any wake, clock change or error the dispatcher re-reads
- * the clocks and fires what is due, so a spurious wake is harmless and a lost interrupt is caught at the
- * next read.
+ * <p>Expiry is level-triggered by time and by state: after any wake, clock change or error the dispatcher
+ * re-reads the clocks, and a due heap entry fires only if, under its instance's lock, the alarm is still
+ * armed and its current deadline has passed. So a spurious wake, a lost interrupt or a stale entry is
+ * harmless.
  *
  * <p>Wakeup coalescing: an alarm with a tolerance window {@code [start, end]} sits in its type's heap
  * keyed by {@code end} (the latest allowed time), so the dispatcher and the hardware alarm aim at the
@@ -78,18 +83,118 @@ import org.slf4j.LoggerFactory;
  * ({@code wakeKeys}); the programmer compares the two heads with {@code F}. No walk, no candidate cap.
  */
 public final class Device implements ValarmDevice {
+    /*
+     * Design: the multiplexer without a device-wide lock (issue 14).
+     *
+     * Truth and index. An instance's driver state (enabled mask, per type: instance time, window, host
+     * start; owner, pending, waiters) is the truth; it lives in the Instance, under the instance's own
+     * lock. The heaps are an index over it, owned by whoever holds the heap lock (the dispatcher, or a
+     * caller in the full-queue fallback). Nothing fires from the index alone: the dispatcher pops a due
+     * entry under the heap lock, lets go of the heap lock, takes the instance's lock and fires only if
+     * that type is armed and its current deadline (window end; window start for a ride-along) has passed;
+     * otherwise it re-queues the type so that the heaps catch up with the state. So a stale entry, a
+     * queued change overtaken by a later one, a CLEAR the heaps have not seen yet, a closed instance or a
+     * minor reused by another instance can never fire anything (the generation the brief asks for is
+     * this: the state is read at the moment of firing, under the lock that every change takes).
+     *
+     * Exact heaps and lower-bound heaps. The hardware alarm is decided from the heads of the two wakeup
+     * heaps (types 0 and 2) and their wake-key heaps, so those are kept exact: every change to a wakeup
+     * alarm goes through the queue and is applied as it is (moved either way, removed). The three
+     * non-wakeup heaps only decide when the dispatcher wakes; for them an entry's key is a lower bound of
+     * its alarm's deadline (or a tombstone of a cleared alarm). A SET of an exact non-wakeup alarm whose
+     * entry's key (Instance.HEAP_KEY, published by the heap-lock holder) is at or before the new deadline
+     * changes nothing in the heaps: no queue, no wake, no shared write. Its CLEAR leaves the entry as a
+     * tombstone. An entry that comes due early is re-keyed to the current deadline (one spurious wake, at
+     * most once per SET); a tombstone is dropped. Applying a non-wakeup change only ever lowers a key or
+     * inserts an entry, never raises or removes one; so a caller that read a key under its instance lock
+     * can rely on it being a lower bound even while the heap-lock holder is applying an older change
+     * (raising/removing happens only when an entry is popped, and the pop publishes MAX_VALUE before the
+     * dispatcher takes the instance lock to decide). The set/clear churn of the benchmark (Android's
+     * AlarmManager re-arming its kernel alarms) thus costs two uncontended lock round trips on
+     * per-instance cache lines; two benchmark threads share no line they write.
+     *
+     * The queue (ChangeQueue): bounded MPSC ring of Instance references, CAS on the tail, release stores,
+     * one consumer. It carries no values: an element means "apply the current state of the types in
+     * Instance.queuedTypes". A caller sets its type's bit with an atomic OR and queues the instance only
+     * when the bits were 0, so an instance is queued at most once and changes coalesce (a burst of SETs
+     * on one instance is one heap operation). The heap-lock holder takes the bits with an atomic swap and
+     * then reads the state without the instance lock: a change made after the swap sees the bits clear
+     * and queues again, so a torn or stale read is always followed by a fresh one (and the exact wakeup
+     * heaps converge within the same pass, before the hardware decision is made).
+     *
+     * Full queue (backpressure): offer fails, the caller takes the heap lock, drains the queue itself,
+     * applies its own change, and wakes the dispatcher. Nothing is dropped, and it cannot deadlock. The
+     * lock order is: instance lock (a parent's before its new child's) -> table lock -> heap lock -> leaves
+     * (an InstanceLock's after-unlock action, Delivery's ring, the simulated clocks). restore and unshare
+     * take a brand-new instance's lock under the table lock, which is safe because no other thread can know
+     * that instance yet. The dispatcher never waits for an instance lock while it holds the heap lock (it
+     * pops due entries into a batch, lets go, then fires each under its instance's lock), so a caller may
+     * take the heap lock while it holds its instance lock, even one that a test holds from outside
+     * (DriverAccess.lock).
+
+     * Waking the dispatcher. The dispatcher publishes (volatile) what it sleeps for per base (planned)
+     * and the heads of the wakeup heaps (wakeHead). A caller that queued a change wakes it if the new
+     * deadline is before planned, or, for a wakeup type, if the change can move a wakeup head (the new
+     * or the old key at or before it, or a window involved): a SET that moves the earliest wakeup second
+     * reaches the hardware at once; any other SET of a wakeup alarm does not cost a wake. A lost wake is
+     * impossible: the caller queues, then reads planned; the dispatcher publishes planned, then checks
+     * the queue and goes round again if it is not empty (both volatile, so one of them sees the other).
+     * On simulated clocks (a DeliveryObserver is registered) every queued change wakes the dispatcher, so
+     * the idle handshake (awaitIdle) cannot pass while a change is queued but not applied.
+     *
+     * SET_RTC re-keys the instance's wall-clock alarms like SETs (host start = instance time - new
+     * offset). A host clock change raises TIME_CHANGE on every instance, one instance lock at a time.
+     * WAIT blocks on the instance's Condition; snapshot, restore, unshare and InstanceState read or build
+     * the state under the instance lock, so they are consistent whatever the heaps hold. A closed
+     * instance queues all its types; applying a closed instance removes its entries (an entry of a closed
+     * instance that comes due first is dropped, its minor possibly reused: the entry handle no longer
+     * matches the instance now at that minor). DeviceStats: instances under the table lock; armed alarms
+     * and SETs in LongAdders (exact when no call is in flight); firings, late deliveries and clock
+     * changes written by the dispatcher alone.
+     *
+     * Cache lines. A SET or CLEAR of a random one of 100 000 instances is bound by dependent cache misses
+     * (handle -> instance -> lock and slots), not by instructions. So: the per-instance lock is one object
+     * (InstanceLock, on AQS; a ReentrantLock is two), allocated right after the instance together with
+     * its per-type slots (one long[] of 8 longs per type: the SET/CLEAR fields of a type share a line);
+     * the handle keeps the lock's reference and reads the instance's line and the type's slot before
+     * taking the lock, so the three misses overlap instead of queueing behind the lock's CAS; and the
+     * armed/SET counts are per instance (summed by stats()), so the path writes nothing shared.
+     *
+     * In-module clients (InternalAlarms): a SET in nanoseconds (the scheduler; the ABI codec the bridge
+     * drives) and a reusable asynchronous WAIT (Subscription) instead of a future per WAIT. A direct
+     * subscription's action (the scheduler's own pool: set a flag, unpark) runs on the dispatcher right
+     * after it releases the instance lock (InstanceLock.afterUnlock), so the woken worker does not queue
+     * on that lock; anything else goes through Delivery to the callback executor.
+     *
+     * Variants measured (MuxSetClearBenchmark, CPU ns per clear+set, 1 thread; indicative, load 3 to 11,
+     * see BENCHMARKS.md):
+     *   - the issue-3 design (one ReentrantLock for every instance and the heaps, lazy CLEAR only): 1.2x to
+     *     1.5x the executor's throughput with 1 thread, slower with 2.
+     *   - this design with a ReentrantLock per instance, LongAdder counters and the slots allocated after
+     *     the instance's other objects: 569 ns (executor 588 ns in the same run): no better than the
+     *     executor, though it scaled (2 threads 1.6x one).
+     *   - InstanceLock, slots beside it, per-instance counters: 330 ns.
+     *   - every SET and CLEAR through the queue (no lower-bound skip): no recorded figure; it costs each
+     *     non-wakeup SET/CLEAR a queue offer and the dispatcher a heap operation, which the skip avoids.
+     */
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
 
     /** The driver's wakelock timeout. */
     static final Duration WAKELOCK_TIMEOUT = Duration.ofSeconds(5);
 
-    /** Entries fired per heap per dispatcher pass before the lock is released for callers. */
-    private static final int FIRE_BUDGET = 1024;
+    /** Entries popped per dispatcher pass (over all heaps) before the heap lock is let go for callers. */
+    static final int FIRE_BUDGET = 1024;
+
+    /** The change queue's capacity: instances whose changes wait for the dispatcher. */
+    static final int DEFAULT_QUEUE_CAPACITY = 1 << 14;
 
     private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+    /** Guards the instance table (minors, count) and the device's closing. Taken before any instance lock. */
     final ReentrantLock lock = new ReentrantLock();
+    /** Guards the heaps, the entry handles in the instances' slots and the draining of the queue. */
+    final ReentrantLock heapLock = new ReentrantLock();
     final HostClocks clocks;
     final SuspendBlocker blocker;
     final int maxWaitersPerInstance;
@@ -102,44 +207,68 @@ public final class Device implements ValarmDevice {
     private final WakeProgrammer programmer;
     /** Where user code runs: listener calls and asynchronous-wait completions (see {@link Delivery}). */
     final Delivery delivery;
-    /** A test-only observer of firings, called under the lock (see {@link DriverAccess#probeFirings}). */
+    /** A test-only observer of firings, called under the instance's lock (see {@link DriverAccess#probeFirings}). */
     private volatile FiringProbe probe;
+    private final ChangeQueue queue;
+    /** Whether every queued change wakes the dispatcher (simulated clocks: the idle handshake). */
+    private final boolean wakeOnEveryChange;
 
-    // Guarded by lock.
-    private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
+    // Guarded by heapLock.
+    private final TimerQueue[] heaps = new TimerQueue[AlarmType.COUNT];
     /** Windowed alarms only, keyed by the host time their window starts; payload = minor. */
-    private final TimerHeap[] starts = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] starts = new TimerQueue[AlarmType.COUNT];
     /**
      * Windowed wakeup alarms only (types 0 and 2; null for the others), keyed by
      * {@code max(start, end - resolution + 1)}: the head decides whether the hardware may wake on the last
      * resolution instant before the earliest end (see the class comment). Payload = minor.
      */
-    private final TimerHeap[] wakeKeys = new TimerHeap[AlarmType.COUNT];
+    private final TimerQueue[] wakeKeys = new TimerQueue[AlarmType.COUNT];
+    /** Entries in the start heaps. */
+    private int windowedEntries;
+    private final ChangeQueue.Sink applier = this::apply;
+    private long queueFullFallbacks;
+
     /** The RTC's resolution in nanoseconds (fixed for the device's life). */
     private final long resolution;
-    private int windowedArmed;
-    private Instance[] byMinor = new Instance[64];
-    private final BitSet minors = new BitSet();
-    private int instanceCount;
-    private int armed;
-    private final long[] planned = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
-    private boolean wakePending;
-    private volatile boolean closed;
-    private long alarmsSet;
-    private long alarmsFired;
-    private long lateDeliveries;
-    private long clockChanges;
-    private long nowForFiring;
-    private final FireHandler fireHandler = new FireHandler();
-    private final RideAlongHandler rideAlongHandler = new RideAlongHandler();
 
-    // Counters written by the dispatcher outside the lock.
+    // Guarded by lock (the table lock).
+    private volatile Instance[] byMinor = new Instance[64];
+    private final BitSet minors = new BitSet();
+    private volatile int instanceCount;
+    private volatile boolean closed;
+
+    // Published by the dispatcher (volatile), read by callers deciding whether to wake it.
+    private volatile long plannedRt = Long.MAX_VALUE;
+    private volatile long plannedBt = Long.MAX_VALUE;
+    private volatile long plannedMono = Long.MAX_VALUE;
+    private volatile long wakeHeadRt = Long.MAX_VALUE;
+    private volatile long wakeHeadBt = Long.MAX_VALUE;
+    private volatile boolean wakeRequested;
+
+    // Counters. Armed alarms and SETs are counted per instance (no shared write on the SET/CLEAR path) and
+    // summed by stats(); the SETs of closed instances are kept here.
+    private final LongAdder retiredSets = new LongAdder();
+    /** Written by the dispatcher alone. */
+    private volatile long alarmsFired;
+    private volatile long lateDeliveries;
+    private volatile long clockChanges;
     final AtomicLong hardwareWrites = new AtomicLong();
     final AtomicLong hardwareCancels = new AtomicLong();
     final AtomicLong hardwareWakes = new AtomicLong();
     final AtomicLong backendFaults = new AtomicLong();
     final AtomicLong backendRetries = new AtomicLong();
     final AtomicLong missedWakeInterrupts = new AtomicLong();
+
+    // Dispatcher-confined: the batch popped under the heap lock and fired outside it.
+    private final Instance[] batchIn = new Instance[FIRE_BUDGET];
+    private final int[] batchType = new int[FIRE_BUDGET];
+    private int batchSize;
+    private final PopHandler endPop = new PopHandler(false);
+    private final PopHandler startPop = new PopHandler(true);
+    /** Instances the dispatcher re-queues itself after firing (their queued bits set); applied next. */
+    private Instance[] resync = new Instance[FIRE_BUDGET];
+    private int resyncSize;
+    private Instance[] scratch = new Instance[64];
 
     private volatile boolean hardwareFired;
     private final Thread dispatcher;
@@ -160,6 +289,15 @@ public final class Device implements ValarmDevice {
     public Device(final HostClocks clocks, final RtcBackend rtc, final SuspendBlocker blocker,
             final Executor callbackExecutor, final int maxInstances, final int maxWaitersPerInstance,
             final Duration lateThreshold, final String threadName, final DeviceListener listener) {
+        this(clocks, rtc, blocker, callbackExecutor, maxInstances, maxWaitersPerInstance, lateThreshold, threadName,
+                listener, DEFAULT_QUEUE_CAPACITY);
+    }
+
+    /** As the public constructor, with the change queue's capacity (tests: a tiny queue, to be full). */
+    Device(final HostClocks clocks, final RtcBackend rtc, final SuspendBlocker blocker,
+            final Executor callbackExecutor, final int maxInstances, final int maxWaitersPerInstance,
+            final Duration lateThreshold, final String threadName, final DeviceListener listener,
+            final int queueCapacity) {
         this.clocks = Objects.requireNonNull(clocks, "clocks");
         this.rtc = Objects.requireNonNull(rtc, "rtc");
         this.blocker = Objects.requireNonNull(blocker, "blocker");
@@ -170,13 +308,16 @@ public final class Device implements ValarmDevice {
         this.caps = rtc.capabilities();
         this.description = clocks.name() + " + " + rtc.name();
         for (int t = 0; t < AlarmType.COUNT; t++) {
-            heaps[t] = new TimerHeap(64);
-            starts[t] = new TimerHeap(16);
-            wakeKeys[t] = WAKEUP[t] ? new TimerHeap(16) : null;
+            heaps[t] = newTimerQueue(64);
+            starts[t] = newTimerQueue(16);
+            wakeKeys[t] = WAKEUP[t] ? newTimerQueue(16) : null;
         }
         this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
-        this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor,
-                DeliveryObserver.of(clocks), lock, threadName + "-delivery");
+        this.queue = new ChangeQueue(queueCapacity);
+        final DeliveryObserver observer = DeliveryObserver.of(clocks);
+        this.wakeOnEveryChange = observer != null;
+        this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor, observer,
+                threadName + "-delivery");
         this.programmer = new WakeProgrammer(this, rtc, caps);
         programmer.listener = delivery;
         if (!caps.canWake()) {
@@ -188,6 +329,16 @@ public final class Device implements ValarmDevice {
         dispatcher.start();
         LOG.info("valarm device started on {} (resolution {}, furthest alarm {}, can wake: {})",
                 description, TimeFormat.duration(caps.resolution()), TimeFormat.duration(caps.maxAlarmAhead()), caps.canWake());
+    }
+
+    /**
+     * The timer structure behind every heap of the device (alarms, window starts, wake keys): the one place
+     * that chooses it. The hybrid queue is a 4-ary heap up to 4096 entries (every device heap in ordinary
+     * use) and an exact bucket wheel above, which wins from 65 536 entries on (BENCHMARKS.md, issue 14);
+     * {@link TimerHeap} implements the same contract. Only the heap-lock holder touches it.
+     */
+    private static TimerQueue newTimerQueue(final int initialCapacity) {
+        return new HybridTimerQueue(initialCapacity);
     }
 
     // ------------------------------------------------------------------ ValarmDevice
@@ -264,10 +415,12 @@ public final class Device implements ValarmDevice {
     /** Adds a new instance at the minor {@link #pickMinor} returned. Lock held. */
     private void install(final Instance in) {
         final int minor = in.minor;
-        if (minor >= byMinor.length) {
-            byMinor = java.util.Arrays.copyOf(byMinor, Math.max(minor + 1, byMinor.length * 2));
+        Instance[] table = byMinor;
+        if (minor >= table.length) {
+            table = java.util.Arrays.copyOf(table, Math.max(minor + 1, table.length * 2));
         }
-        byMinor[minor] = in;
+        table[minor] = in;
+        byMinor = table; // publishes the table and the element to the dispatcher (which reads it without a lock)
         minors.set(minor);
         instanceCount++;
     }
@@ -282,7 +435,6 @@ public final class Device implements ValarmDevice {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(options, "options");
         final Instance in;
-        final boolean wake;
         final boolean wallMoved;
         lock.lock();
         try {
@@ -301,14 +453,18 @@ public final class Device implements ValarmDevice {
                 options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST ? snapshot.wallClockOffset() : Duration.ofNanos(rtOffset),
                 Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
             in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
-            install(in);
             wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
-            wake = in.restoreState(snapshot, wallMoved);
+            // Nobody can know the new instance yet: its lock is taken under the table lock without a cycle,
+            // so it is armed before any other thread can see it half restored.
+            in.lock.lock();
+            install(in);
         } finally {
             lock.unlock();
         }
-        if (wake) {
-            wakeDispatcher();
+        try {
+            in.restoreState(snapshot, wallMoved);
+        } finally {
+            in.lock.unlock();
         }
         LOG.info("restored instance {} (minor {}) from snapshot of {} (minor {}): armed {}, pending {}, wall clock {}{}",
                 in.name(), in.minor, snapshot.name(), snapshot.minor(), snapshot.armedTypes(), snapshot.pendingEvents(),
@@ -328,16 +484,44 @@ public final class Device implements ValarmDevice {
     /** Creates a child of {@code parent} (see {@link ValarmInstance#unshare}). */
     ValarmInstance unshare(final Instance parent, final InstanceConfig config, final boolean copyAlarms) {
         final Instance child;
-        boolean wake = false;
-        lock.lock();
+        parent.lock.lock(); // before the table lock: the instance -> table order of the close paths
         try {
+            final long[] delta = {
+                Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
+            };
+            lock.lock();
+            try {
+                child = newChild(parent, config, delta);
+            } finally {
+                lock.unlock();
+            }
+            try {
+                if (copyAlarms) {
+                    for (int t = 0; t < AlarmType.COUNT; t++) {
+                        if ((parent.enabled & (1 << t)) != 0) {
+                            child.arm(t, Sat.add(parent.get(t, Instance.ALARM), delta[BASE_OF[t]]),
+                                    parent.get(t, Instance.WINDOW));
+                        }
+                    }
+                }
+            } finally {
+                child.lock.unlock();
+            }
+            LOG.debug("unshared instance {} (minor {}) from {} (minor {}), alarms copied: {}", child.name(), child.minor,
+                    parent.name(), parent.minor, copyAlarms);
+        } finally {
+            parent.lock.unlock();
+        }
+        return child;
+    }
+
+    /** Checks and installs a child of {@code parent}, returned with its lock held. Parent and table locks held. */
+    private Instance newChild(final Instance parent, final InstanceConfig config, final long[] delta) {
+        {
             parent.checkOpen();
             final int minor = pickMinor(config.minor());
             final String name = config.name() != null ? config.name() : "valarm" + minor;
             final String who = who(name, minor) + ", a child of " + who(parent.name(), parent.minor);
-            final long[] delta = {
-                Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
-            };
             final long[] offsets = new long[3];
             final Duration[] given = new Duration[3];
             final Duration[] deltas = {config.wallClockOffset(), config.boottimeOffset(), config.monotonicOffset()};
@@ -346,27 +530,11 @@ public final class Device implements ValarmDevice {
                 given[b] = exactSum(parent.offset(b), deltas[b]);
             }
             checkClocks(who, offsets, given);
-            child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
+            final Instance child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
+            child.lock.lock(); // unknown to every other thread until install
             install(child);
-            if (copyAlarms) {
-                for (int t = 0; t < AlarmType.COUNT; t++) {
-                    if ((parent.enabled & (1 << t)) != 0) {
-                        final long time = Sat.add(parent.alarmNanos[t], delta[BASE_OF[t]]);
-                        if (child.arm(t, time, parent.windowNanos[t])) {
-                            wake = true;
-                        }
-                    }
-                }
-            }
-            LOG.debug("unshared instance {} (minor {}) from {} (minor {}), alarms copied: {}", name, minor,
-                    parent.name(), parent.minor, copyAlarms);
-        } finally {
-            lock.unlock();
+            return child;
         }
-        if (wake) {
-            wakeDispatcher();
-        }
-        return child;
     }
 
     /** The parent's offset plus a child's, exact for the message (or the child's, beyond Duration's range). */
@@ -455,14 +623,18 @@ public final class Device implements ValarmDevice {
 
     @Override
     public DeviceStats stats() {
-        lock.lock();
-        try {
-            return new DeviceStats(instanceCount, armed, alarmsSet, alarmsFired, lateDeliveries,
-                    hardwareWrites.get(), hardwareCancels.get(), hardwareWakes.get(), backendFaults.get(),
-                    backendRetries.get(), clockChanges, missedWakeInterrupts.get());
-        } finally {
-            lock.unlock();
+        // No lock: the per-instance figures are read as they are (exact when no call is in flight); O(instances).
+        long armedNow = 0;
+        long sets = retiredSets.sum();
+        for (final Instance in : byMinor) {
+            if (in != null && !in.closed) {
+                armedNow += Integer.bitCount(in.enabled);
+                sets += in.sets;
+            }
         }
+        return new DeviceStats(instanceCount, (int) armedNow, sets, alarmsFired, lateDeliveries,
+                hardwareWrites.get(), hardwareCancels.get(), hardwareWakes.get(), backendFaults.get(),
+                backendRetries.get(), clockChanges, missedWakeInterrupts.get());
     }
 
     @Override
@@ -522,190 +694,303 @@ public final class Device implements ValarmDevice {
     }
 
     /**
-     * Arms type {@code t} of {@code in} exactly at host deadline {@code hostDeadline}. Lock held.
+     * Type {@code t} of {@code in} was armed or re-keyed (SET, restore, unshare, SET_RTC): hands the change
+     * to the heaps if they need it, and wakes the dispatcher if it must learn at once. Instance lock held.
      *
-     * @return true if the dispatcher must be woken (the caller calls {@link #wakeDispatcher()} after
-     *         releasing the lock)
+     * @param hostStart the window start on the type's host base
+     * @param window the window, 0 for an exact alarm
+     * @param wasWindowed whether the type was armed with a window before
+     * @param oldKey {@link Instance#heapKey} read under the instance lock before the change
      */
-    boolean arm(final Instance in, final int t, final long hostDeadline) {
-        return arm(in, t, hostDeadline, 0L);
-    }
-
-    /**
-     * Arms type {@code t} of {@code in} anywhere in {@code [hostStart, hostStart + window]} on the type's
-     * host base. Lock held.
-     *
-     * @return true if the dispatcher must be woken (the caller calls {@link #wakeDispatcher()} after
-     *         releasing the lock)
-     */
-    boolean arm(final Instance in, final int t, final long hostStart, final long window) {
-        final TimerHeap heap = heaps[t];
-        final long oldHead = heap.peekDeadline();
-        final long oldKey = wakeKey(t);
-        in.windowNanos[t] = window;
+    void armChanged(final Instance in, final int t, final long hostStart, final long window, final boolean wasWindowed,
+            final long oldKey) {
         final long end = Sat.add(hostStart, window);
-        final long e = in.entry[t];
-        if (e == TimerHeap.NULL_HANDLE || !heap.reschedule(e, end)) {
-            in.entry[t] = heap.schedule(end, in.minor);
-            armed++;
-        } else if ((in.tombMask & (1 << t)) != 0) {
-            in.tombMask &= ~(1 << t); // a lazily cleared entry comes back to life, rescheduled in place
-            armed++;
-        }
-        setWindow(in, t, hostStart, window);
-        alarmsSet++;
-        return needsWake(t, heap, oldHead, oldKey);
-    }
-
-    /**
-     * Keeps the start-heap entry (and, for a wakeup type, the wake-key entry) of a (re-)armed alarm in line
-     * with its window; an exact alarm has neither. Lock held.
-     */
-    private void setWindow(final Instance in, final int t, final long hostStart, final long window) {
-        if (window == 0L) {
-            dropWindow(in, t);
+        if (!WAKEUP[t]) {
+            if (window == 0L && oldKey <= end) {
+                return; // the entry's key is a lower bound of the new deadline: nothing to change, no wake
+            }
+            queueChange(in, 1 << t);
+            if (wakeOnEveryChange || end < planned(BASE_OF[t])) {
+                wake();
+            }
             return;
         }
-        final long s = in.startEntry[t];
-        if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
-            in.startEntry[t] = starts[t].schedule(hostStart, in.minor);
-            windowedArmed++;
-        }
-        if (WAKEUP[t]) {
-            final long end = Sat.add(hostStart, window);
-            final long key = Math.max(hostStart, Sat.add(Sat.sub(end, resolution), 1L));
-            final long k = in.wakeKeyEntry[t];
-            if (k == TimerHeap.NULL_HANDLE || !wakeKeys[t].reschedule(k, key)) {
-                in.wakeKeyEntry[t] = wakeKeys[t].schedule(key, in.minor);
-            }
+        queueChange(in, 1 << t);
+        final long head = t == 0 ? wakeHeadRt : wakeHeadBt;
+        if (wakeOnEveryChange || end < planned(BASE_OF[t]) || end <= head || oldKey <= head || window != 0L
+                || wasWindowed) {
+            wake(); // the change can move a wakeup head: the hardware alarm may need another second
         }
     }
 
-    /** Removes the start-heap and wake-key entries of {@code in}'s type {@code t}, if any. Lock held. */
-    private void dropWindow(final Instance in, final int t) {
-        final long s = in.startEntry[t];
-        if (s != TimerHeap.NULL_HANDLE) {
-            in.startEntry[t] = TimerHeap.NULL_HANDLE;
+    /**
+     * Type {@code t} of {@code in} was disarmed (CLEAR, close paths). A non-wakeup alarm's entry stays as a
+     * tombstone (dropped when it comes due, revived by the next SET); a wakeup alarm's is removed. Instance
+     * lock held.
+     *
+     * @param wasWindowed whether it had a window
+     */
+    void alarmCleared(final Instance in, final int t, final boolean wasWindowed) {
+        if (!WAKEUP[t]) {
+            return;
+        }
+        queueChange(in, 1 << t);
+        if (wakeOnEveryChange || wasWindowed || in.heapKey(t) <= (t == 0 ? wakeHeadRt : wakeHeadBt)) {
+            wake();
+        }
+    }
+
+    /**
+     * {@code in} closed: the heaps drop every entry it has; its SETs go to the device's count. Instance lock
+     * held.
+     */
+    void instanceClosed(final Instance in, final long sets) {
+        retiredSets.add(sets);
+        queueChange(in, (1 << AlarmType.COUNT) - 1);
+        if (wakeOnEveryChange) {
+            wake();
+        }
+    }
+
+    /** What the dispatcher sleeps for on a base (published after each pass). */
+    private long planned(final int base) {
+        return base == 0 ? plannedRt : base == 1 ? plannedBt : plannedMono;
+    }
+
+    /**
+     * Marks {@code mask}'s types of {@code in} changed and queues the instance unless it is queued already;
+     * if the queue is full, applies the queue and this change under the heap lock (backpressure: never
+     * dropped; the dispatcher never waits for an instance lock while it holds the heap lock, so this
+     * cannot deadlock, whatever instance locks the caller holds).
+     */
+    private void queueChange(final Instance in, final int mask) {
+        if (in.markQueued(mask) != 0 || queue.offer(in)) {
+            return;
+        }
+        heapLock.lock();
+        try {
+            if (queueFullFallbacks++ == 0) {
+                LOG.debug("change queue of {} full ({} instances waiting): callers apply their changes themselves",
+                        description, queue.capacity());
+            }
+            queue.drain(applier);
+            apply(in);
+        } finally {
+            heapLock.unlock();
+        }
+        wake(); // the heaps changed behind the dispatcher's back
+    }
+
+    /** Wakes the dispatcher unless a wake is already requested and not yet taken. Any thread, any lock. */
+    private void wake() {
+        if (!wakeRequested) {
+            wakeRequested = true;
+            clocks.wakeup();
+        }
+    }
+
+    private void requestWake() {
+        wakeRequested = true;
+        clocks.wakeup();
+    }
+
+    /** Forgets an instance (its entries may still be in the heaps: they no longer match it). */
+    void remove(final Instance in) {
+        lock.lock();
+        try {
+            final Instance[] table = byMinor;
+            if (table[in.minor] == in) {
+                table[in.minor] = null;
+                minors.clear(in.minor);
+                instanceCount--;
+                byMinor = table; // publishes the element write
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ the heaps (heap lock held)
+
+    /** Applies every queued and re-queued change. Heap lock held. */
+    private void applyPending() {
+        for (int i = 0; i < resyncSize; i++) {
+            final Instance in = resync[i];
+            resync[i] = null;
+            apply(in);
+        }
+        resyncSize = 0;
+        queue.drain(applier);
+    }
+
+    /** Applies the current state of {@code in}'s changed types. Heap lock held. */
+    private void apply(final Instance in) {
+        int bits = in.takeQueued();
+        while (bits != 0) {
+            final int t = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            applyType(in, t);
+        }
+    }
+
+    /**
+     * Brings type {@code t}'s entries of {@code in} in line with its state, read without the instance lock
+     * (see the design block: a change racing this read queues the instance again). A wakeup type's entries
+     * follow the state exactly; a non-wakeup type's end and start keys only ever move earlier or appear.
+     * Heap lock held.
+     */
+    private void applyType(final Instance in, final int t) {
+        if (in.closed) {
+            removeEntries(in, t);
+            return;
+        }
+        final boolean isArmed = (in.enabled & (1 << t)) != 0;
+        final long start = in.get(t, Instance.HOST_START);
+        final long window = in.get(t, Instance.WINDOW);
+        final long end = Sat.add(start, window);
+        final TimerQueue heap = heaps[t];
+        final long e = in.get(t, Instance.END_ENTRY);
+        if (WAKEUP[t]) {
+            if (!isArmed) {
+                removeEntries(in, t);
+                return;
+            }
+            if (e == TimerQueue.NULL_HANDLE) {
+                in.put(t, Instance.END_ENTRY, heap.schedule(end, in.minor));
+            } else {
+                heap.reschedule(e, end);
+            }
+            in.publishHeapKey(t, end);
+            if (window == 0L) {
+                dropWindowEntries(in, t);
+            } else {
+                startEntry(in, t, start, true);
+                final long key = Math.max(start, Sat.add(Sat.sub(end, resolution), 1L));
+                final long k = in.get(t, Instance.WAKE_ENTRY);
+                if (k == TimerQueue.NULL_HANDLE) {
+                    in.put(t, Instance.WAKE_ENTRY, wakeKeys[t].schedule(key, in.minor));
+                } else {
+                    wakeKeys[t].reschedule(k, key);
+                }
+            }
+            return;
+        }
+        if (!isArmed) {
+            return; // a tombstone stays: dropped when it comes due, revived in place by the next SET
+        }
+        if (e == TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.END_ENTRY, heap.schedule(end, in.minor));
+            in.publishHeapKey(t, end);
+        } else if (end < in.heapKey(t)) {
+            heap.reschedule(e, end);
+            in.publishHeapKey(t, end);
+        }
+        if (window != 0L) {
+            startEntry(in, t, start, false);
+        }
+    }
+
+    /** Inserts or moves type {@code t}'s start-heap entry (exactly, or only earlier). Heap lock held. */
+    private void startEntry(final Instance in, final int t, final long start, final boolean exact) {
+        final long s = in.get(t, Instance.START_ENTRY);
+        if (s == TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.START_ENTRY, starts[t].schedule(start, in.minor));
+            windowedEntries++;
+        } else if (exact || start < starts[t].deadline(s)) {
+            starts[t].reschedule(s, start);
+        }
+    }
+
+    /** Removes every entry of type {@code t} of {@code in}. Heap lock held. */
+    private void removeEntries(final Instance in, final int t) {
+        final long e = in.get(t, Instance.END_ENTRY);
+        if (e != TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.END_ENTRY, TimerQueue.NULL_HANDLE);
+            heaps[t].cancel(e); // false for an entry popped as an orphan of this closed instance
+        }
+        in.publishHeapKey(t, Long.MAX_VALUE);
+        dropWindowEntries(in, t);
+    }
+
+    /** Removes the start-heap and wake-key entries of type {@code t} of {@code in}, if any. Heap lock held. */
+    private void dropWindowEntries(final Instance in, final int t) {
+        final long s = in.get(t, Instance.START_ENTRY);
+        if (s != TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.START_ENTRY, TimerQueue.NULL_HANDLE);
             if (starts[t].cancel(s)) {
-                windowedArmed--;
+                windowedEntries--;
             }
         }
-        final long k = in.wakeKeyEntry[t];
-        if (k != TimerHeap.NULL_HANDLE) {
-            in.wakeKeyEntry[t] = TimerHeap.NULL_HANDLE;
+        final long k = in.get(t, Instance.WAKE_ENTRY);
+        if (k != TimerQueue.NULL_HANDLE) {
+            in.put(t, Instance.WAKE_ENTRY, TimerQueue.NULL_HANDLE);
             wakeKeys[t].cancel(k);
         }
     }
 
-    /** The head of type {@code t}'s wake-key heap (MAX if none, or not a wakeup type). Lock held. */
-    private long wakeKey(final int t) {
-        return WAKEUP[t] ? wakeKeys[t].peekDeadline() : Long.MAX_VALUE;
-    }
-
-    /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
-    boolean rekey(final Instance in, final int t, final long hostStart) {
-        final TimerHeap heap = heaps[t];
-        final long oldHead = heap.peekDeadline();
-        final long oldKey = wakeKey(t);
-        final long window = in.windowNanos[t];
-        final long end = Sat.add(hostStart, window);
-        heap.reschedule(in.entry[t], end);
-        if (window != 0L) {
-            setWindow(in, t, hostStart, window);
-        }
-        return needsWake(t, heap, oldHead, oldKey);
-    }
-
-    /** Disarms type {@code t} of {@code in}. Lock held. */
-    boolean disarm(final Instance in, final int t) {
-        return disarm(in, t, false);
-    }
-
-    /*
-     * Lazy CLEAR. Clearing and re-setting an alarm is the commonest churn (Android's AlarmManager re-arms
-     * its kernel alarms all the time), and an eager CLEAR followed by SET costs two sifts through the
-     * heap. A CLEAR of an exact, non-wakeup alarm that is not its heap's head therefore leaves the entry in
-     * place as a tombstone (tombMask); the next SET of the type reschedules it in place (one sift), and if
-     * it comes due first the dispatcher drops it silently. Tombstones are bounded by construction (at most
-     * one per instance and type), never sit in a wakeup heap (so they never reach the hardware alarm), and
-     * are removed eagerly whenever an instance or owner closes (so a reused minor never inherits one). At
-     * worst a tombstone at a non-wakeup head costs the dispatcher one spurious wake.
-     */
-
     /**
-     * Disarms type {@code t} of {@code in}. Lock held.
+     * Pops the due entries of {@code from} (the end heaps, or the start heaps for ride-alongs) into the
+     * batch. Heap lock held.
      *
-     * @param lazy whether a tombstone may be left (CLEAR); false removes the entry (close paths)
-     * @return true if the dispatcher must be woken
+     * @return true if something due is left (the batch is full)
      */
-    boolean disarm(final Instance in, final int t, final boolean lazy) {
-        final long e = in.entry[t];
-        if (e == TimerHeap.NULL_HANDLE) {
-            return false;
-        }
-        final TimerHeap heap = heaps[t];
-        final int mask = 1 << t;
-        if ((in.tombMask & mask) != 0) {
-            if (!lazy) {
-                in.tombMask &= ~mask;
-                in.entry[t] = TimerHeap.NULL_HANDLE;
-                heap.cancel(e); // a non-wakeup tombstone: no hardware decision depends on it
+    private boolean popDue(final TimerQueue[] from, final PopHandler handler, final long rt, final long bt,
+            final long mono) {
+        boolean left = false;
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            final long now = nowOf(t, rt, bt, mono);
+            final TimerQueue heap = from[t];
+            if (heap.isEmpty() || heap.peekDeadline() > now) {
+                continue;
             }
-            return false;
+            handler.type = t;
+            heap.pollExpired(now, handler, FIRE_BUDGET);
+            if (heap.peekDeadline() <= now) {
+                left = true;
+            }
         }
-        if (lazy && !WAKEUP[t] && in.windowNanos[t] == 0L && heap.peekHandle() != e) {
-            in.tombMask |= mask;
-            armed--;
-            return false;
-        }
-        final long oldHead = heap.peekDeadline();
-        final long oldKey = wakeKey(t);
-        in.entry[t] = TimerHeap.NULL_HANDLE;
-        if (heap.cancel(e)) {
-            armed--;
-        }
-        dropWindow(in, t);
-        return needsWake(t, heap, oldHead, oldKey);
+        return left;
     }
 
-    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldKey) {
-        if (wakePending) {
-            return false;
-        }
-        final long head = heap.peekDeadline();
+    private static long nowOf(final int t, final long rt, final long bt, final long mono) {
         final int base = BASE_OF[t];
-        // A wakeup type decides the hardware alarm through its heap's head (the earliest end) and its
-        // wake-key head (whether a window lets the wake round down instead of up).
-        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || wakeKey(t) != oldKey))) {
-            wakePending = true;
+        return base == 0 ? rt : base == 1 ? bt : mono;
+    }
+
+    /** Moves a due entry into the batch (heap lock held); an orphan of a closed instance is dropped. */
+    private final class PopHandler implements TimerQueue.ExpiryHandler {
+        private final boolean rideAlong;
+        int type;
+
+        PopHandler(final boolean rideAlong) {
+            this.rideAlong = rideAlong;
+        }
+
+        @Override
+        public boolean onExpiry(final long handle, final long key, final int payload) {
+            if (batchSize == FIRE_BUDGET) {
+                return false;
+            }
+            final Instance[] table = byMinor;
+            final Instance in = payload < table.length ? table[payload] : null;
+            final int field = rideAlong ? Instance.START_ENTRY : Instance.END_ENTRY;
+            if (in == null || in.get(type, field) != handle) {
+                return true; // the instance closed (its minor may be another's now): nothing to fire
+            }
+            in.put(type, field, TimerQueue.NULL_HANDLE);
+            if (rideAlong) {
+                windowedEntries--;
+            } else {
+                in.publishHeapKey(type, Long.MAX_VALUE); // before the instance lock is taken to decide
+            }
+            batchIn[batchSize] = in;
+            batchType[batchSize] = rideAlong ? type | RIDE_ALONG : type;
+            batchSize++;
             return true;
         }
-        return false;
     }
 
-    /** Wakes the dispatcher; call without the lock. */
-    void wakeDispatcher() {
-        clocks.wakeup();
-    }
-
-    private void requestWake() {
-        lock.lock();
-        try {
-            wakePending = true;
-        } finally {
-            lock.unlock();
-        }
-        clocks.wakeup();
-    }
-
-    /** Forgets an instance. Lock held. */
-    void remove(final Instance in) {
-        if (byMinor[in.minor] == in) {
-            byMinor[in.minor] = null;
-            minors.clear(in.minor);
-            instanceCount--;
-        }
-    }
+    private static final int RIDE_ALONG = 8;
 
     // ------------------------------------------------------------------ dispatcher
 
@@ -718,28 +1003,61 @@ public final class Device implements ValarmDevice {
         long errorBackoff = FIRST_RETRY_NANOS;
         while (!closed) {
             try {
-                final long rtDeadline;
-                final long btDeadline;
-                final long monoDeadline;
-                boolean again;
                 final boolean hardwareWake = hardwareFired;
                 if (hardwareWake) {
                     hardwareFired = false;
                 }
-                lock.lock();
+                wakeRequested = false; // before draining: a change queued after this wakes us again
+                // Realtime only if a wall-clock heap holds something (a racy look: an entry a full-queue caller
+                // adds meanwhile comes with a wake). On the portable clocks a realtime read is an Instant.
+                final long rt = heaps[0].isEmpty() && heaps[1].isEmpty() && starts[0].isEmpty() && starts[1].isEmpty()
+                        ? Long.MIN_VALUE : clocks.nanos(ClockBase.REALTIME);
+                final long bt = clocks.nanos(ClockBase.BOOTTIME);
+                final long mono = clocks.nanos(ClockBase.MONOTONIC);
+                boolean again;
+                heapLock.lock();
                 try {
-                    wakePending = false;
-                    again = fireDue(hardwareWake);
+                    applyPending();
+                    again = popDue(heaps, endPop, rt, bt, mono);
+                } finally {
+                    heapLock.unlock();
+                }
+                final int fired = fireBatch(rt, bt, mono);
+                if (hardwareWake || fired > 0) {
+                    // Every windowed alarm whose window has started rides along.
+                    heapLock.lock();
+                    try {
+                        applyPending();
+                        if (windowedEntries > 0 && popDue(starts, startPop, rt, bt, mono)) {
+                            again = true;
+                        }
+                    } finally {
+                        heapLock.unlock();
+                    }
+                    fireBatch(rt, bt, mono);
+                }
+                final long rtDeadline;
+                final long btDeadline;
+                final long monoDeadline;
+                heapLock.lock();
+                try {
+                    applyPending();
                     rtDeadline = Math.min(heaps[0].peekDeadline(), heaps[1].peekDeadline());
                     btDeadline = Math.min(heaps[2].peekDeadline(), heaps[3].peekDeadline());
                     monoDeadline = heaps[4].peekDeadline();
-                    planned[0] = rtDeadline;
-                    planned[1] = btDeadline;
-                    planned[2] = monoDeadline;
+                    plannedRt = rtDeadline;
+                    plannedBt = btDeadline;
+                    plannedMono = monoDeadline;
+                    wakeHeadRt = heaps[0].peekDeadline();
+                    wakeHeadBt = heaps[2].peekDeadline();
                     programmer.capture(heaps[0].peekDeadline(), wakeKeys[0].peekDeadline(), heaps[2].peekDeadline(),
                             wakeKeys[2].peekDeadline());
                 } finally {
-                    lock.unlock();
+                    heapLock.unlock();
+                }
+                // Published, then checked: a caller that queued before reading the old plan is seen here.
+                if (!queue.isEmpty()) {
+                    again = true;
                 }
                 if (hardwareWake) {
                     hardwareWakes.incrementAndGet();
@@ -771,119 +1089,113 @@ public final class Device implements ValarmDevice {
     }
 
     /**
-     * Fires due entries of every heap, then, if anything fired by its window's end or the hardware woke
-     * the machine, every windowed alarm whose window has started. Lock held.
+     * Fires what the batch holds, each under its instance's lock and only if its state says so (armed, and
+     * the window's end, or for a ride-along its start, has passed), and re-queues each popped type so that
+     * the heaps catch up (a stale key re-keyed, a fired alarm's other entries dropped). No heap lock held.
      *
-     * @param hardwareWake whether the hardware wake alarm fired since the last pass
-     * @return true if a budget ran out
+     * @return how many fired by their window's end
      */
-    private boolean fireDue(final boolean hardwareWake) {
-        boolean again = false;
-        final long rt = clocks.nanos(ClockBase.REALTIME);
-        final long bt = clocks.nanos(ClockBase.BOOTTIME);
-        final long mono = clocks.nanos(ClockBase.MONOTONIC);
-        final long firedBefore = alarmsFired;
-        for (int t = 0; t < AlarmType.COUNT; t++) {
-            final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
-            final TimerHeap heap = heaps[t];
-            if (heap.isEmpty() || heap.peekDeadline() > now) {
-                continue;
-            }
-            fireHandler.type = t;
-            nowForFiring = now;
-            if (heap.pollExpired(now, fireHandler, FIRE_BUDGET) == FIRE_BUDGET && heap.peekDeadline() <= now) {
-                again = true;
-            }
-        }
-        if (windowedArmed > 0 && (hardwareWake || alarmsFired != firedBefore)) {
-            for (int t = 0; t < AlarmType.COUNT; t++) {
-                final long now = BASE_OF[t] == 0 ? rt : BASE_OF[t] == 1 ? bt : mono;
-                final TimerHeap heap = starts[t];
-                if (heap.isEmpty() || heap.peekDeadline() > now) {
-                    continue;
+    private int fireBatch(final long rt, final long bt, final long mono) {
+        int firedByEnd = 0;
+        final int n = batchSize;
+        for (int i = 0; i < n; i++) {
+            final Instance in = batchIn[i];
+            batchIn[i] = null;
+            final boolean rideAlong = (batchType[i] & RIDE_ALONG) != 0;
+            final int t = batchType[i] & (RIDE_ALONG - 1);
+            final long now = nowOf(t, rt, bt, mono);
+            in.lock.lock();
+            try {
+                if (!in.closed && (in.enabled & (1 << t)) != 0) {
+                    final long start = in.get(t, Instance.HOST_START);
+                    final long window = in.get(t, Instance.WINDOW);
+                    final long end = Sat.add(start, window);
+                    if (rideAlong ? window != 0L && start <= now : end <= now) {
+                        if (!rideAlong) {
+                            firedByEnd++;
+                            if (now - end > lateThresholdNanos) {
+                                lateDeliveries++;
+                            }
+                        }
+                        fire(in, t, start, now);
+                    }
                 }
-                rideAlongHandler.type = t;
-                nowForFiring = now;
-                if (heap.pollExpired(now, rideAlongHandler, FIRE_BUDGET) == FIRE_BUDGET
-                        && heap.peekDeadline() <= now) {
-                    again = true;
+                if (in.markQueued(1 << t) == 0) {
+                    resync[resyncSize++] = in;
                 }
+            } finally {
+                in.lock.unlock();
             }
         }
-        return again;
+        batchSize = 0;
+        return firedByEnd;
     }
 
-    /** Fires one entry whose window ended (or an exact alarm). Lock held. */
-    private final class FireHandler implements TimerHeap.ExpiryHandler {
-        int type;
-
-        @Override
-        public boolean onExpiry(final long handle, final long deadline, final int payload) {
-            final Instance in = byMinor[payload];
-            if ((in.tombMask & (1 << type)) != 0) {
-                // A lazily cleared alarm came due before its type was set again: drop it, fire nothing.
-                in.tombMask &= ~(1 << type);
-                in.entry[type] = TimerHeap.NULL_HANDLE;
-                return true;
-            }
-            if (nowForFiring - deadline > lateThresholdNanos) {
-                lateDeliveries++;
-            }
-            final long window = in.windowNanos[type];
-            if (window != 0L) {
-                dropWindow(in, type);
-            }
-            fire(in, type, Sat.sub(deadline, window));
-            return true;
-        }
-    }
-
-    /** Fires one windowed entry whose window started, riding along with another firing. Lock held. */
-    private final class RideAlongHandler implements TimerHeap.ExpiryHandler {
-        int type;
-
-        @Override
-        public boolean onExpiry(final long handle, final long start, final int payload) {
-            final Instance in = byMinor[payload];
-            // The start heap removes this entry itself after we return; the end heap's and the wake-key
-            // heap's entries go here.
-            in.startEntry[type] = TimerHeap.NULL_HANDLE;
-            windowedArmed--;
-            heaps[type].cancel(in.entry[type]);
-            final long k = in.wakeKeyEntry[type];
-            if (k != TimerHeap.NULL_HANDLE) {
-                in.wakeKeyEntry[type] = TimerHeap.NULL_HANDLE;
-                wakeKeys[type].cancel(k);
-            }
-            fire(in, type, start);
-            return true;
-        }
-    }
-
-    /** Common firing bookkeeping. Lock held. */
-    private void fire(final Instance in, final int type, final long hostStart) {
+    /** Common firing bookkeeping. Instance lock held. */
+    private void fire(final Instance in, final int type, final long hostStart, final long now) {
         alarmsFired++;
-        armed--;
         in.fired(type);
         final FiringProbe p = probe;
         if (p != null) {
-            p.fired(in.minor, TYPES[type], hostStart, nowForFiring);
+            p.fired(in, TYPES[type], hostStart, now);
         }
-        delivery.alarmFired(in.minor, TYPES[type], hostStart, nowForFiring);
+        delivery.alarmFired(in.minor, TYPES[type], hostStart, now);
     }
 
     private void onHostClockChange() {
+        final int n;
         lock.lock();
         try {
-            clockChanges++;
-            for (int m = minors.nextSetBit(0); m >= 0; m = minors.nextSetBit(m + 1)) {
-                byMinor[m].raiseTimeChange();
+            if (scratch.length < instanceCount) {
+                scratch = new Instance[Math.max(instanceCount, scratch.length * 2)];
             }
+            int i = 0;
+            final Instance[] table = byMinor;
+            for (int m = minors.nextSetBit(0); m >= 0; m = minors.nextSetBit(m + 1)) {
+                scratch[i++] = table[m];
+            }
+            n = i;
         } finally {
             lock.unlock();
         }
+        clockChanges++;
+        for (int i = 0; i < n; i++) {
+            final Instance in = scratch[i];
+            scratch[i] = null;
+            in.lock.lock();
+            try {
+                if (!in.closed) {
+                    in.raiseTimeChange();
+                }
+            } finally {
+                in.lock.unlock();
+            }
+        }
         programmer.onClockChange();
-        LOG.info("host clock changed: time-change raised on {} instances", instanceCount);
+        LOG.info("host clock changed: time-change raised on {} instances", n);
+    }
+
+    /** Whether the current thread holds the table lock, the heap lock or an instance's lock (tests). */
+    boolean holdsAnyLock() {
+        if (lock.isHeldByCurrentThread() || heapLock.isHeldByCurrentThread()) {
+            return true;
+        }
+        for (final Instance in : byMinor) {
+            if (in != null && in.lock.isHeldByCurrentThread()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How often a caller found the change queue full and applied its change itself (tests). */
+    long queueFullFallbacks() {
+        heapLock.lock();
+        try {
+            return queueFullFallbacks;
+        } finally {
+            heapLock.unlock();
+        }
     }
 
     private static final AlarmType[] TYPES = AlarmType.values();

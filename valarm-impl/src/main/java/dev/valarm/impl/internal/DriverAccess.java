@@ -5,11 +5,10 @@ import dev.valarm.AlarmType;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Reaches into the driver state for the ABI codec and for tests. Not API (this package is not
- * exported). Thread-safe: every method takes the device's lock where it reads or changes state.
+ * exported). Thread-safe: every method takes the instance's lock where it reads or changes state.
  */
 public final class DriverAccess {
     private DriverAccess() {
@@ -42,48 +41,65 @@ public final class DriverAccess {
      */
     public static InstanceState state(final ValarmInstance instance) {
         final Instance in = cast(instance);
-        in.device.lock.lock();
+        in.lock.lock();
         try {
             final long[] times = new long[AlarmType.COUNT];
             for (int t = 0; t < AlarmType.COUNT; t++) {
-                times[t] = (in.enabled & (1 << t)) != 0 ? in.alarmNanos[t] : Long.MIN_VALUE;
+                times[t] = (in.enabled & (1 << t)) != 0 ? in.get(t, Instance.ALARM) : Long.MIN_VALUE;
             }
             return new InstanceState(in.minor, in.closed, in.owner, in.enabled, in.pending, in.waitPending,
                     in.blockerHeld, in.offset(0), java.util.List.of(times[0], times[1], times[2],
                             times[3], times[4]), in.blockingWaiters, in.asyncWaiters.size());
         } finally {
-            in.device.lock.unlock();
+            in.lock.unlock();
         }
     }
 
     /**
-     * The lock that guards every instance's state and the heaps of a device. Holding it makes a sequence
-     * of calls atomic with respect to the dispatcher (the lock is reentrant; a blocking WAIT releases it
-     * while it sleeps). For tests that need an exact model of the driver state.
+     * The lock that guards an instance's driver state. Holding it makes a sequence of calls on the instance
+     * atomic with respect to the dispatcher's firings of that instance (the lock is reentrant; a blocking
+     * WAIT releases it while it sleeps; the {@link FiringProbe} is called under it). There is no device-wide
+     * lock on the SET/CLEAR/WAIT path. For tests that need an exact model of the driver state.
+     *
+     * @param instance an instance of a valarm-impl device
+     * @return its lock
+     * @throws IllegalArgumentException if the instance is not one of valarm-impl's
+     */
+    public static InstanceLock lock(final ValarmInstance instance) {
+        return cast(instance).lock;
+    }
+
+    /**
+     * Whether the current thread holds any of the device's locks: its table lock, its heap lock, or the
+     * lock of one of its instances. For tests that check that user code never runs under a lock.
      *
      * @param device a valarm-impl device
-     * @return its lock
+     * @return whether a lock is held
      * @throws IllegalArgumentException if the device is not one of valarm-impl's
      */
-    public static ReentrantLock lock(final ValarmDevice device) {
-        Objects.requireNonNull(device, "device");
-        if (!(device instanceof Device)) {
-            throw new IllegalArgumentException("not a valarm-impl device: " + device.getClass().getName());
-        }
-        return ((Device) device).lock;
+    public static boolean holdsAnyLock(final ValarmDevice device) {
+        return device(device).holdsAnyLock();
     }
 
     /**
-     * Installs a probe that the dispatcher calls under the device lock for every firing (or removes it,
-     * with null): the exact order of firings for a model checker that holds {@link #lock}. For tests.
+     * Installs a probe that the dispatcher calls for every firing, under the firing instance's lock (or
+     * removes it, with null): the exact order of firings per instance for a model checker that holds
+     * {@link #lock(ValarmInstance)}. For tests.
      *
      * @param device a valarm-impl device
      * @param probe the probe, or null
      * @throws IllegalArgumentException if the device is not one of valarm-impl's
      */
     public static void probeFirings(final ValarmDevice device, final FiringProbe probe) {
-        lock(device); // checks the type
-        ((Device) device).probeFirings(probe);
+        device(device).probeFirings(probe);
+    }
+
+    private static Device device(final ValarmDevice device) {
+        Objects.requireNonNull(device, "device");
+        if (!(device instanceof Device)) {
+            throw new IllegalArgumentException("not a valarm-impl device: " + device.getClass().getName());
+        }
+        return (Device) device;
     }
 
     private static Instance cast(final ValarmInstance instance) {

@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One open file of an instance. Thread-safe: every state change happens under the device's lock.
+ * One open file of an instance. Thread-safe: every state change happens under the instance's lock.
  *
  * <p>Checks run in the driver's order (alarm-dev {@code alarm_ioctl}): the type (the enum cannot be
  * invalid; null is a programming error), the handle/instance/device being open, a read-only handle
@@ -26,12 +26,19 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Handle implements AlarmHandle {
     private final Instance in;
+    /**
+     * The instance's lock, kept here too: SET and CLEAR on a random one of many instances are bound by
+     * dependent cache misses, and with the lock's address in the handle its line is fetched together with the
+     * instance's (see {@link #touch}) instead of after it.
+     */
+    private final InstanceLock lock;
     private final Device device;
     private final OpenMode mode;
-    private volatile boolean closed; // written under device.lock, read lock-free by GET_TIME
+    private volatile boolean closed; // written under the instance lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
+        this.lock = in.lock;
         this.device = in.device;
         this.mode = mode;
     }
@@ -81,38 +88,46 @@ final class Handle implements AlarmHandle {
      * command): open and writable checks, then claim or EBUSY. Used by the ABI codec.
      */
     void claimOwnership() {
-        device.lock.lock();
+        lock.lock();
         try {
             checkWritable("ioctl", null);
             claim("ioctl");
         } finally {
-            device.lock.unlock();
+            lock.unlock();
         }
+    }
+
+    /**
+     * Reads the instance's first line and type {@code t}'s slots before the lock is taken, so that their
+     * cache misses overlap the lock's instead of following it (the lock's CAS is a fence: loads after it
+     * wait for it). The values are not used; volatile reads, so they are not optimised away.
+     */
+    private void touch(final int t) {
+        if (in.closed) {
+            return;
+        }
+        in.heapKey(t);
     }
 
     @Override
     public void set(final AlarmType type, final Timespec time) {
         Objects.requireNonNull(type, "type");
-        boolean wake;
-        device.lock.lock();
+        touch(type.number());
+        lock.lock();
         try {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
             claim("SET");
-            wake = arm(type, time, 0L);
+            in.arm(type.number(), time.toNanos(), 0L);
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            lock.unlock();
         }
     }
 
     @Override
     public void set(final AlarmType type, final Timespec time, final Duration window) {
         Objects.requireNonNull(type, "type");
-        boolean wake;
-        device.lock.lock();
+        lock.lock();
         try {
             checkWritable("SET", type);
             Objects.requireNonNull(time, "time");
@@ -121,25 +136,65 @@ final class Handle implements AlarmHandle {
                 throw new IllegalArgumentException("window must not be negative: " + TimeFormat.duration(window));
             }
             claim("SET");
-            wake = arm(type, time, Sat.nanos(window));
+            in.arm(type.number(), time.toNanos(), Sat.nanos(window));
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            lock.unlock();
         }
     }
 
-    /** SET's body. Lock held. */
-    private boolean arm(final AlarmType type, final Timespec time, final long windowNanos) {
-        return in.arm(type.number(), time.toNanos(), windowNanos);
+    /** SET of an exact alarm at {@code instanceNanos} on the type's clock: {@link #set(AlarmType, Timespec)} without a Timespec. */
+    void setNanos(final AlarmType type, final long instanceNanos) {
+        Objects.requireNonNull(type, "type");
+        touch(type.number());
+        lock.lock();
+        try {
+            checkWritable("SET", type);
+            claim("SET");
+            in.arm(type.number(), instanceNanos, 0L);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** GET_TIME in nanoseconds: {@link #getTime} without a Timespec. */
+    long timeNanos(final AlarmType type) {
+        Objects.requireNonNull(type, "type");
+        checkOpen();
+        return in.nowNanos(type.clockBase());
+    }
+
+    /**
+     * Registers the owner's reusable asynchronous WAIT (see {@link Subscription}): the WAIT's checks and
+     * ownership claim, once.
+     *
+     * @throws IllegalStateException if the instance already has one
+     */
+    Subscription subscribe(final Runnable onEvents, final boolean direct) {
+        Objects.requireNonNull(onEvents, "onEvents");
+        lock.lock();
+        try {
+            checkWritable("WAIT", null);
+            claim("WAIT");
+            if (in.subscription != null) {
+                throw new IllegalStateException("instance " + in.name() + " (minor " + in.minor + ") already has a subscription");
+            }
+            in.ackPrevious();
+            final Subscription s = new Subscription(in, this, onEvents, direct);
+            in.subscription = s;
+            if (in.pending != 0) {
+                s.deliver(in.fetchAndClear());
+            }
+            return s;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public void clear(final AlarmType type) {
         Objects.requireNonNull(type, "type");
-        boolean wake;
-        device.lock.lock();
+        touch(type.number());
+        lock.lock();
         try {
             checkWritable("CLEAR", type);
             claim("CLEAR");
@@ -150,14 +205,10 @@ final class Handle implements AlarmHandle {
                     in.releaseBlocker();
                 }
             }
-            in.enabled &= ~mask;
             in.cleared(type.number());
-            wake = device.disarm(in, type.number(), true);
+            in.disarm(type.number());
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            lock.unlock();
         }
     }
 
@@ -184,7 +235,7 @@ final class Handle implements AlarmHandle {
     /** WAIT. {@code timeoutNanos < 0} waits without a timeout. */
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
         boolean woken = false;
-        device.lock.lockInterruptibly();
+        lock.lockInterruptibly();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -207,12 +258,12 @@ final class Handle implements AlarmHandle {
                     // waiter took it (the driver's WAIT then returns 0).
                     while (in.wakeSeq == seq) {
                         if (timeoutNanos < 0) {
-                            in.changed.await();
+                            in.changed().await();
                         } else {
                             if (remaining <= 0) {
                                 return AlarmEvents.NONE;
                             }
-                            remaining = in.changed.awaitNanos(remaining);
+                            remaining = in.changed().awaitNanos(remaining);
                         }
                     }
                 } finally {
@@ -230,7 +281,7 @@ final class Handle implements AlarmHandle {
             }
             return AlarmEvents.of(in.fetchAndClear());
         } finally {
-            device.lock.unlock();
+            lock.unlock();
             if (woken) {
                 device.delivery.finished();
             }
@@ -241,7 +292,7 @@ final class Handle implements AlarmHandle {
     public CompletableFuture<AlarmEvents> awaitAsync() {
         final Instance.AsyncWaiter waiter = in.new AsyncWaiter(this);
         final Instance.WaitFuture future = waiter.future;
-        device.lock.lock();
+        lock.lock();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
@@ -258,7 +309,7 @@ final class Handle implements AlarmHandle {
             in.asyncWaiters.add(waiter);
             return future;
         } finally {
-            device.lock.unlock();
+            lock.unlock();
         }
     }
 
@@ -271,8 +322,7 @@ final class Handle implements AlarmHandle {
 
     @Override
     public void setRtc(final Timespec time) {
-        boolean wake;
-        device.lock.lock();
+        lock.lock();
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
@@ -280,47 +330,43 @@ final class Handle implements AlarmHandle {
                 throw ClockRange.clockOutside("SET_RTC: the wall clock of instance " + in.name() + " (minor " + in.minor + ")",
                         true, time);
             }
-            wake = in.setWallClock(time.toNanos());
+            in.setWallClock(time.toNanos());
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            lock.unlock();
         }
     }
 
     @Override
     public boolean isOwner() {
-        device.lock.lock();
+        lock.lock();
         try {
             return in.owner == this && !closed;
         } finally {
-            device.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public boolean isClosed() {
-        device.lock.lock();
+        lock.lock();
         try {
             return closed || in.isClosed();
         } finally {
-            device.lock.unlock();
+            lock.unlock();
         }
     }
 
     @Override
     public void close() {
-        boolean wake = false;
         List<Instance.AsyncWaiter> failed = List.of();
-        device.lock.lock();
+        lock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
             if (in.owner == this) {
-                wake = in.disarmAll();
+                in.disarmAll();
                 if ((in.pending | (in.waitPending ? 1 : 0)) != 0) {
                     in.releaseBlocker();
                 }
@@ -330,12 +376,10 @@ final class Handle implements AlarmHandle {
                 failed = in.drainAsync();
                 // Wake our blocked waiters: they see the handle closed. (Only the owner can wait.)
                 in.wakeBlocking();
+                in.endSubscription(true);
             }
         } finally {
-            device.lock.unlock();
-        }
-        if (wake) {
-            device.wakeDispatcher();
+            lock.unlock();
         }
         if (!failed.isEmpty()) {
             in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor

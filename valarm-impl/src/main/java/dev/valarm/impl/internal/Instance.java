@@ -11,6 +11,8 @@ import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmInstance;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,9 +27,41 @@ import java.util.concurrent.locks.Condition;
 
 /**
  * One virtual alarm device: the driver's per-minor state. Thread-safe: all mutable driver state is
- * guarded by the device's lock; the clock offsets are read without it.
+ * guarded by the instance's own {@link #lock} (no device-wide lock, see the multiplexer's design in
+ * {@link Device}); the clock offsets are read without it; the heap bookkeeping in {@link #slots} is the
+ * dispatcher's (guarded by the device's heap lock).
  */
 final class Instance implements ValarmInstance {
+    /** Per type, {@link #STRIDE} longs of {@link #slots}: one cache line's worth per type. */
+    static final int STRIDE = 8;
+    /** The armed alarm's time on the instance's clock (guarded by {@link #lock}). */
+    static final int ALARM = 0;
+    /** The tolerance window, 0 = exact (guarded by {@link #lock}). */
+    static final int WINDOW = 1;
+    /** The armed alarm's window start on the type's host base (guarded by {@link #lock}). */
+    static final int HOST_START = 2;
+    /** The key of the type's end-heap entry, {@code Long.MAX_VALUE} if none (written by the heap-lock holder, volatile). */
+    static final int HEAP_KEY = 3;
+    /** The end-heap entry's handle (heap lock). */
+    static final int END_ENTRY = 4;
+    /** The start-heap entry's handle, windowed alarms only (heap lock). */
+    static final int START_ENTRY = 5;
+    /** The wake-key-heap entry's handle, windowed wakeup alarms only (heap lock). */
+    static final int WAKE_ENTRY = 6;
+    /** The CLEAR count at the type's last CLEAR (guarded by {@link #lock}; see {@link #giveBack}). */
+    static final int CLEARED_AT = 7;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle QUEUED;
+
+    static {
+        try {
+            QUEUED = MethodHandles.lookup().findVarHandle(Instance.class, "queuedTypes", int.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final Device device;
     final int minor;
     private final String name;
@@ -38,32 +72,41 @@ final class Instance implements ValarmInstance {
     final long boottimeOffset;
     final long monotonicOffset;
 
-    // Guarded by device.lock.
+    // Allocated first, in this order, so that the object, its lock and its slots sit side by side in memory:
+    // a SET or CLEAR of a random one of many instances is bound by the cache lines it touches.
+    /** Guards the driver state of this instance: the owner rules, the masks, the waiters, the armed times. */
+    final InstanceLock lock = new InstanceLock();
+    /** Per type {@link #STRIDE} longs: {@link #ALARM} .. {@link #CLEARED_AT}. */
+    final long[] slots = new long[AlarmType.COUNT * STRIDE];
+    /** Signalled when blocking waiters must wake; made on the first blocking WAIT. Guarded by lock. */
+    private Condition changed;
+
+    // Guarded by lock.
     Handle owner;
+    /** Armed types. Read without the lock by the heap-lock holder (see {@link #queuedTypes}). */
     int enabled;
     int pending;
     boolean waitPending;
     boolean blockerHeld;
-    volatile boolean closed; // written under device.lock
+    volatile boolean closed; // written under lock
     int wakeSeq;
     int blockingWaiters;
     /** Blocking waiters asleep on the current {@link #wakeSeq} (not yet woken). */
     int asleep;
-    /** Counts CLEARs; {@link #clearedAt} holds the count at each type's last CLEAR (see {@link #giveBack}). */
+    /** Counts CLEARs; {@link #CLEARED_AT} holds the count at each type's last CLEAR (see {@link #giveBack}). */
     int clearEpoch;
-    final int[] clearedAt = new int[AlarmType.COUNT];
-    final long[] entry = new long[AlarmType.COUNT];
-    /** Types whose {@link #entry} is a tombstone left by a lazy CLEAR (see {@link Device#disarm}). */
-    int tombMask;
-    final long[] alarmNanos = new long[AlarmType.COUNT];
-    /** Tolerance window per type (0 = exact); the type's heap entry is keyed by the window's end. */
-    final long[] windowNanos = new long[AlarmType.COUNT];
-    /** Entry in the device's window-start heap per type; only windowed alarms have one. */
-    final long[] startEntry = new long[AlarmType.COUNT];
-    /** Entry in the device's wake-key heap per type; only windowed wakeup alarms have one. */
-    final long[] wakeKeyEntry = new long[AlarmType.COUNT];
-    final Condition changed;
+    /** SETs made on this instance (restore and unshare included), for {@link dev.valarm.DeviceStats}. */
+    long sets;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
+    /** The owner's reusable asynchronous WAIT, if an in-module client registered one. */
+    Subscription subscription;
+    /**
+     * Types whose driver state changed since the heaps last applied it: set by callers (and the dispatcher)
+     * with an atomic OR before the instance goes into the {@link ChangeQueue}, taken with an atomic swap by
+     * the heap-lock holder before it reads the state. The pair orders the state's plain fields: whoever
+     * changes the state after the swap sees the bit clear and queues the instance again.
+     */
+    private volatile int queuedTypes;
 
     Instance(final Device device, final int minor, final String name, final long realtimeOffset,
             final long boottimeOffset, final long monotonicOffset) {
@@ -74,7 +117,44 @@ final class Instance implements ValarmInstance {
         this.realtimeOffset = realtimeOffset;
         this.boottimeOffset = boottimeOffset;
         this.monotonicOffset = monotonicOffset;
-        this.changed = device.lock.newCondition();
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            slots[t * STRIDE + HEAP_KEY] = Long.MAX_VALUE;
+        }
+    }
+
+    // ------------------------------------------------------------------ per-type slots
+
+    long get(final int t, final int field) {
+        return slots[t * STRIDE + field];
+    }
+
+    void put(final int t, final int field, final long value) {
+        slots[t * STRIDE + field] = value;
+    }
+
+    /** The key of type {@code t}'s end-heap entry as the heap-lock holder last published it (MAX: none). */
+    long heapKey(final int t) {
+        return (long) LONGS.getVolatile(slots, t * STRIDE + HEAP_KEY);
+    }
+
+    /** Publishes the key of type {@code t}'s end-heap entry. Heap lock held. */
+    void publishHeapKey(final int t, final long key) {
+        LONGS.setVolatile(slots, t * STRIDE + HEAP_KEY, key);
+    }
+
+    /** Marks types as changed; returns the types marked before (0: the caller must queue the instance). */
+    int markQueued(final int mask) {
+        return (int) QUEUED.getAndBitwiseOr(this, mask);
+    }
+
+    /** Takes the changed types (heap lock held). */
+    int takeQueued() {
+        return (int) QUEUED.getAndSet(this, 0);
+    }
+
+    /** The window end of type {@code t}'s armed alarm on its host base (saturated). Lock held or racy. */
+    long hostEnd(final int t) {
+        return Sat.add(get(t, HOST_START), get(t, WINDOW));
     }
 
     @Override
@@ -131,7 +211,7 @@ final class Instance implements ValarmInstance {
 
     @Override
     public InstanceSnapshot snapshot() {
-        device.lock.lock();
+        lock.lock();
         try {
             checkOpen();
             final long hostRt = device.clocks.nanos(ClockBase.REALTIME);
@@ -148,12 +228,12 @@ final class Instance implements ValarmInstance {
                     .waitResultOutstanding(waitPending);
             for (int t = 0; t < AlarmType.COUNT; t++) {
                 if ((enabled & (1 << t)) != 0) {
-                    b.alarm(AlarmType.of(t), Timespec.ofNanos(alarmNanos[t]), Duration.ofNanos(windowNanos[t]));
+                    b.alarm(AlarmType.of(t), Timespec.ofNanos(get(t, ALARM)), Duration.ofNanos(get(t, WINDOW)));
                 }
             }
             return b.build();
         } finally {
-            device.lock.unlock();
+            lock.unlock();
         }
     }
 
@@ -165,35 +245,45 @@ final class Instance implements ValarmInstance {
 
     /**
      * Arms type {@code t} at {@code instanceTime} on this instance's clock of the type's base (SET, restore,
-     * unshare). Lock held.
-     *
-     * @return whether the dispatcher must be woken
+     * unshare) and hands the change to the multiplexer. Lock held.
      */
-    boolean arm(final int t, final long instanceTime, final long windowNanos) {
-        alarmNanos[t] = instanceTime;
-        enabled |= 1 << t;
-        return device.arm(this, t, Sat.sub(instanceTime, offset(Device.BASE_OF[t])), windowNanos);
+    void arm(final int t, final long instanceTime, final long windowNanos) {
+        final int mask = 1 << t;
+        final long hostStart = Sat.sub(instanceTime, offset(Device.BASE_OF[t]));
+        final boolean wasWindowed = (enabled & mask) != 0 && get(t, WINDOW) != 0L;
+        final long oldKey = heapKey(t);
+        put(t, ALARM, instanceTime);
+        put(t, WINDOW, windowNanos);
+        put(t, HOST_START, hostStart);
+        enabled |= mask;
+        sets++;
+        device.armChanged(this, t, hostStart, windowNanos, wasWindowed, oldKey);
+    }
+
+    /** Disarms type {@code t} (CLEAR, close paths) and hands the change to the multiplexer. Lock held. */
+    void disarm(final int t) {
+        final int mask = 1 << t;
+        if ((enabled & mask) == 0) {
+            return;
+        }
+        enabled &= ~mask;
+        device.alarmCleared(this, t, get(t, WINDOW) != 0L);
     }
 
     /**
      * Arms a freshly installed, restored instance with a snapshot's alarms and events. Lock held.
      *
      * @param wallMoved whether the wall clock moved against the snapshot's (raises time-change)
-     * @return whether the dispatcher must be woken
      */
-    boolean restoreState(final InstanceSnapshot s, final boolean wallMoved) {
-        boolean wake = false;
+    void restoreState(final InstanceSnapshot s, final boolean wallMoved) {
         for (final AlarmType type : AlarmType.values()) {
             final java.util.Optional<Timespec> at = s.alarm(type);
             if (at.isPresent()) {
-                if (arm(type.number(), at.get().toNanos(), s.window(type).orElseThrow().toNanos())) {
-                    wake = true;
-                }
+                arm(type.number(), at.get().toNanos(), s.window(type).orElseThrow().toNanos());
             }
         }
         pending = s.pendingEvents().mask() | (wallMoved ? AlarmEvents.TIME_CHANGE_MASK : 0);
         waitPending = false;
-        return wake;
     }
 
     @Override
@@ -213,21 +303,17 @@ final class Instance implements ValarmInstance {
 
     private void close(final boolean byDevice) {
         final List<AsyncWaiter> failed;
-        final boolean wake;
-        device.lock.lock();
+        lock.lock();
         try {
             if (closed) {
                 return;
             }
-            wake = shutdown();
-            device.remove(this);
+            shutdown();
             failed = drainAsync();
         } finally {
-            device.lock.unlock();
+            lock.unlock();
         }
-        if (wake && !byDevice) { // a closing device stops its dispatcher anyway
-            device.wakeDispatcher();
-        }
+        device.remove(this);
         if (!failed.isEmpty()) {
             // Built only when someone waits: closing a device of 100 000 idle instances allocates nothing here.
             failAll(failed, new ValarmClosedException(Errno.ENODEV, byDevice ? "device was closed: " + device.description()
@@ -235,28 +321,24 @@ final class Instance implements ValarmInstance {
         }
     }
 
-    /** Cancels everything and marks closed. Lock held. @return whether the dispatcher must be woken */
-    private boolean shutdown() {
+    /** Cancels everything and marks closed; the heaps drop this instance's entries. Lock held. */
+    private void shutdown() {
         closed = true;
-        final boolean wake = disarmAll();
+        disarmAll();
         pending = 0;
         waitPending = false;
         releaseBlocker();
         owner = null;
         wakeBlocking();
-        return wake;
+        endSubscription(false);
+        device.instanceClosed(this, sets);
     }
 
     /** Disarms every type. Lock held. */
-    boolean disarmAll() {
-        boolean wake = false;
+    void disarmAll() {
         for (int t = 0; t < AlarmType.COUNT; t++) {
-            if (device.disarm(this, t)) {
-                wake = true;
-            }
+            disarm(t);
         }
-        enabled = 0;
-        return wake;
     }
 
     void checkOpen() {
@@ -268,23 +350,23 @@ final class Instance implements ValarmInstance {
 
     /**
      * Sets the wall clock (SET_RTC) to {@code instanceRealtime}, which the caller checked is in the clock
-     * range. Lock held.
-     *
-     * @return whether the dispatcher must be woken
+     * range, and re-keys the armed wall-clock alarms on the host base. Lock held.
      */
-    boolean setWallClock(final long instanceRealtime) {
+    void setWallClock(final long instanceRealtime) {
         final long host = device.clocks.nanos(ClockBase.REALTIME);
         // Both in the clock range (the host's by assumption): the difference fits in 64 bits.
         final long newOffset = Sat.sub(instanceRealtime, host);
         realtimeOffset = newOffset;
-        boolean wake = false;
         for (int t = 0; t <= 1; t++) {
-            if ((enabled & (1 << t)) != 0 && device.rekey(this, t, Sat.sub(alarmNanos[t], newOffset))) {
-                wake = true;
+            if ((enabled & (1 << t)) != 0) {
+                final long oldKey = heapKey(t);
+                final long hostStart = Sat.sub(get(t, ALARM), newOffset);
+                put(t, HOST_START, hostStart);
+                final long window = get(t, WINDOW);
+                device.armChanged(this, t, hostStart, window, window != 0L, oldKey);
             }
         }
         raiseTimeChange();
-        return wake;
     }
 
     /** Raises the time-change bit and wakes waiters. Lock held. */
@@ -296,7 +378,6 @@ final class Instance implements ValarmInstance {
     /** The dispatcher fired type t. Lock held. */
     void fired(final int t) {
         final int mask = 1 << t;
-        entry[t] = TimerHeap.NULL_HANDLE;
         enabled &= ~mask;
         pending |= mask;
         device.blocker.acquire(blockerTag, Device.WAKELOCK_TIMEOUT);
@@ -310,18 +391,44 @@ final class Instance implements ValarmInstance {
      */
     void wakeBlocking() {
         wakeSeq++;
-        changed.signalAll();
+        if (changed != null) {
+            changed.signalAll();
+        }
         if (asleep != 0) {
             device.delivery.started(asleep);
             asleep = 0;
         }
     }
 
-    /** Wakes blocking waiters and completes one asynchronous waiter if events are pending. Lock held. */
+    /** The condition blocking waiters sleep on. Lock held. */
+    Condition changed() {
+        if (changed == null) {
+            changed = lock.newCondition();
+        }
+        return changed;
+    }
+
+    /**
+     * Wakes blocking waiters and, if events are pending, hands them to the subscription (a WAIT that is
+     * always outstanding) or completes one asynchronous waiter. Lock held.
+     */
     void signalWaiters() {
         wakeBlocking();
-        if (!asyncWaiters.isEmpty() && pending != 0) {
-            completeOneAsync();
+        if (pending != 0) {
+            if (subscription != null) {
+                subscription.deliver(fetchAndClear());
+            } else if (!asyncWaiters.isEmpty()) {
+                completeOneAsync();
+            }
+        }
+    }
+
+    /** The owner handle or the instance closed: the subscription, if any, ends with that error. Lock held. */
+    void endSubscription(final boolean byHandle) {
+        final Subscription s = subscription;
+        if (s != null) {
+            subscription = null;
+            s.fail(Subscription.closed(this, byHandle));
         }
     }
 
@@ -362,7 +469,7 @@ final class Instance implements ValarmInstance {
 
     /** CLEAR of type {@code t}: remembered so that events in flight to an asynchronous waiter honour it. Lock held. */
     void cleared(final int t) {
-        clearedAt[t] = ++clearEpoch;
+        put(t, CLEARED_AT, ++clearEpoch);
     }
 
     /**
@@ -376,7 +483,7 @@ final class Instance implements ValarmInstance {
         }
         int back = mask;
         for (int t = 0; t < AlarmType.COUNT; t++) {
-            if ((back & (1 << t)) != 0 && clearedAt[t] - takenEpoch > 0) {
+            if ((back & (1 << t)) != 0 && (int) get(t, CLEARED_AT) - takenEpoch > 0) {
                 back &= ~(1 << t);
             }
         }
@@ -409,11 +516,11 @@ final class Instance implements ValarmInstance {
     }
 
     /**
-     * A pending asynchronous WAIT. Its completion never runs under the device lock: the events it takes
+     * A pending asynchronous WAIT. Its completion never runs under a lock: the events it takes
      * are recorded ({@link #taken}) and handed to the device's {@link Delivery} path, whose thread passes
      * this waiter to the callback executor, where {@link #run} completes the future.
      *
-     * <p>Who owns taken events: whoever first claims {@link #taken} (under the device lock) - the device's
+     * <p>Who owns taken events: whoever first claims {@link #taken} (under the instance's lock) - the device's
      * completion ({@link #run}) or a completion of the future by anyone else (a cancel, a timeout, a
      * user's {@code complete}), which gives them back at once, before the future completes, so that a WAIT
      * or CLEAR right after {@code cancel()} sees them. If the device claimed them and then loses the race to
@@ -422,14 +529,19 @@ final class Instance implements ValarmInstance {
     final class AsyncWaiter implements Runnable {
         final Handle handle;
         final WaitFuture future;
-        /** The events fetched for this waiter and not yet claimed. Guarded by the device lock. */
+        /** The events fetched for this waiter and not yet claimed. Guarded by the instance's lock. */
         private int taken;
-        /** {@link #clearEpoch} when the events were taken. Guarded by the device lock. */
+        /** {@link #clearEpoch} when the events were taken. Guarded by the instance's lock. */
         private int takenEpoch;
 
         AsyncWaiter(final Handle handle) {
             this.handle = handle;
             this.future = new WaitFuture(this);
+        }
+
+        /** Whether the current thread holds the instance's lock (a late delivery must then not run inline). */
+        boolean lockHeldByCurrentThread() {
+            return lock.isHeldByCurrentThread();
         }
 
         /** Hands the fetched events to the delivery path. Lock held. */
@@ -441,25 +553,25 @@ final class Instance implements ValarmInstance {
 
         /** Takes the unclaimed events (0 if someone claimed them already). */
         private int claim() {
-            device.lock.lock();
+            lock.lock();
             try {
                 final int m = taken;
                 taken = 0;
                 return m;
             } finally {
-                device.lock.unlock();
+                lock.unlock();
             }
         }
 
         /** The future is being completed by someone else than the device: the events go back first. */
         void completedElsewhere() {
-            device.lock.lock();
+            lock.lock();
             try {
                 final int m = taken;
                 taken = 0;
                 giveBack(handle, m, takenEpoch);
             } finally {
-                device.lock.unlock();
+                lock.unlock();
             }
         }
 
@@ -471,13 +583,13 @@ final class Instance implements ValarmInstance {
                 device.delivery.finished();
                 // The executor refused: give the events back and fail this waiter, never lose them. Only the
                 // blocking waiters are woken: another asynchronous one would meet the same executor.
-                device.lock.lock();
+                lock.lock();
                 try {
                     pending |= taken;
                     taken = 0;
                     wakeBlocking();
                 } finally {
-                    device.lock.unlock();
+                    lock.unlock();
                 }
                 future.failOwn(e);
             }
@@ -490,11 +602,11 @@ final class Instance implements ValarmInstance {
                 final int mask = claim();
                 if (mask != 0 && !future.deliver(AlarmEvents.of(mask))) {
                     // Completed by someone else between our claim and our completion: the events go back.
-                    device.lock.lock();
+                    lock.lock();
                     try {
                         giveBack(handle, mask, takenEpoch);
                     } finally {
-                        device.lock.unlock();
+                        lock.unlock();
                     }
                 }
             } finally {

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * <p>Deadlines are compared as signed {@code long} values (natural order), so any value from
  * {@code Long.MIN_VALUE} to {@code Long.MAX_VALUE} is allowed and no arithmetic is done on them.
  */
-public final class TimerHeap {
+public final class TimerHeap implements TimerQueue {
     /*
      * Design (issue 3: "the timer heap tuned for speed").
      *
@@ -113,25 +113,8 @@ public final class TimerHeap {
      *   variants were removed from benchmarks/.../variants once measured; they are in commit c915f95.
      */
 
-    /** A value no live or stale handle ever has. */
-    public static final long NULL_HANDLE = 0L;
-
     /** The largest number of entries. */
     public static final int MAX_CAPACITY = 1 << 30;
-
-    /** Receives due entries from {@link #pollExpired}. */
-    @FunctionalInterface
-    public interface ExpiryHandler {
-        /**
-         * Called for each due entry, earliest first, before it is removed. Must not modify the heap.
-         *
-         * @param handle the entry's handle
-         * @param deadline its deadline
-         * @param payload its payload
-         * @return true to remove the entry and go on, false to keep it and stop polling
-         */
-        boolean onExpiry(long handle, long deadline, int payload);
-    }
 
     private static final int MIN_GROWTH = 16;
 
@@ -201,6 +184,7 @@ public final class TimerHeap {
      *
      * @return the size
      */
+    @Override
     public int size() {
         return size;
     }
@@ -210,6 +194,7 @@ public final class TimerHeap {
      *
      * @return true if there are no entries
      */
+    @Override
     public boolean isEmpty() {
         return size == 0;
     }
@@ -219,6 +204,7 @@ public final class TimerHeap {
      *
      * @return the capacity
      */
+    @Override
     public int capacity() {
         return slotPosition.length;
     }
@@ -229,6 +215,7 @@ public final class TimerHeap {
      * @param capacity the number of entries, at most {@link #MAX_CAPACITY}
      * @throws IllegalArgumentException if {@code capacity} exceeds {@link #MAX_CAPACITY}
      */
+    @Override
     public void ensureCapacity(final int capacity) {
         if (capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("capacity must be at most " + MAX_CAPACITY + ": " + capacity);
@@ -246,6 +233,7 @@ public final class TimerHeap {
      * @return the entry's handle, never {@link #NULL_HANDLE}
      * @throws IllegalStateException if the heap holds {@link #MAX_CAPACITY} entries
      */
+    @Override
     public long schedule(final long deadline, final int payload) {
         int slot = freeHead;
         if (slot >= 0) {
@@ -264,6 +252,7 @@ public final class TimerHeap {
      * @param handle a handle from {@link #schedule}
      * @return true if it was live and is now removed, false for a stale or foreign handle
      */
+    @Override
     public boolean cancel(final long handle) {
         final int slot = liveSlot(handle);
         if (slot < 0) {
@@ -281,6 +270,7 @@ public final class TimerHeap {
      * @param deadline the new deadline
      * @return true if it was live, false (and nothing changed) for a stale handle
      */
+    @Override
     public boolean reschedule(final long handle, final long deadline) {
         final int slot = liveSlot(handle);
         if (slot < 0) {
@@ -302,6 +292,7 @@ public final class TimerHeap {
      * @param handle any value
      * @return true if live
      */
+    @Override
     public boolean contains(final long handle) {
         return liveSlot(handle) >= 0;
     }
@@ -313,6 +304,7 @@ public final class TimerHeap {
      * @return its deadline
      * @throws IllegalArgumentException if the handle is not live
      */
+    @Override
     public long deadline(final long handle) {
         return keys[slotPosition[checkedSlot(handle)]];
     }
@@ -324,6 +316,7 @@ public final class TimerHeap {
      * @return its payload
      * @throws IllegalArgumentException if the handle is not live
      */
+    @Override
     public int payload(final long handle) {
         return slotPayload[checkedSlot(handle)];
     }
@@ -333,6 +326,7 @@ public final class TimerHeap {
      *
      * @return the earliest deadline, or {@code Long.MAX_VALUE} if empty (check {@link #isEmpty()})
      */
+    @Override
     public long peekDeadline() {
         return size == 0 ? Long.MAX_VALUE : keys[root];
     }
@@ -342,6 +336,7 @@ public final class TimerHeap {
      *
      * @return its handle, or {@link #NULL_HANDLE} if empty
      */
+    @Override
     public long peekHandle() {
         return size == 0 ? NULL_HANDLE : handleOf(slots[root]);
     }
@@ -352,6 +347,7 @@ public final class TimerHeap {
      * @return its payload
      * @throws IllegalStateException if empty
      */
+    @Override
     public int peekPayload() {
         if (size == 0) {
             throw new IllegalStateException("heap is empty");
@@ -367,6 +363,7 @@ public final class TimerHeap {
      * @param limit the most entries to remove in this call
      * @return the number removed
      */
+    @Override
     public int pollExpired(final long now, final ExpiryHandler handler, final int limit) {
         final long[] k = keys;
         final int r = root;
@@ -394,6 +391,7 @@ public final class TimerHeap {
      * @return the entry's handle
      * @throws IllegalStateException if empty
      */
+    @Override
     public long replaceTop(final long deadline) {
         if (size == 0) {
             throw new IllegalStateException("heap is empty");
@@ -404,6 +402,7 @@ public final class TimerHeap {
     }
 
     /** Removes every entry; every outstanding handle becomes stale. */
+    @Override
     public void clear() {
         final int end = root + size;
         for (int i = root; i < end; i++) {

@@ -169,6 +169,10 @@ final class WakeProgrammer {
      * @return a monotonic deadline at which to retry a failed call, or {@code Long.MAX_VALUE}
      */
     long apply() {
+        if (retryAt == Long.MAX_VALUE && rtHead == Long.MAX_VALUE && btHead == Long.MAX_VALUE && hardware == Hardware.NONE
+                && unconfirmed == Long.MAX_VALUE) {
+            return Long.MAX_VALUE; // no wakeup alarm, nothing programmed, nothing owed: no clock to read
+        }
         final long mono = device.clocks.nanos(ClockBase.MONOTONIC);
         if (retryAt != Long.MAX_VALUE && mono < retryAt) {
             return retryAt;

@@ -58,8 +58,14 @@ public final class JdkHostClocks implements HostClocks {
         return System.nanoTime();
     }
 
+    /**
+     * REALTIME minus MONOTONIC, for the jump check of every {@link #awaitDeadline}. Milliseconds are enough for a
+     * {@value #JUMP_THRESHOLD_MILLIS} ms threshold, and {@code System.currentTimeMillis()} allocates nothing,
+     * where {@code Instant.now()} allocates unless the JIT inlines it into its caller (which depends on the
+     * size of the dispatcher's compiled loop: it did not, once the device's heaps became HybridTimerQueues).
+     */
     private long distance() {
-        return nanos(ClockBase.REALTIME) - System.nanoTime();
+        return System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     }
 
     @Override

@@ -67,10 +67,12 @@
  * Tasks wait in one heap per alarm type (the project's 4-ary timer heap), keyed by their time on the
  * type's clock as the instance sees it. Only the head of each heap is armed as the instance's driver
  * alarm of that type, through the scheduler's owner handle, and a change of head re-arms it (a CLEAR when
- * a heap empties). One asynchronous WAIT is kept outstanding; its completion, on the device's callback
- * executor ({@code Valarm.Builder.callbackExecutor}, the common fork-join pool by default), polls every
- * heap against the instance's clocks, hands the due tasks to the executor and
- * re-arms. Expiry is level-triggered: whatever event arrives, everything due runs, so a stale or spurious
+ * a heap empties). The owner handle holds the device's reusable asynchronous WAIT (registered once, an
+ * internal path of valarm-impl): when the instance has events, the device flags one of the scheduler's own
+ * threads and unparks it (the only thing done on the dispatcher; no lock, no allocation), and that thread
+ * polls every heap against the instance's clocks, hands the due tasks to the executor and re-arms; with a
+ * caller's executor the poll runs on the device's callback executor ({@code Valarm.Builder.callbackExecutor},
+ * the common fork-join pool by default) instead, as that executor is user code. Expiry is level-triggered: whatever event arrives, everything due runs, so a stale or spurious
  * event is harmless. Tasks due at the same time on the same clock are handed over in submission order;
  * there is no order between tasks of different types (they are on different clocks). A zero or negative
  * delay (and {@code execute}, {@code submit}) skips the heap and the driver and goes to the executor at
@@ -78,10 +80,11 @@
  *
  * <p>Allocation: scheduling a task allocates its future and nothing else (the future is the heap entry,
  * as the JDK's {@code ScheduledFutureTask}); cancelling allocates nothing; re-queueing a periodic task
- * allocates nothing. What does allocate is per firing of the instance's driver alarm, however many tasks
- * come due together: the device's asynchronous WAIT and its hop onto the callback executor, and the
- * {@link dev.valarm.Timespec} of the next SET. {@code benchmarks/} measures all of it with JMH
- * {@code -prof gc} against {@code ScheduledThreadPoolExecutor} and Netty's {@code HashedWheelTimer}.
+ * allocates nothing, and neither does a firing of the instance's driver alarm with the own threads (the
+ * WAIT is reused, the next SET takes nanoseconds); with a caller's executor, a firing costs what that
+ * executor allocates to run the poll. {@code benchmarks/} measures it with JMH {@code -prof gc} against
+ * {@code ScheduledThreadPoolExecutor} and Netty's {@code HashedWheelTimer}, and its
+ * {@code PeriodicAllocationTest} counts the bytes of the device's and the scheduler's threads per run.
  *
  * <h2>Cancellation and shutdown</h2>
  * <ul>
@@ -102,17 +105,18 @@
  * </ul>
  *
  * <h2>Threads, the wake lock and virtual time</h2>
- * No task runs on the device's dispatcher thread, under the device's lock or under the scheduler's lock.
+ * No task runs on the device's dispatcher thread, under a device or instance lock or under the scheduler's lock.
  * The driver holds the instance's wake lock (the device's suspend blocker) from a firing until the
  * scheduler's next WAIT, which follows as soon as the due tasks are handed to the executor, so a task of a
  * wakeup type that must keep the machine awake while it runs takes a wake lock of its own.
  *
  * <p>On a {@link dev.valarm.impl.sim.SimulatedMachine} (or under {@code @VirtualTime}) the scheduler
  * needs nothing special: its heads are ordinary driver alarms, so {@code advance} stops at them and fires
- * them, and the scheduler reacts in the asynchronous WAIT's completion on the device's callback executor,
- * where it also arms the next head. Tasks on the scheduler's own threads run after that hand-over, so a
- * test waits for the task's future (with a timeout), never sleeps. With a direct executor
- * ({@code Builder.executor(Runnable::run)}) due tasks run inside that completion, so a control that waits
- * for the device's callbacks to finish also waits for the tasks.
+ * them, and the scheduler reacts on its own thread (or, with a caller's executor, on the device's callback
+ * executor), where it also arms the next head; the machine's controls wait for that reaction. Tasks on the
+ * scheduler's own threads run after that hand-over, so a test waits for the task's future (with a
+ * timeout), never sleeps. With a direct executor ({@code Builder.executor(Runnable::run)}) due tasks run
+ * inside that reaction, so a control that waits for the device's callbacks to finish also waits for the
+ * tasks.
  */
 package dev.valarm.impl.schedule;

@@ -7,11 +7,13 @@ import dev.valarm.ClockBase;
 import dev.valarm.InstanceConfig;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
+import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.internal.FiringProbe;
+import dev.valarm.impl.internal.InstanceLock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +30,17 @@ import java.util.function.LongSupplier;
  *
  * <p>The checker keeps its own model of every (instance, type): the armed alarm's time as the worker set
  * it, and whether it fired and was not yet collected. Each worker owns a disjoint set of instances and
- * applies a call and its model update while holding the device's lock ({@link DriverAccess#lock}), and
- * the device reports every firing to the checker's test-only {@link FiringProbe} under the same lock, so
- * the model sees the exact order of events. (The public {@link DeviceListener} is never called under the
- * lock; {@link ListenerCount} checks that it sees every firing too, off the lock.) It proves: no alarm fires before its instance's clock reaches the
+ * applies a call and its model update while holding that instance's lock
+ * ({@link DriverAccess#lock(ValarmInstance)}: there is no device-wide lock), and the device reports every
+ * firing to the checker's test-only {@link FiringProbe} under the firing instance's lock, so the model
+ * sees the exact order of events on every instance. The probe is given the firing instance itself (a minor
+ * is reused after a close, so a firing of a closed instance must not be taken for its successor's), and the
+ * checker verifies that the probe runs under that instance's lock (else its order would not be exact) and
+ * reads the instance's own clock (on the bases that never go back) as well as the time the dispatcher
+ * reports. The model's own fields are guarded by the harness's
+ * {@code model} lock, always taken inside an instance lock, never around one. (The public
+ * {@link DeviceListener} is never called under a lock; {@link ListenerCount} checks that it sees every
+ * firing too, off every lock.) It proves: no alarm fires before its instance's clock reaches the
  * time it was set for; nothing fires that is not armed; no type is reported by a WAIT unless it fired
  * since the last report (none twice); every alarm set ends fired, cleared, replaced or discarded by an
  * owner close; and every firing ends delivered, cleared, discarded or coalesced with an earlier
@@ -43,7 +52,7 @@ final class LoadHarness implements FiringProbe {
     /** The kinds of operations, for the counts. */
     enum Op { SET, CLEAR, POLL, WAIT, SET_AND_WAIT, ASYNC, SET_RTC, GET_TIME, OPEN, CLOSE_HANDLE, RECREATE }
 
-    /** Per (instance, type) model. Guarded by the device's lock. */
+    /** Per (instance, type) model. Guarded by the model lock (changed only under the instance's lock too). */
     private static final class Slot {
         long armed = NONE;
         /** The instance's time on the type's clock when the alarm was set (a past time fires at once). */
@@ -52,7 +61,7 @@ final class LoadHarness implements FiringProbe {
         boolean fired;
     }
 
-    /** One instance as the checker sees it. Guarded by the device's lock. */
+    /** One instance as the checker sees it. Guarded by the model lock. */
     private static final class Inst {
         ValarmInstance instance;
         AlarmHandle owner;
@@ -67,13 +76,14 @@ final class LoadHarness implements FiringProbe {
     }
 
     private final ValarmDevice device;
-    private final ReentrantLock lock;
+    /** Guards the model (a leaf: taken inside instance locks, never around one). */
+    private final ReentrantLock lock = new ReentrantLock();
     private final Inst[] byMinor;
     private final Duration maxAhead;
     private final Duration rtcJump;
     private final Duration blockingTimeout;
 
-    // Counters, guarded by the lock.
+    // Counters, guarded by the model lock.
     long sets;
     long replaced;
     long cleared;
@@ -105,7 +115,6 @@ final class LoadHarness implements FiringProbe {
     LoadHarness(final ValarmDevice device, final int maxMinor, final Duration maxAhead, final Duration rtcJump,
             final Duration blockingTimeout) {
         this.device = device;
-        this.lock = DriverAccess.lock(device);
         this.byMinor = new Inst[maxMinor];
         this.maxAhead = maxAhead;
         this.rtcJump = rtcJump;
@@ -115,19 +124,19 @@ final class LoadHarness implements FiringProbe {
 
     /**
      * The public listener under load: counts the firings it is told of and records a violation if it is
-     * ever called with the device lock held or on the dispatcher.
+     * ever called with a device or instance lock held or on the dispatcher.
      */
     static final class ListenerCount implements DeviceListener {
         final AtomicLong fired = new AtomicLong();
         final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
-        volatile ReentrantLock deviceLock;
+        volatile ValarmDevice device;
 
         @Override
         public void alarmFired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
             fired.incrementAndGet();
-            final ReentrantLock l = deviceLock;
-            if (l != null && l.isHeldByCurrentThread()) {
-                violations.add("listener called under the device lock");
+            final ValarmDevice d = device;
+            if (d != null && DriverAccess.holdsAnyLock(d)) {
+                violations.add("listener called under a device or instance lock");
             }
             if (Thread.currentThread().getName().startsWith("valarm-") && !Thread.currentThread().getName().endsWith("-delivery")) {
                 violations.add("listener called on " + Thread.currentThread().getName());
@@ -138,11 +147,47 @@ final class LoadHarness implements FiringProbe {
     // ------------------------------------------------------------------ the checker's side of firing
 
     @Override
-    public void fired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
-        // Called by the dispatcher with the device's lock held (the test-only probe).
+    public void fired(final ValarmInstance instance, final AlarmType type, final long hostDeadlineNanos,
+            final long hostNowNanos) {
+        // Called by the dispatcher with the instance's lock held (the test-only probe). The model is exact only
+        // if that is so: the worker owning the instance changes it under the same lock.
+        final boolean underLock = DriverAccess.lock(instance).isHeldByCurrentThread();
+        // The instance's own clock, read now (after the firing decision): a firing before the alarm's time on
+        // a clock that never goes back shows here even if the dispatcher reported a wrong time.
+        long clockNow = NONE;
+        boolean closed = false;
+        if (type.clockBase() != ClockBase.REALTIME) {
+            try {
+                clockNow = instance.now(type).toNanos();
+            } catch (final ValarmClosedException e) {
+                closed = true;
+            }
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                violations.add("alarm fired on a closed instance: minor " + instance.minor() + " " + type);
+            }
+            if (!underLock) {
+                violations.add("firing reported without the instance's lock held: minor " + instance.minor() + " " + type);
+            }
+            firedLocked(instance, type, hostNowNanos, hostDeadlineNanos, clockNow);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void firedLocked(final ValarmInstance instance, final AlarmType type, final long hostNowNanos,
+            final long hostDeadlineNanos, final long clockNow) {
+        final int minor = instance.minor();
         final Inst in = minor < byMinor.length ? byMinor[minor] : null;
         if (in == null) {
             violations.add("alarm fired on unknown minor " + minor);
+            return;
+        }
+        if (in.instance != instance) {
+            // A minor is reused after a close: a firing of the old instance must not count as the new one's.
+            violations.add("alarm fired on an instance that is no longer the one at minor " + minor + " (closed) " + type);
             return;
         }
         final Slot s = in.slots[type.number()];
@@ -154,19 +199,9 @@ final class LoadHarness implements FiringProbe {
         final long instNow = hostNowNanos + offset;
         if (instNow < s.armed) {
             violations.add("fired early: minor " + minor + " " + type + " at instance time " + instNow + " < " + s.armed);
-        }
-        if (type.clockBase() != ClockBase.REALTIME && measureLateness) {
-            // Wall-clock alarms are legitimately late after a SET_RTC or host jump forward: not counted.
-            final long due = Math.max(s.armed, s.setAt);
-            if (s.viaSetAndAwait && measureLateness && instNow - due > maxLateSaw) {
-                maxLateSaw = instNow - due;
-                worstLateSaw = "minor " + minor + " " + type + " armed for " + s.armed + " at " + s.setAt + " fired at " + instNow;
-            }
-            if (!s.viaSetAndAwait && instNow - due > maxLateNanos) {
-                maxLateNanos = instNow - due;
-                worstLate = "minor " + minor + " " + type + " armed for " + s.armed + " at " + s.setAt + " fired at "
-                        + instNow + " (host deadline " + hostDeadlineNanos + ", host now " + hostNowNanos + ")";
-            }
+        } else if (clockNow != NONE && clockNow < instNow) {
+            violations.add("fired at a time its clock has not reached: minor " + minor + " " + type + " reported "
+                    + instNow + ", clock " + clockNow + " (armed for " + s.armed + ")");
         }
         s.armed = NONE;
         if (s.fired) {
@@ -227,27 +262,23 @@ final class LoadHarness implements FiringProbe {
 
     /** One random operation on the instance with {@code minor}; returns its (possibly new) minor. */
     private int step(final int minor, final Random rnd) throws InterruptedException {
-        final Inst in;
-        lock.lock();
+        final Inst in = inst(minor);
+        // The instance's lock around the call and its model update: no firing of this instance in between.
+        final InstanceLock il = DriverAccess.lock(in.instance);
+        il.lock();
         try {
-            in = byMinor[minor];
+            return step(minor, in, rnd);
         } finally {
-            lock.unlock();
+            il.unlock();
         }
+    }
+
+    /** {@link #step(int, Random)} with the instance's lock held. */
+    private int step(final int minor, final Inst in, final Random rnd) throws InterruptedException {
         final int dice = rnd.nextInt(100);
         final AlarmType type = AlarmType.values()[rnd.nextInt(AlarmType.COUNT)];
         if (in.owner == null || dice < 2) {
-            lock.lock();
-            try {
-                if (in.owner != null) {
-                    closeOwner(in);
-                    count(Op.CLOSE_HANDLE);
-                }
-                in.owner = in.instance.open(OpenMode.READ_WRITE);
-                count(Op.OPEN);
-            } finally {
-                lock.unlock();
-            }
+            openOwner(in);
             return minor;
         }
         if (dice < 3) {
@@ -255,22 +286,7 @@ final class LoadHarness implements FiringProbe {
         }
         final AlarmHandle h = in.owner;
         if (dice < 40) {
-            final Timespec t = target(in, type, rnd);
-            lock.lock();
-            try {
-                h.set(type, t);
-                final Slot s = in.slots[type.number()];
-                if (s.armed != NONE) {
-                    replaced++;
-                }
-                s.armed = t.toNanos();
-                s.setAt = in.instance.now(type).toNanos();
-                s.viaSetAndAwait = false;
-                sets++;
-                count(Op.SET);
-            } finally {
-                lock.unlock();
-            }
+            set(in, h, type, target(in, type, rnd));
         } else if (dice < 50) {
             lock.lock();
             try {
@@ -297,15 +313,24 @@ final class LoadHarness implements FiringProbe {
                 lock.unlock();
             }
         } else if (dice < 76) {
+            final boolean any;
             lock.lock();
             try {
-                if (armedAny(in)) {
-                    // Blocks with the lock released (Condition.await); re-held when it returns.
-                    deliver(in, h.await(blockingTimeout));
-                    count(Op.WAIT);
-                }
+                any = armedAny(in);
             } finally {
                 lock.unlock();
+            }
+            if (any) {
+                // Blocks with the instance lock released (Condition.await); re-held when it returns. The model
+                // lock is not held meanwhile: the firing's probe needs it.
+                final AlarmEvents ev = h.await(blockingTimeout);
+                lock.lock();
+                try {
+                    deliver(in, ev);
+                    count(Op.WAIT);
+                } finally {
+                    lock.unlock();
+                }
             }
         } else if (dice < 80) {
             final Timespec t = target(in, type, rnd);
@@ -321,7 +346,13 @@ final class LoadHarness implements FiringProbe {
                 s.setAt = in.instance.now(type).toNanos();
                 s.viaSetAndAwait = true;
                 sets++;
-                deliver(in, h.setAndAwait(type, t));
+            } finally {
+                lock.unlock();
+            }
+            final AlarmEvents ev = h.setAndAwait(type, t);
+            lock.lock();
+            try {
+                deliver(in, ev);
                 count(Op.SET_AND_WAIT);
             } finally {
                 lock.unlock();
@@ -368,6 +399,68 @@ final class LoadHarness implements FiringProbe {
             }
         }
         return minor;
+    }
+
+    /** A SET through the owner and its model update. The instance's lock held. */
+    private void set(final Inst in, final AlarmHandle h, final AlarmType type, final Timespec t) {
+        lock.lock();
+        try {
+            h.set(type, t);
+            final Slot s = in.slots[type.number()];
+            if (s.armed != NONE) {
+                replaced++;
+            }
+            s.armed = t.toNanos();
+            s.setAt = in.instance.now(type).toNanos();
+            s.viaSetAndAwait = false;
+            sets++;
+            count(Op.SET);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A SET of one alarm on the instance at {@code minor}, {@code ahead} from its clock now, through its owner
+     * (opened if there is none), recorded in the model as a worker's SET is (for the checker's own tests).
+     */
+    void set(final int minor, final AlarmType type, final Duration ahead) {
+        final Inst in = inst(minor);
+        final InstanceLock il = DriverAccess.lock(in.instance);
+        il.lock();
+        try {
+            if (in.owner == null) {
+                openOwner(in);
+            }
+            set(in, in.owner, type, Timespec.ofNanos(in.instance.now(type).toNanos() + ahead.toNanos()));
+        } finally {
+            il.unlock();
+        }
+    }
+
+    /** The model's instance at {@code minor}. */
+    private Inst inst(final int minor) {
+        lock.lock();
+        try {
+            return byMinor[minor];
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Opens a new owner handle (closing the one there is). The instance's lock held. */
+    private void openOwner(final Inst in) {
+        lock.lock();
+        try {
+            if (in.owner != null) {
+                closeOwner(in);
+                count(Op.CLOSE_HANDLE);
+            }
+            in.owner = in.instance.open(OpenMode.READ_WRITE);
+            count(Op.OPEN);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static boolean armedAny(final Inst in) {
@@ -465,55 +558,95 @@ final class LoadHarness implements FiringProbe {
         }
     }
 
-    /** Collects what is pending on every owner with a non-blocking WAIT. */
-    void collectAll() {
+    /** The instances in the model now. */
+    private List<Inst> insts() {
         lock.lock();
         try {
+            final List<Inst> all = new ArrayList<>();
             for (final Inst in : byMinor) {
-                if (in != null && in.owner != null && in.owner.isOwner()) {
-                    deliver(in, in.owner.await(Duration.ZERO));
+                if (in != null) {
+                    all.add(in);
                 }
             }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return all;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Collects what is pending on every owner with a non-blocking WAIT. */
+    void collectAll() {
+        for (final Inst in : insts()) {
+            final InstanceLock il = DriverAccess.lock(in.instance);
+            il.lock();
+            try {
+                if (in.owner != null && in.owner.isOwner()) {
+                    final AlarmEvents ev = in.owner.await(Duration.ZERO);
+                    lock.lock();
+                    try {
+                        deliver(in, ev);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                il.unlock();
+            }
         }
     }
 
     /** Blocks on one owner that still has something armed, up to {@code timeout}; false if none has. */
     boolean awaitOneArmed(final Duration timeout) throws InterruptedException {
-        lock.lock();
-        try {
-            for (final Inst in : byMinor) {
-                if (in != null && in.owner != null && armedAny(in)) {
-                    deliver(in, in.owner.await(timeout));
+        for (final Inst in : insts()) {
+            final InstanceLock il = DriverAccess.lock(in.instance);
+            il.lock();
+            try {
+                final boolean any;
+                lock.lock();
+                try {
+                    any = in.owner != null && armedAny(in);
+                } finally {
+                    lock.unlock();
+                }
+                if (any) {
+                    final AlarmEvents ev = in.owner.await(timeout);
+                    lock.lock();
+                    try {
+                        deliver(in, ev);
+                    } finally {
+                        lock.unlock();
+                    }
                     return true;
                 }
+            } finally {
+                il.unlock();
             }
-            return false;
-        } finally {
-            lock.unlock();
         }
+        return false;
     }
 
     /** Closes every handle and instance, accounting for what the owner closes discard. */
     void closeAll() {
-        lock.lock();
-        try {
-            for (int m = 0; m < byMinor.length; m++) {
-                final Inst in = byMinor[m];
-                if (in != null) {
+        for (final Inst in : insts()) {
+            final InstanceLock il = DriverAccess.lock(in.instance);
+            il.lock();
+            try {
+                lock.lock();
+                try {
                     if (in.owner != null) {
                         closeOwner(in);
                     }
                     in.instance.close();
-                    byMinor[m] = null;
+                    byMinor[in.instance.minor()] = null;
+                } finally {
+                    lock.unlock();
                 }
+            } finally {
+                il.unlock();
             }
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -45,7 +45,7 @@ class LoadTest {
         final LoadHarness.ListenerCount listener = new LoadHarness.ListenerCount();
         final ValarmDevice device = Valarm.builder().hostClocks(new JdkHostClocks())
                 .rtcBackend(new NoWakeRtcBackend(new JdkHostClocks())).listener(listener).threadName("valarm-load-real").build();
-        listener.deviceLock = DriverAccess.lock(device);
+        listener.device = device;
         final LoadHarness h = new LoadHarness(device, 4096, Duration.ofMillis(300), Duration.ofSeconds(2),
                 Duration.ofSeconds(1));
         try {
@@ -123,7 +123,7 @@ class LoadTest {
         final SimulatedMachine machine = SimulatedMachine.builder().build();
         final LoadHarness.ListenerCount listener = new LoadHarness.ListenerCount();
         final ValarmDevice device = machine.newDevice(b -> b.listener(listener).maxInstances(8192).threadName("valarm-" + name));
-        listener.deviceLock = DriverAccess.lock(device);
+        listener.device = device;
         final LoadHarness h = new LoadHarness(device, 8192, Duration.ofSeconds(30), Duration.ofMinutes(60),
                 Duration.ofSeconds(2));
         try {

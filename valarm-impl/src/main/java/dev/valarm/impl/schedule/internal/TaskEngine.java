@@ -9,11 +9,12 @@ import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmInstance;
+import dev.valarm.impl.internal.InternalAlarms;
 import dev.valarm.impl.internal.Sat;
+import dev.valarm.impl.internal.Subscription;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,7 +22,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,22 +31,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Flow. A task goes into its type's heap ({@link TaskQueues}); whenever a heap's head changes, the
  * <em>armer</em> sets that type's driver alarm to the new head (or clears it) through the scheduler's
- * owner handle, and keeps one asynchronous WAIT ({@link AlarmHandle#awaitAsync()}) outstanding. When the
- * WAIT completes, on the device's callback executor, {@link #onEvents} polls every heap against the
- * instance's clocks, hands what is due to the task executor, and calls the armer again, which re-arms and
- * waits again. Expiry is level-triggered: any event (a fired type, a time change, a spurious one) leads to
- * a full poll against the clocks, so a lost or stale event cannot lose a task.
+ * owner handle. The handle holds the device's reusable asynchronous WAIT ({@link Subscription}, registered
+ * once at start instead of a future per WAIT): when events come, {@link #onDriverEvents} takes them, polls
+ * every heap against the instance's clocks, hands what is due to the task executor, and calls the armer
+ * again. With the own workers the device only flags a worker and unparks it (in-module code, allowed on
+ * the dispatcher: no lock taken, nothing allocated), and that worker does the poll and then runs the tasks:
+ * a firing crosses two threads, the dispatcher and the worker. With a caller's executor the poll runs on
+ * the device's callback executor (the executor is user code, which never runs on the dispatcher). Expiry is
+ * level-triggered: any event (a fired type, a time change, a spurious one) leads to a full poll against the
+ * clocks, so a lost or stale event cannot lose a task.
  *
  * <p>Concurrency. One {@link ReentrantLock} guards the heaps, the counters and the ready queue of the
  * own workers; it is never held while calling the device (SET, CLEAR, WAIT) or user code (tasks, the
  * executor). The armer is single-flight ({@link #armWip}): any thread may request arming, one thread at a
  * time applies it and loops until no request is left, so the device sees the heads in order without a
- * lock held across the device call. The device never calls in under its own lock (completions come from
- * its callback executor), so there is no lock-order cycle.
+ * lock held across the device call. Under the instance's lock the device only flags and unparks a worker,
+ * which takes no lock, so there is no lock-order cycle.
  *
  * <p>Allocation. Per task: the {@link ScheduledTask} only. Per driver-alarm firing (any number of tasks):
- * the device's asynchronous WAIT (its future and waiter), the callback's hop onto the device's callback
- * executor, and a {@link Timespec} for the SET of the next head.
+ * nothing with the own workers (the subscription is reused, the SET takes nanoseconds,
+ * {@link InternalAlarms#set}); with a caller's executor, what that executor allocates to run the poll.
  */
 public final class TaskEngine {
     /** Logged under the public class's name: that is what users configure. */
@@ -80,8 +84,6 @@ public final class TaskEngine {
     private int active;
     /** Types whose driver alarm fired since the armer last looked. */
     private int firedBits;
-    /** Whether an asynchronous WAIT is outstanding. */
-    private boolean waiting;
     /** Why the instance can no longer serve this scheduler (closed, or a device failure). */
     private RuntimeException gone;
     /** The clocks read by one poll pass. */
@@ -92,7 +94,8 @@ public final class TaskEngine {
     private final long[] armedAt = new long[AlarmType.COUNT];
     private int armedMask;
 
-    private final BiConsumer<AlarmEvents, Throwable> onEvents = this::onEvents;
+    /** The device's reusable WAIT for this scheduler's handle; set once at start. */
+    private volatile Subscription subscription;
 
     private TaskEngine(final ValarmInstance instance, final AlarmHandle handle, final Executor executor,
             final int threads, final ThreadFactory factory, final int maxQueued) {
@@ -101,7 +104,7 @@ public final class TaskEngine {
         this.executor = executor;
         this.maxQueued = maxQueued;
         this.label = "instance " + instance.name() + " (minor " + instance.minor() + ")";
-        this.workers = executor == null ? new Workers(lock, threads, factory, label) : null;
+        this.workers = executor == null ? new Workers(lock, threads, factory, label, this::onDriverEvents) : null;
     }
 
     /**
@@ -159,7 +162,19 @@ public final class TaskEngine {
                 throw e;
             }
         }
-        engine.requestArm();
+        try {
+            engine.subscription = engine.workers != null ? InternalAlarms.subscribe(h, engine.workers::kick, true)
+                    : InternalAlarms.subscribe(h, engine::onDriverEvents, false);
+        } catch (final RuntimeException e) {
+            if (engine.workers != null) {
+                engine.workers.stop();
+            }
+            h.close();
+            throw e;
+        }
+        // Takes what the registration found pending (a notification that came before the field was set found
+        // it null and left it to this call), arms, and acknowledges.
+        engine.onDriverEvents();
         LOG.debug("scheduler started on {} ({})", engine.label, executor == null ? threads + " own threads" : executor);
         return engine;
     }
@@ -177,7 +192,7 @@ public final class TaskEngine {
      * @throws ValarmClosedException if the instance is closed
      */
     long now(final int type) {
-        final long n = instance.now(TYPES[type]).toNanos();
+        final long n = InternalAlarms.nowNanos(instance, TYPES[type]);
         lastNow[type] = n;
         return n;
     }
@@ -408,34 +423,42 @@ public final class TaskEngine {
 
     // ------------------------------------------------------------------ driver events
 
-    private void onEvents(final AlarmEvents events, final Throwable error) {
-        final boolean timeChanged;
-        lock.lock();
+    /**
+     * The device has events for this scheduler (on an own worker, or on the device's callback executor): takes
+     * them, polls the heaps, re-arms, and acknowledges.
+     */
+    private void onDriverEvents() {
+        final Subscription s = subscription;
+        if (s == null) {
+            return; // a kick before start() finished registering: start() arms and the next event polls
+        }
         try {
-            waiting = false;
-            if (error == null) {
-                firedBits |= events.typeMask();
+            final int mask;
+            try {
+                mask = s.take();
+            } catch (final RuntimeException e) {
+                deviceFailed(e);
+                return;
             }
-            timeChanged = error == null && events.timeChanged();
+            lock.lock();
+            try {
+                firedBits |= mask & AlarmType.ALL_TYPES_MASK;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                if ((mask & AlarmEvents.TIME_CHANGE_MASK) != 0) {
+                    realignGrid();
+                }
+                pollDue();
+            } catch (final ValarmClosedException e) {
+                deviceFailed(e);
+                return;
+            }
+            requestArm();
         } finally {
-            lock.unlock();
+            s.done();
         }
-        if (error != null) {
-            final Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            deviceFailed(cause instanceof RuntimeException ? (RuntimeException) cause
-                    : new IllegalStateException("asynchronous WAIT failed on " + label, cause));
-            return;
-        }
-        try {
-            if (timeChanged) {
-                realignGrid();
-            }
-            pollDue();
-        } catch (final ValarmClosedException e) {
-            deviceFailed(e);
-            return;
-        }
-        requestArm();
     }
 
     /** Hands every due task to the executor, in order of time and submission per type. */
@@ -558,7 +581,6 @@ public final class TaskEngine {
     private void applyArm() {
         int set = 0;
         int clear = 0;
-        boolean await = false;
         lock.lock();
         try {
             if (runState == TERMINATED || gone != null) {
@@ -582,31 +604,21 @@ public final class TaskEngine {
                     }
                 }
             }
-            if (!waiting) {
-                waiting = true;
-                await = true;
-            }
         } finally {
             lock.unlock();
         }
         try {
             for (int t = 0; t < AlarmType.COUNT; t++) {
                 if ((set & (1 << t)) != 0) {
-                    handle.set(TYPES[t], Timespec.ofNanos(armedAt[t]));
+                    InternalAlarms.set(handle, TYPES[t], armedAt[t]);
                 } else if ((clear & (1 << t)) != 0) {
                     handle.clear(TYPES[t]);
                 }
-            }
-            if (await) {
-                handle.awaitAsync().whenComplete(onEvents);
             }
         } catch (final RuntimeException e) {
             lock.lock();
             try {
                 armedMask = 0;
-                if (await) {
-                    waiting = false;
-                }
             } finally {
                 lock.unlock();
             }
@@ -667,9 +679,20 @@ public final class TaskEngine {
             workers.stop();
         }
         try {
-            handle.close(); // releases ownership and clears the instance's alarms
+            handle.close(); // releases ownership and clears the instance's alarms; ends the subscription
         } catch (final RuntimeException e) {
             LOG.warn("scheduler on {}: closing its handle failed: {}", label, e.toString());
+        }
+        final Subscription s = subscription;
+        if (s != null) {
+            // The close notified the subscription, and the own workers are gone: settle that here.
+            try {
+                s.take();
+            } catch (final RuntimeException expected) {
+                // the subscription ended with the handle
+            } finally {
+                s.done();
+            }
         }
         terminated.countDown();
         LOG.debug("scheduler on {} terminated", label);

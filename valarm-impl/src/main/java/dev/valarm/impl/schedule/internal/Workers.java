@@ -1,6 +1,7 @@
 package dev.valarm.impl.schedule.internal;
 
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -28,9 +29,14 @@ final class Workers {
     private int idleCount;
     private volatile boolean stopped;
     private volatile boolean stopping;
+    /** Set by {@link #kick}: the device has events for the engine; one worker runs {@link #onEvents}. */
+    private final AtomicBoolean kicked = new AtomicBoolean();
+    private final Runnable onEvents;
 
-    Workers(final ReentrantLock lock, final int count, final ThreadFactory factory, final String name) {
+    Workers(final ReentrantLock lock, final int count, final ThreadFactory factory, final String name,
+            final Runnable onEvents) {
         this.lock = lock;
+        this.onEvents = onEvents;
         this.threads = new Thread[count];
         this.idle = new boolean[count];
         for (int i = 0; i < count; i++) {
@@ -71,6 +77,18 @@ final class Workers {
                 n--;
                 LockSupport.unpark(threads[i]);
             }
+        }
+    }
+
+    /**
+     * The device has events for the engine: flags them and unparks the threads; one of them runs the
+     * engine's event handling. Called by the device under the instance's lock, possibly on its dispatcher:
+     * takes no lock, allocates nothing, never blocks.
+     */
+    void kick() {
+        kicked.set(true);
+        for (final Thread t : threads) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -116,6 +134,14 @@ final class Workers {
 
     private void loop(final int id) {
         while (true) {
+            if (kicked.get() && !stopped && kicked.compareAndSet(true, false)) {
+                try {
+                    onEvents.run();
+                } catch (final RuntimeException | Error e) {
+                    LOG.error("scheduler worker {}: handling the device's events failed", Thread.currentThread().getName(), e);
+                }
+                continue;
+            }
             ScheduledTask<?> task;
             lock.lock();
             try {
@@ -141,7 +167,9 @@ final class Workers {
                 lock.unlock();
             }
             if (task == null) {
-                LockSupport.park(this);
+                if (!kicked.get() || stopped) {
+                    LockSupport.park(this);
+                }
                 continue;
             }
             if (!stopping) {
