@@ -177,7 +177,7 @@ public final class Device implements ValarmDevice {
         this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
         this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor,
                 DeliveryObserver.of(clocks), lock, threadName + "-delivery");
-        this.programmer = new WakeProgrammer(this, rtc, caps);
+        this.programmer = new WakeProgrammer(this, rtc, caps, blocker);
         programmer.listener = delivery;
         if (!caps.canWake()) {
             LOG.warn("RTC backend {} cannot wake the machine: wakeup alarms fire only while it is awake", rtc.name());
@@ -669,14 +669,17 @@ public final class Device implements ValarmDevice {
     }
 
     private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldKey) {
+        final long head = heap.peekDeadline();
+        // A wakeup type decides the hardware alarm through its heap's head (the earliest end) and its
+        // wake-key head (whether a window lets the wake round down instead of up).
+        final boolean wakeupMoved = WAKEUP[t] && (head != oldHead || wakeKey(t) != oldKey);
+        if (wakeupMoved) {
+            programmer.wakeupMoved(); // the wakelock until the dispatcher has programmed it
+        }
         if (wakePending) {
             return false;
         }
-        final long head = heap.peekDeadline();
-        final int base = BASE_OF[t];
-        // A wakeup type decides the hardware alarm through its heap's head (the earliest end) and its
-        // wake-key head (whether a window lets the wake round down instead of up).
-        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || wakeKey(t) != oldKey))) {
+        if (head < planned[BASE_OF[t]] || wakeupMoved) {
             wakePending = true;
             return true;
         }

@@ -7,12 +7,14 @@ import dev.valarm.impl.DeviceListener;
 import dev.valarm.spi.RtcBackend;
 import dev.valarm.spi.RtcCapabilities;
 import dev.valarm.spi.RtcException;
+import dev.valarm.spi.SuspendBlocker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the backend's one wake alarm at the earliest wakeup deadline over all instances. Confined to the
- * dispatcher thread (it alone calls the backend's programming methods).
+ * dispatcher thread (it alone calls the backend's programming methods), except {@link #wakeupMoved}, which
+ * callers call: from then until the hardware is in line the device holds its wakelock ({@link WakeHold}).
  *
  * <p>On a backend that cannot wake the machine the same decisions are made against host realtime and
  * reported to the {@link DeviceListener} as not written; the backend is never called.
@@ -87,22 +89,37 @@ final class WakeProgrammer {
     /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
     private long unconfirmed = Long.MAX_VALUE;
     private final long grace;
+    private final WakeHold hold;
+    /** The hold's mark taken with the heads of this pass (see {@link WakeHold}). */
+    private long holdMark;
 
-    WakeProgrammer(final Device device, final RtcBackend rtc, final RtcCapabilities caps) {
+    WakeProgrammer(final Device device, final RtcBackend rtc, final RtcCapabilities caps, final SuspendBlocker blocker) {
         this.device = device;
         this.rtc = rtc;
         this.canWake = caps.canWake();
         this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
         this.maxAhead = Sat.nanos(caps.maxAlarmAhead());
         this.grace = Math.max(resolution, 1_000_000_000L);
+        this.hold = new WakeHold(blocker, device.clocks, canWake && blocker != SuspendBlocker.none());
+    }
+
+    /**
+     * A caller's change moved the head of a wakeup heap (the hardware may need a new alarm): the device holds
+     * its wakelock until the dispatcher's next pass has brought the hardware in line (or failed and logged).
+     * Thread-safe; call once the change is visible to the dispatcher's next pass, before the caller returns
+     * (today: under the device lock, where the change is made).
+     */
+    void wakeupMoved() {
+        hold.hold();
     }
 
     /**
      * Records the heads (earliest window ends) of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps and the
      * heads of their wake-key heaps ({@code Long.MAX_VALUE} where none), on the types' host bases (lock
-     * held).
+     * held, so no caller's change and its {@link #wakeupMoved} fall between the heads and the hold's mark).
      */
     void capture(final long realtimeHead, final long realtimeKey, final long boottimeHead, final long boottimeKey) {
+        holdMark = hold.mark();
         rtHead = realtimeHead;
         rtKey = realtimeKey;
         btHead = boottimeHead;
@@ -200,11 +217,20 @@ final class WakeProgrammer {
     }
 
     /**
-     * Brings the hardware alarm in line with the captured heads.
+     * Brings the hardware alarm in line with the captured heads, then releases the device's wakelock for the
+     * changes they include (also after a failure, which is logged; alarms keep firing while awake).
      *
      * @return a monotonic deadline at which to retry a failed call, or {@code Long.MAX_VALUE}
      */
     long apply() {
+        try {
+            return bringInLine();
+        } finally {
+            hold.done(holdMark);
+        }
+    }
+
+    private long bringInLine() {
         final long mono = device.clocks.nanos(ClockBase.MONOTONIC);
         if (retryAt != Long.MAX_VALUE && mono < retryAt) {
             return retryAt;
@@ -355,6 +381,7 @@ final class WakeProgrammer {
     /** Cancels a programmed alarm when the device closes. */
     void cancelOnClose() {
         if (!canWake || hardware == Hardware.NONE) {
+            hold.close();
             return;
         }
         try {
@@ -365,6 +392,8 @@ final class WakeProgrammer {
         } catch (final RtcException e) {
             device.backendFaults.incrementAndGet();
             LOG.error("could not cancel the wake alarm on {} while closing: {}", rtc.name(), e.getMessage());
+        } finally {
+            hold.close();
         }
     }
 }
