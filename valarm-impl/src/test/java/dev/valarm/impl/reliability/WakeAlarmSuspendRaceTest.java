@@ -17,12 +17,8 @@ import dev.valarm.impl.sim.SimulatedMachine;
 import dev.valarm.impl.sim.SimulatedRtc;
 import dev.valarm.impl.sim.SimulatedSuspendBlocker;
 import dev.valarm.impl.sim.SuspendOutcome;
-import dev.valarm.spi.RtcBackend;
-import dev.valarm.spi.RtcCapabilities;
-import dev.valarm.spi.WakeAlarm;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,102 +34,30 @@ final class WakeAlarmSuspendRaceTest {
     private static final long SEC = 1_000_000_000L;
 
     private SimulatedMachine machine;
-    private GatedRtc rtc;
+    private SimulatedRtc rtc;
     private ValarmDevice device;
     private SimulatedSuspendBlocker blocker;
     private LogCapture log;
-
-    /** The simulated RTC, with PROGRAM calls that wait for a permit while the gate is closed. */
-    private static final class GatedRtc implements RtcBackend {
-        private final SimulatedRtc rtc;
-        private final Semaphore permits = new Semaphore(0);
-        private final Semaphore entered = new Semaphore(0);
-        private volatile boolean gated;
-
-        GatedRtc(final SimulatedRtc rtc) {
-            this.rtc = rtc;
-        }
-
-        void close(final boolean gate) {
-            gated = gate;
-        }
-
-        /** Waits until a PROGRAM call waits at the gate. */
-        void awaitEntered() throws InterruptedException {
-            assertTrue(entered.tryAcquire(10, TimeUnit.SECONDS), "the dispatcher never called PROGRAM");
-        }
-
-        /** Lets one waiting PROGRAM call through. */
-        void let() {
-            permits.release();
-        }
-
-        @Override
-        public String name() {
-            return "gated-" + rtc.name();
-        }
-
-        @Override
-        public RtcCapabilities capabilities() {
-            return rtc.capabilities();
-        }
-
-        @Override
-        public Timespec readTime() {
-            return rtc.readTime();
-        }
-
-        @Override
-        public void setTime(final Timespec time) {
-            rtc.setTime(time);
-        }
-
-        @Override
-        public void programAlarm(final Timespec time) {
-            if (gated) {
-                entered.release();
-                permits.acquireUninterruptibly();
-            }
-            rtc.programAlarm(time);
-        }
-
-        @Override
-        public void cancelAlarm() {
-            rtc.cancelAlarm();
-        }
-
-        @Override
-        public WakeAlarm readAlarm() {
-            return rtc.readAlarm();
-        }
-
-        @Override
-        public void setAlarmListener(final Runnable listener) {
-            rtc.setAlarmListener(listener);
-        }
-
-        @Override
-        public void close() {
-            rtc.close();
-        }
-    }
 
     @BeforeEach
     void start() {
         log = new LogCapture();
         machine = SimulatedMachine.builder().build();
-        rtc = new GatedRtc(machine.rtc());
-        device = machine.newDevice(b -> b.rtcBackend(rtc));
+        rtc = machine.rtc();
+        device = machine.newDevice();
         blocker = machine.suspendBlocker();
     }
 
     @AfterEach
     void stop() {
-        rtc.close(false);
-        rtc.let();
-        rtc.let();
+        rtc.openGate(SimulatedRtc.Op.PROGRAM);
         device.close();
         log.close();
+    }
+
+    /** Waits until the dispatcher's PROGRAM call waits at the closed gate. */
+    private void awaitProgram() throws InterruptedException {
+        assertTrue(rtc.awaitAtGate(SimulatedRtc.Op.PROGRAM, Duration.ofSeconds(10)), "the dispatcher never called PROGRAM");
     }
 
     private static AlarmHandle owner(final ValarmDevice d) {
@@ -151,14 +75,14 @@ final class WakeAlarmSuspendRaceTest {
     @Test
     void aWakeupAlarmSetAMomentBeforeASuspendHoldsTheWakelockUntilTheHardwareHasIt() throws Exception {
         final AlarmHandle h = owner(device);
-        rtc.close(true);
+        rtc.closeGate(SimulatedRtc.Op.PROGRAM);
         final long due = rtcSeconds() + 60;
         h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 60));
         assertTrue(blocker.isHeld(TAG), "set returned with the hardware not programmed and no wakelock held");
-        rtc.awaitEntered();
+        awaitProgram();
         assertTrue(blocker.isHeld(TAG), "released before the write completed");
         assertFalse(machine.rtc().alarm().enabled(), "the write was gated");
-        rtc.let();
+        rtc.letThrough(SimulatedRtc.Op.PROGRAM);
         machine.awaitIdle();
         assertFalse(blocker.isHeld(TAG), "still held after the write");
         assertEquals(Timespec.ofSeconds(due), machine.rtc().alarm().time());
@@ -173,15 +97,15 @@ final class WakeAlarmSuspendRaceTest {
     void aChangeWhileTheDispatcherWritesKeepsTheWakelockUntilThatChangeIsWrittenToo() throws Exception {
         final AlarmHandle a = owner(device);
         final AlarmHandle b = owner(device);
-        rtc.close(true);
+        rtc.closeGate(SimulatedRtc.Op.PROGRAM);
         final long acquired = blocker.acquisitions();
         a.set(ELAPSED_REALTIME_WAKEUP, in(a, ELAPSED_REALTIME_WAKEUP, 60));
-        rtc.awaitEntered(); // the dispatcher writes A's alarm
+        awaitProgram(); // the dispatcher writes A's alarm
         b.set(RTC_WAKEUP, in(b, RTC_WAKEUP, 30)); // earlier: the hardware needs another write
-        rtc.let();
-        rtc.awaitEntered(); // A's write is done; the dispatcher now writes B's
+        rtc.letThrough(SimulatedRtc.Op.PROGRAM);
+        awaitProgram(); // A's write is done; the dispatcher now writes B's
         assertTrue(blocker.isHeld(TAG), "released after A's write although B's change was not written yet");
-        rtc.let();
+        rtc.letThrough(SimulatedRtc.Op.PROGRAM);
         machine.awaitIdle();
         assertFalse(blocker.isHeld(TAG));
         assertEquals(Timespec.ofSeconds(rtcSeconds() + 30), machine.rtc().alarm().time());
@@ -195,7 +119,7 @@ final class WakeAlarmSuspendRaceTest {
         h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 60));
         machine.awaitIdle();
         assertFalse(blocker.isHeld(TAG), "the dispatcher gave up (for now): the wakelock must not stay held");
-        assertEquals(1, log.count("program wake alarm failed on gated-simulated-rtc"), log.text());
+        assertEquals(1, log.count("program wake alarm failed on simulated-rtc"), log.text());
         machine.advance(Duration.ofSeconds(1)); // the retry writes it
         assertTrue(machine.rtc().alarm().enabled());
         assertFalse(blocker.isHeld(TAG));
@@ -237,16 +161,21 @@ final class WakeAlarmSuspendRaceTest {
     @Test
     void closingTheDeviceWhileAChangeWaitsReleasesTheWakelock() throws Exception {
         final AlarmHandle h = owner(device);
-        rtc.close(true);
+        rtc.closeGate(SimulatedRtc.Op.PROGRAM);
         h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 60));
-        rtc.awaitEntered();
-        rtc.let();
-        machine.awaitIdle();
-        h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 30));
+        awaitProgram(); // the dispatcher writes the first change
+        h.set(RTC_WAKEUP, in(h, RTC_WAKEUP, 30)); // a second one, which no pass will write: the device closes
+        final Thread closer = new Thread(device::close, "closer");
+        closer.start();
+        final long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!device.isClosed()) {
+            assertTrue(System.nanoTime() - end < 0, "close() did not begin");
+            LockSupport.parkNanos(1_000_000L);
+        }
         assertTrue(blocker.isHeld(TAG));
-        rtc.close(false);
-        rtc.let();
-        device.close();
+        rtc.letThrough(SimulatedRtc.Op.PROGRAM); // the first write completes; the dispatcher then stops
+        closer.join(Duration.ofSeconds(20).toMillis());
+        assertFalse(closer.isAlive(), "close() did not return");
         assertFalse(blocker.isHeld(TAG), "a closed device holds nothing");
     }
 }
