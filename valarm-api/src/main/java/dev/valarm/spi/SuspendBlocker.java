@@ -5,7 +5,9 @@ import java.time.Duration;
 /**
  * The driver's wakelock: held from the moment an alarm fires until the owner acknowledges it (waits
  * again, clears it, closes) or the timeout passes, so the machine does not suspend before the owner
- * has seen the alarm.
+ * has seen the alarm. The device also holds it under its own tag, {@code "valarm[wake-alarm]"}, from a change
+ * that moves the earliest wakeup alarm until its dispatcher has programmed the RTC's wake alarm for it, so the
+ * machine does not suspend before the hardware can wake it.
  *
  * <p>A device owns its blocker and closes it when it closes ({@link #close()} is a no-op unless the
  * blocker holds resources, such as a kernel wakeup source).

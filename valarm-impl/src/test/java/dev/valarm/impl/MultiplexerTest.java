@@ -133,6 +133,49 @@ class MultiplexerTest extends SimFixture {
         assertEquals(3, device.stats().hardwareWakes());
     }
 
+    /**
+     * The guest's clamp flake (QemuSuspendTest, sysfs-wakealarm), deterministically: the RTC is moved past the
+     * clamped wake alarm behind the device's back (RTC_SET_TIME, hwclock), then the host clock changes (on
+     * Linux every resume reports one too). The device re-arms from the RTC's new time, and the backend reports
+     * the replaced alarm, whose time had come, right after writing the new one (as RtcAlarmWatch does). That
+     * report must not consume the alarm just written: once it did, the device wrote the same alarm a second
+     * time, and the sysfs backend's disable-then-write left the machine without any wake alarm in between.
+     */
+    @Test
+    void aReportOfTheReplacedAlarmDoesNotConsumeTheAlarmJustWritten() throws Exception {
+        rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 30 * 3600));
+        machine.awaitIdle();
+        final long p0 = machine.rtc().alarm().time().seconds();
+        machine.rtc().setDrift(machine.rtc().drift().plusSeconds(p0 - rtcNowSeconds() + 1)); // 1 s past it
+        machine.rtc().clearCalls();
+        machine.jumpRealtime(Duration.ofSeconds(1));
+        assertEquals(1, programs().size(), "one programming, not two: " + machine.rtc().calls());
+        assertEquals(Timespec.ofSeconds(rtcNowSeconds() + 86400 - 1), machine.rtc().alarm().time(),
+                "re-armed from the RTC's new time, clamped");
+        assertEquals(1, device.stats().hardwareWakes(), "the replaced alarm's report was seen");
+        assertEquals(0, device.stats().missedWakeInterrupts());
+        assertEquals(0, rw.await(Duration.ZERO).mask() & ELAPSED_REALTIME_WAKEUP.mask(), "the early wake fires nothing");
+        final SuspendOutcome o = machine.suspend(Duration.ofDays(2));
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, o.result(), "the alarm written stays armed");
+        assertEquals(Duration.ofSeconds(86400 - 1), o.slept());
+    }
+
+    /** The other way round: the RTC moved forward behind the device's back, so the armed alarm came early. */
+    @Test
+    void aWakeAlarmThatCameEarlyBecauseTheRtcWasMovedIsConsumedAndReArmed() throws Exception {
+        rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 30 * 3600));
+        machine.awaitIdle();
+        final long p0 = machine.rtc().alarm().time().seconds();
+        machine.rtc().setDrift(machine.rtc().drift().plusSeconds(p0 - rtcNowSeconds() - 4)); // 4 s before it
+        machine.rtc().clearCalls();
+        final SuspendOutcome o = machine.suspend(Duration.ofDays(2));
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, o.result());
+        assertEquals(Duration.ofSeconds(4), o.slept(), "woke at the alarm on the RTC's clock");
+        assertEquals(1, programs().size(), "re-armed once: " + machine.rtc().calls());
+        assertEquals(Timespec.ofSeconds(rtcNowSeconds() + 86400 - 1), machine.rtc().alarm().time());
+        assertEquals(AlarmEvents.NONE, rw.await(Duration.ZERO), "the early wake fires nothing");
+    }
+
     @Test
     void aWakeupAlarmEndsASuspendWithinTheResolutionAndNonWakeupAlarmsFireOnResume() throws Exception {
         final long mono = host(ClockBase.MONOTONIC);

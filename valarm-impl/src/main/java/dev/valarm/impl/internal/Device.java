@@ -318,7 +318,7 @@ public final class Device implements ValarmDevice {
         this.wakeOnEveryChange = observer != null;
         this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor, observer,
                 threadName + "-delivery");
-        this.programmer = new WakeProgrammer(this, rtc, caps);
+        this.programmer = new WakeProgrammer(this, rtc, caps, blocker);
         programmer.listener = delivery;
         if (!caps.canWake()) {
             LOG.warn("RTC backend {} cannot wake the machine: wakeup alarms fire only while it is awake", rtc.name());
@@ -717,9 +717,11 @@ public final class Device implements ValarmDevice {
         }
         queueChange(in, 1 << t);
         final long head = t == 0 ? wakeHeadRt : wakeHeadBt;
-        if (wakeOnEveryChange || end < planned(BASE_OF[t]) || end <= head || oldKey <= head || window != 0L
-                || wasWindowed) {
+        if (end < planned(BASE_OF[t]) || end <= head || oldKey <= head || window != 0L || wasWindowed) {
+            programmer.wakeupMoved(); // the wakelock until the dispatcher has programmed it (queued first)
             wake(); // the change can move a wakeup head: the hardware alarm may need another second
+        } else if (wakeOnEveryChange) {
+            wake();
         }
     }
 
@@ -735,7 +737,10 @@ public final class Device implements ValarmDevice {
             return;
         }
         queueChange(in, 1 << t);
-        if (wakeOnEveryChange || wasWindowed || in.heapKey(t) <= (t == 0 ? wakeHeadRt : wakeHeadBt)) {
+        if (wasWindowed || in.heapKey(t) <= (t == 0 ? wakeHeadRt : wakeHeadBt)) {
+            programmer.wakeupMoved(); // the wakelock until the dispatcher has programmed it (queued first)
+            wake();
+        } else if (wakeOnEveryChange) {
             wake();
         }
     }
@@ -1041,6 +1046,7 @@ public final class Device implements ValarmDevice {
                 final long monoDeadline;
                 heapLock.lock();
                 try {
+                    programmer.markHold(); // before the drain: a wakeup change queued after it keeps its hold
                     applyPending();
                     rtDeadline = Math.min(heaps[0].peekDeadline(), heaps[1].peekDeadline());
                     btDeadline = Math.min(heaps[2].peekDeadline(), heaps[3].peekDeadline());

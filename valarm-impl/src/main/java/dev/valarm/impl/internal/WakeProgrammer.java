@@ -7,12 +7,14 @@ import dev.valarm.impl.DeviceListener;
 import dev.valarm.spi.RtcBackend;
 import dev.valarm.spi.RtcCapabilities;
 import dev.valarm.spi.RtcException;
+import dev.valarm.spi.SuspendBlocker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the backend's one wake alarm at the earliest wakeup deadline over all instances. Confined to the
- * dispatcher thread (it alone calls the backend's programming methods).
+ * dispatcher thread (it alone calls the backend's programming methods), except {@link #wakeupMoved}, which
+ * callers call: from then until the hardware is in line the device holds its wakelock ({@link WakeHold}).
  *
  * <p>On a backend that cannot wake the machine the same decisions are made against host realtime and
  * reported to the {@link DeviceListener} as not written; the backend is never called.
@@ -35,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * whether or not the wanted alarm changed meanwhile. A failed read of the RTC's time changes nothing in
  * the hardware and leaves the state as it was. So once the backend works again the hardware holds exactly
  * the wanted alarm, or none. (At start the hardware is taken to hold nothing: the device cancels its alarm
- * when it closes.)
+ * when it closes.) A fire report names no alarm, so it consumes the armed alarm only when the RTC's clock
+ * has reached it (estimated, or read when the estimate cannot tell): the report of an alarm replaced after its
+ * time, which a backend gives right after writing the new one, leaves the new one armed (see
+ * {@link #onFired}).
  *
  * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
  * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
@@ -79,23 +84,48 @@ final class WakeProgrammer {
     private long rtcMinusRealtime;
     private long retryAt = Long.MAX_VALUE;
     private long retryBackoff;
+    /** A fire report the estimate could not place (see {@link #onFired}): decided on the next RTC read. */
+    private boolean reportToCheck;
     /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
     private long unconfirmed = Long.MAX_VALUE;
     private final long grace;
+    private final WakeHold hold;
+    /** The hold's mark taken with the heads of this pass (see {@link WakeHold}). */
+    private long holdMark;
 
-    WakeProgrammer(final Device device, final RtcBackend rtc, final RtcCapabilities caps) {
+    WakeProgrammer(final Device device, final RtcBackend rtc, final RtcCapabilities caps, final SuspendBlocker blocker) {
         this.device = device;
         this.rtc = rtc;
         this.canWake = caps.canWake();
         this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
         this.maxAhead = Sat.nanos(caps.maxAlarmAhead());
         this.grace = Math.max(resolution, 1_000_000_000L);
+        this.hold = new WakeHold(blocker, device.clocks, canWake && blocker != SuspendBlocker.none());
+    }
+
+    /**
+     * A caller's change moved the head of a wakeup heap (the hardware may need a new alarm): the device holds
+     * its wakelock until the dispatcher's next pass has brought the hardware in line (or failed and logged).
+     * Thread-safe; call once the change is visible to the dispatcher's next pass (queued), before the caller
+     * returns (today: under the instance lock, right after the change is queued).
+     */
+    void wakeupMoved() {
+        hold.hold();
+    }
+
+    /**
+     * The hold's mark for this pass: taken by the dispatcher before it drains the change queue for the heads
+     * it then gives {@link #capture}, so a change whose {@link #wakeupMoved} came after the mark keeps the
+     * wakelock until a later pass has seen it (a change queued after the drain is never covered by this one).
+     */
+    void markHold() {
+        holdMark = hold.mark();
     }
 
     /**
      * Records the heads (earliest window ends) of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps and the
-     * heads of their wake-key heaps ({@code Long.MAX_VALUE} where none), on the types' host bases (lock
-     * held).
+     * heads of their wake-key heaps ({@code Long.MAX_VALUE} where none), on the types' host bases (heap lock
+     * held, after {@link #markHold} and the drain of the change queue).
      */
     void capture(final long realtimeHead, final long realtimeKey, final long boottimeHead, final long boottimeKey) {
         rtHead = realtimeHead;
@@ -104,16 +134,22 @@ final class WakeProgrammer {
         btKey = boottimeKey;
     }
 
-    /** The backend reported the alarm firing: it is consumed (unless it was an older alarm's interrupt). */
+    /**
+     * The backend reported the alarm firing. A report names no alarm: it is the report of the alarm whose
+     * time came and that awaits it ({@code unconfirmed}, however late the report is), or of the armed alarm
+     * if the estimate says its time came. Otherwise the estimate cannot place it: it may be the report of an
+     * earlier alarm that was replaced after its time (a backend that notices firings by the RTC's clock tells
+     * that after the new alarm is written), or the RTC was moved behind the device's back and the armed alarm
+     * came early. The next pass then decides on the RTC's own clock, so a stale report never consumes the alarm
+     * just programmed (which would only be written again), and a genuine one always does.
+     */
     void onFired() {
-        // First settle the past: count an older interrupt that is overdue, consume an alarm whose time came.
-        checkPassed(device.clocks.nanos(ClockBase.BOOTTIME));
+        settle(device.clocks.nanos(ClockBase.BOOTTIME), false);
         if (unconfirmed != Long.MAX_VALUE) {
-            // This is the interrupt of the alarm whose time came; one programmed since stays armed.
             unconfirmed = Long.MAX_VALUE;
         } else if (hardware == Hardware.ARMED) {
-            hardware = Hardware.NONE;
-        } // UNKNOWN stays unknown: the next apply writes the hardware again
+            reportToCheck = true;
+        } // NONE: an alarm already settled or cancelled; UNKNOWN stays unknown: the next apply writes it again
         listener.hardwareFired();
     }
 
@@ -135,14 +171,23 @@ final class WakeProgrammer {
         return c == Long.MAX_VALUE ? c : Sat.sub(c, rtcMinusBoottime);
     }
 
-    /** Consumes a hardware alarm whose time has passed and counts an interrupt that never came. */
-    private void checkPassed(final long bt) {
-        if (!haveOffset) {
-            return;
+    /**
+     * Consumes a hardware alarm whose time has passed, on the estimate from host boottime and the remembered
+     * offset (nothing without one), and counts an interrupt that never came.
+     *
+     * @param overdueCounts whether an alarm awaiting its report for longer than the grace counts as missed
+     *        (not while a report is being placed: it may be that very report, late)
+     */
+    private void settle(final long bt, final boolean overdueCounts) {
+        if (haveOffset) {
+            settleAt(Sat.add(bt, rtcMinusBoottime), overdueCounts);
         }
-        final long estNow = Sat.add(bt, rtcMinusBoottime);
-        final boolean passed = hardware == Hardware.ARMED && estNow >= programmedNanos;
-        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace) || passed)) {
+    }
+
+    /** {@link #settle} at a time on the RTC's clock (estimated, or just read). */
+    private void settleAt(final long rtcNow, final boolean overdueCounts) {
+        final boolean passed = hardware == Hardware.ARMED && rtcNow >= programmedNanos;
+        if (unconfirmed != Long.MAX_VALUE && (overdueCounts && rtcNow >= Sat.add(unconfirmed, grace) || passed)) {
             // Overdue, or a later alarm's time came too: the earlier interrupt is not coming.
             device.missedWakeInterrupts.incrementAndGet();
             LOG.warn("wake alarm at RTC {} on {} passed without its interrupt (lost or more than {} ms late); "
@@ -158,17 +203,42 @@ final class WakeProgrammer {
         }
     }
 
+    /**
+     * Settles the past on the RTC time just read, and places a fire report {@link #onFired} could not: it was
+     * the armed alarm's if the RTC has reached it, else an earlier alarm's, and the armed alarm stays.
+     */
+    private void placeReport(final long rtcNow) {
+        final boolean check = reportToCheck;
+        reportToCheck = false;
+        settleAt(rtcNow, true);
+        if (check && unconfirmed != Long.MAX_VALUE) {
+            unconfirmed = Long.MAX_VALUE; // the armed alarm's time came: the report was its
+        } else if (check && hardware == Hardware.ARMED && LOG.isDebugEnabled()) {
+            LOG.debug("a wake alarm report for an earlier alarm (RTC {} before the armed {}): the armed alarm stays",
+                    Timespec.ofNanos(rtcNow), Timespec.ofNanos(programmedNanos));
+        }
+    }
+
     /** The host clock changed: re-read the RTC before trusting the remembered offset. */
     void onClockChange() {
         haveOffset = false;
     }
 
     /**
-     * Brings the hardware alarm in line with the captured heads.
+     * Brings the hardware alarm in line with the captured heads, then releases the device's wakelock for the
+     * changes they include (also after a failure, which is logged; alarms keep firing while awake).
      *
      * @return a monotonic deadline at which to retry a failed call, or {@code Long.MAX_VALUE}
      */
     long apply() {
+        try {
+            return bringInLine();
+        } finally {
+            hold.done(holdMark);
+        }
+    }
+
+    private long bringInLine() {
         if (retryAt == Long.MAX_VALUE && rtHead == Long.MAX_VALUE && btHead == Long.MAX_VALUE && hardware == Hardware.NONE
                 && unconfirmed == Long.MAX_VALUE) {
             return Long.MAX_VALUE; // no wakeup alarm, nothing programmed, nothing owed: no clock to read
@@ -181,7 +251,7 @@ final class WakeProgrammer {
         retryAt = Long.MAX_VALUE;
         final long rt = device.clocks.nanos(ClockBase.REALTIME);
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
-        checkPassed(bt);
+        settle(bt, true);
         // How far ahead the earliest wakeup deadline (window end) is: for the listener, and none left?
         long remaining = Long.MAX_VALUE;
         if (rtHead != Long.MAX_VALUE) {
@@ -196,6 +266,7 @@ final class WakeProgrammer {
                 device.backendRetries.incrementAndGet();
             }
             if (remaining == Long.MAX_VALUE) {
+                reportToCheck = false; // whatever it was the report of, nothing stays armed
                 if (hardware != Hardware.NONE) {
                     op = "cancel wake alarm";
                     if (canWake) {
@@ -211,7 +282,8 @@ final class WakeProgrammer {
                 return Long.MAX_VALUE;
             }
             remaining = Math.max(0L, remaining);
-            if (haveOffset && hardware == Hardware.ARMED && target(Sat.add(bt, rtcMinusBoottime)) == programmedNanos) {
+            if (!reportToCheck && haveOffset && hardware == Hardware.ARMED
+                    && target(Sat.add(bt, rtcMinusBoottime)) == programmedNanos) {
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
             }
@@ -226,6 +298,7 @@ final class WakeProgrammer {
             rtcMinusRealtime = Sat.sub(rtcNow, rt);
             rtcMinusBoottime = Sat.sub(rtcNow, bt);
             haveOffset = true;
+            placeReport(rtcNow);
             final long target = target(rtcNow);
             final boolean clamped = target < unclamped(rtcNow);
             if (hardware == Hardware.ARMED && target == programmedNanos) {
@@ -320,6 +393,7 @@ final class WakeProgrammer {
     /** Cancels a programmed alarm when the device closes. */
     void cancelOnClose() {
         if (!canWake || hardware == Hardware.NONE) {
+            hold.close();
             return;
         }
         try {
@@ -330,6 +404,8 @@ final class WakeProgrammer {
         } catch (final RtcException e) {
             device.backendFaults.incrementAndGet();
             LOG.error("could not cancel the wake alarm on {} while closing: {}", rtc.name(), e.getMessage());
+        } finally {
+            hold.close();
         }
     }
 }

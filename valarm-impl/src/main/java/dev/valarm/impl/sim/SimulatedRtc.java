@@ -15,6 +15,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * A simulated hardware RTC with one wake alarm, driven by {@link SimulatedClocks}: its time is host
  * realtime plus a drift. It keeps a log of every call, validates programming like a chip would
  * (EINVAL for a time not on its resolution or beyond its furthest alarm), and injects faults: the next N
- * calls of an operation fail with a given errno, interrupts get lost, or arrive late.
+ * calls of an operation fail with a given errno, interrupts get lost, or arrive late. Its writes can be held
+ * at a gate ({@link #closeGate}), so a test decides when a backend call the dispatcher is making completes.
  *
  * <p>Thread-safety: thread-safe; the alarm listener is called without any lock held.
  */
@@ -44,6 +47,8 @@ public final class SimulatedRtc implements RtcBackend {
     }
 
     private final SimulatedClocks clocks;
+    private final Gate programGate = new Gate();
+    private final Gate cancelGate = new Gate();
     private volatile RtcCapabilities caps;
     private final long resolution;
     private volatile long maxAhead;
@@ -121,6 +126,7 @@ public final class SimulatedRtc implements RtcBackend {
     @Override
     public void programAlarm(final Timespec time) {
         Objects.requireNonNull(time, "time");
+        programGate.pass();
         final Runnable fireNow;
         final Runnable latched;
         synchronized (this) {
@@ -157,6 +163,7 @@ public final class SimulatedRtc implements RtcBackend {
 
     @Override
     public void cancelAlarm() {
+        cancelGate.pass();
         final Runnable latched;
         synchronized (this) {
             checkFault(Op.CANCEL, null);
@@ -218,6 +225,89 @@ public final class SimulatedRtc implements RtcBackend {
             throw new IllegalArgumentException("errno must be positive: " + errno);
         }
         faults.put(op, new int[] {count, errno});
+    }
+
+    /**
+     * Closes the gate of a write: from now on each {@code op} call waits (holding no lock) before it does
+     * anything, until {@link #letThrough} lets it through or {@link #openGate} opens the gate, as when a slow
+     * chip or a busy bus keeps the caller inside the call. Only the writes have gates.
+     *
+     * @param op {@link Op#PROGRAM} or {@link Op#CANCEL}
+     * @throws IllegalArgumentException for another operation
+     */
+    public void closeGate(final Op op) {
+        gate(op).close();
+    }
+
+    /**
+     * Opens the gate of a write: waiting calls and later ones go through.
+     *
+     * @param op {@link Op#PROGRAM} or {@link Op#CANCEL}
+     * @throws IllegalArgumentException for another operation
+     */
+    public void openGate(final Op op) {
+        gate(op).open();
+    }
+
+    /**
+     * Waits until an {@code op} call waits at its closed gate (one such arrival is taken per return).
+     *
+     * @param op {@link Op#PROGRAM} or {@link Op#CANCEL}
+     * @param timeout how long at most, in real time
+     * @return true if a call arrived, false on timeout
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IllegalArgumentException for another operation
+     */
+    public boolean awaitAtGate(final Op op, final Duration timeout) throws InterruptedException {
+        return gate(op).arrived.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Lets one {@code op} call through its closed gate: the one waiting, or else the next to arrive.
+     *
+     * @param op {@link Op#PROGRAM} or {@link Op#CANCEL}
+     * @throws IllegalArgumentException for another operation
+     */
+    public void letThrough(final Op op) {
+        gate(op).permits.release();
+    }
+
+    private Gate gate(final Op op) {
+        return switch (Objects.requireNonNull(op, "op")) {
+            case PROGRAM -> programGate;
+            case CANCEL -> cancelGate;
+            default -> throw new IllegalArgumentException("only the writes (PROGRAM, CANCEL) have gates: " + op);
+        };
+    }
+
+    /** Holds a write's calls while closed (see {@link #closeGate}). Thread-safe. */
+    private static final class Gate {
+        private static final int OPEN = Integer.MAX_VALUE / 2;
+        final Semaphore permits = new Semaphore(0);
+        final Semaphore arrived = new Semaphore(0);
+        private volatile boolean closed;
+
+        synchronized void close() {
+            if (!closed) {
+                closed = true;
+                permits.drainPermits();
+            }
+        }
+
+        synchronized void open() {
+            if (closed) {
+                closed = false;
+                permits.drainPermits();
+                permits.release(OPEN);
+            }
+        }
+
+        void pass() {
+            if (closed) {
+                arrived.release();
+                permits.acquireUninterruptibly();
+            }
+        }
     }
 
     /**

@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * {@link RtcDeviceBackend}); the value is read back, and a replaced or disabled alarm is logged and
  * counted. Cancelling writes {@code 0}.
  *
+ * <p>Between the two writes the RTC holds no alarm: in the kernel's {@code wakealarm_store} a value at or
+ * before the RTC's clock is {@code rtc_set_alarm} with enabled = 0, which dequeues the user alarm
+ * ({@code aie_timer}) and, with no other RTC timer queued, disables the chip's alarm interrupt
+ * ({@code rtc_timer_remove}); only the second write enqueues and programs the new one. A reader in between
+ * sees {@code wakealarm} empty, and a suspend that freezes the writing thread in between sleeps without a wake
+ * alarm. So a write the device does not need is not harmless here (it writes only when the wanted second
+ * changes); {@link RtcDeviceBackend}'s {@code RTC_WKALM_SET} replaces the alarm in one call.
+ *
  * <p><b>Firing</b> is noticed like in {@link RtcDeviceBackend}: a {@code CLOCK_BOOTTIME} timer checks
  * {@code since_epoch} at the alarm second and calls the listener once it has passed.
  *

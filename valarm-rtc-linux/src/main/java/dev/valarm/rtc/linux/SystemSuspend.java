@@ -38,10 +38,12 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #suspend(Duration)} defers instead of refusing: it waits for the wakelocks to be released and
  * tries again, up to a bound.
  *
- * <p>Not covered: a wakeup alarm set a moment before the attempt. The device programs the hardware from its
- * dispatcher thread, shortly after {@code set} returns, and holds no wakelock meanwhile; a suspend that wins
- * that race sleeps past the alarm (it is delivered at the next wake). Callers that set an alarm and then
- * suspend should let the dispatcher run first (see {@code dev.valarm.impl.DeviceListener#hardwareProgrammed}).
+ * <p>A wakeup alarm set a moment before the attempt is covered: the device programs the hardware from its
+ * dispatcher thread, shortly after {@code set} returns, and from the caller's change until the hardware has it
+ * (or the write failed and was logged) it holds its own tag, {@code valarm[wake-alarm]}, in the blocker, so
+ * {@link #trySuspend()} refuses and {@link #suspend(Duration)} waits for the write instead of sleeping past the
+ * alarm. Not covered: the dispatcher's own re-arms after a host clock change or a wake, which it learns of a
+ * moment after they happen.
  *
  * <p>Needs root (the files are 0644). Thread-safety: thread-safe; attempts are serialised.
  */

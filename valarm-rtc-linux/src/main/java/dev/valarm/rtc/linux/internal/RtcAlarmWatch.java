@@ -96,7 +96,18 @@ public final class RtcAlarmWatch implements AutoCloseable {
     /**
      * The alarm being replaced or cancelled had already come (the RTC's clock reached its second, so the
      * chip fired it) but its check had not run yet: report it now rather than lose it. This happens when
-     * the device re-arms right at the alarm's second, before the check's grace period.
+     * the device re-arms right at the alarm's second, before the check's grace period, and whenever the RTC's
+     * clock passed the alarm while this watch's BOOTTIME timer is still far off: the RTC was moved forward
+     * ({@code RTC_SET_TIME}: the kernel's {@code rtc_set_time} never rewrites the queued alarm and schedules
+     * the rtc core's expiry worker, which expires the user alarm, {@code aie_timer}, and clears its
+     * {@code enabled}: sysfs {@code wakealarm} then reads empty and {@code RTC_WKALM_RD} enabled = 0), or the
+     * machine woke at an alarm whose second on the RTC came early for that reason.
+     *
+     * <p>The report comes after the new alarm was written (on the caller's thread, inside its programming
+     * call) and, like every report, names no alarm: the listener must not take it for the one just written.
+     * The device decides on the RTC's clock ({@code WakeProgrammer.onFired}); when it took such a report for
+     * the new alarm it wrote the same second again, and the sysfs backend's disable-then-write left the RTC
+     * without any alarm in between (the QemuSuspendTest clamp flake).
      */
     private void reportReplaced(final boolean previousCame) {
         if (previousCame) {
