@@ -17,6 +17,8 @@ public final class Main {
         register(new DemoCommand());
         register(new ProbeCommand());
         register(new TimelineCommand());
+        register(new ServeCommand());
+        register(new CtlCommand());
     }
 
     private Main() {
