@@ -40,7 +40,8 @@ final class DaemonProcess implements AutoCloseable {
         this.dir = dir;
         this.config = dir.resolve("daemon.conf");
         this.state = dir.resolve("state");
-        this.socket = state.resolve("control.sock");
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^control-socket = (\\S+)$").matcher(configText);
+        this.socket = m.find() ? Path.of(m.group(1)) : state.resolve("control.sock");
         this.jvmOptions = jvmOptions;
         Files.writeString(config, "state-dir = " + state + "\n" + configText, StandardCharsets.UTF_8);
     }
@@ -88,8 +89,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts the process (again, after a kill). */
     void launch() {
+        launch(jvmOptions);
+    }
+
+    /** Starts the process with other JVM options (a crash point for one run only). */
+    void launch(final List<String> options) {
         try {
-            process = new ProcessBuilder(command(jvmOptions, "serve", "--config", config.toString()))
+            process = new ProcessBuilder(command(options, "serve", "--config", config.toString()))
                     .redirectErrorStream(true).start();
         } catch (final IOException e) {
             throw new AssertionError("starting the daemon: " + e, e);
@@ -142,6 +148,41 @@ final class DaemonProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /** Waits for the process started last to end; returns its status. */
+    int awaitExit(final long seconds) {
+        try {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                fail("the daemon did not end within " + seconds + " s; output:\n" + output());
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return process.exitValue();
+    }
+
+    /** Polls the daemon's stats until {@code key} reaches {@code value} (at most {@code seconds}). */
+    Map<String, Object> awaitStat(final String key, final long value, final long seconds) {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            @SuppressWarnings("unchecked")
+            final Map<String, Object> st = (Map<String, Object>) ok(Map.of("cmd", "stats")).get("stats");
+            if (st.get(key) instanceof Number && ((Number) st.get(key)).longValue() == value) {
+                return st;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                fail("stats." + key + " did not reach " + value + " within " + seconds + " s: " + st);
+            }
+            sleepMillis(20);
+        }
+    }
+
+    /** The daemon's stats. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> stats() {
+        return (Map<String, Object>) ok(Map.of("cmd", "stats")).get("stats");
     }
 
     /** The process as started by this test (not an upgrade's successor). */

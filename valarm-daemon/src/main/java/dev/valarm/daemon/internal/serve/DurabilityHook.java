@@ -65,7 +65,9 @@ final class DurabilityHook implements StateHook {
     @Override
     public void changed(final Connection c, final long unique, final long fh, final AlarmHandle handle,
             final Reply reply, final int length) {
+        Failpoints.pass("before-record");
         commit(handle, c, fh, answer(c, unique, reply, length), null);
+        Failpoints.pass("after-record");
     }
 
     @Override
