@@ -2,10 +2,8 @@ package dev.valarm.daemon;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -31,7 +28,7 @@ final class DaemonProcess implements AutoCloseable {
     final Path state;
     final Path socket;
     private final List<String> jvmOptions;
-    private final ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
+    private final Path log;
     private Process process;
     private long keeperPid = -1;
     private int readySeen;
@@ -43,6 +40,7 @@ final class DaemonProcess implements AutoCloseable {
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^control-socket = (\\S+)$").matcher(configText);
         this.socket = m.find() ? Path.of(m.group(1)) : state.resolve("control.sock");
         this.jvmOptions = jvmOptions;
+        this.log = dir.resolve("daemon.log");
         Files.writeString(config, "state-dir = " + state + "\n" + configText, StandardCharsets.UTF_8);
     }
 
@@ -92,30 +90,18 @@ final class DaemonProcess implements AutoCloseable {
         launch(jvmOptions);
     }
 
-    /** Starts the process with other JVM options (a crash point for one run only). */
+    /**
+     * Starts the process with other JVM options (a crash point for one run only). Its output goes to
+     * {@code daemon.log} in the test's directory (not a pipe: an upgrade's successors inherit the output, and the
+     * JDK closes a child's pipe when the child exits).
+     */
     void launch(final List<String> options) {
         try {
             process = new ProcessBuilder(command(options, "serve", "--config", config.toString()))
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (final IOException e) {
             throw new AssertionError("starting the daemon: " + e, e);
         }
-        final Process p = process;
-        final Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                    if (System.getProperty("valarm.daemon.echo") != null) {
-                        System.out.println("[daemon] " + line);
-                    }
-                }
-            } catch (final IOException e) {
-                lines.add("(pump: " + e + ")");
-            }
-        }, "daemon-output");
-        t.setDaemon(true);
-        t.start();
     }
 
     /** Waits until {@code count} ready lines have been printed in all (an upgrade's successor prints one). */
@@ -134,11 +120,11 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     private boolean upgrading() {
-        return lines.stream().anyMatch(l -> l.contains("handed over to pid"));
+        return lines().stream().anyMatch(l -> l.contains("handed over to pid"));
     }
 
     private long countReady() {
-        return lines.stream().filter(l -> l.startsWith(ValarmDaemon.READY)).count();
+        return lines().stream().filter(l -> l.startsWith(ValarmDaemon.READY)).count();
     }
 
     static void sleepMillis(final long ms) {
@@ -197,11 +183,15 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Everything printed so far. */
     String output() {
-        return String.join("\n", lines);
+        return String.join("\n", lines());
     }
 
     List<String> lines() {
-        return List.copyOf(lines);
+        try {
+            return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+        } catch (final IOException e) {
+            throw new AssertionError("reading " + log + ": " + e, e);
+        }
     }
 
     /** SIGKILL to the process serving now, and waits for it to be gone. */

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
  * Crash points for the tests of the crash windows: with {@code -Dvalarm.daemon.failpoint=POINT:N} the
  * process ends at once (as SIGKILL would end it: no clean-up, no shutdown hook) the N-th time it passes
  * {@code POINT}. Points: {@code before-record} (an ioctl was read and applied in memory, nothing journaled,
- * no reply) and {@code after-record} (journaled, reply not written). Not set: a no-op.
+ * no reply), {@code after-record} (journaled, reply not written) and {@code takeover-prepared} (a successor,
+ * after its predecessor parked and froze, before the commit). Not set: a no-op.
  *
  * <p>Thread-safety: thread-safe.
  */

@@ -48,6 +48,29 @@ final class StateLock {
     }
 
     /**
+     * Waits for the lock (the holder is exiting: the kernel releases it the instant the process is gone).
+     *
+     * @param timeoutMillis how long at most
+     * @return true if this process holds it now
+     * @throws IOException if the lock file cannot be opened
+     */
+    boolean lock(final long timeoutMillis) throws IOException {
+        if (tryLock()) {
+            return true;
+        }
+        final Thread t = new Thread(() -> Sockets.lib().flock(fd, LOCK_EX), "valarm-state-lock");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(timeoutMillis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !t.isAlive() && tryLock();
+    }
+
+    /**
      * The pid of the process that holds the lock, as it wrote it.
      *
      * @return the pid, or -1 if unknown
