@@ -112,6 +112,40 @@ class ServeProcessTest {
         cuse.close();
     }
 
+    @Test
+    void aStartThatFailsHalfWayServesNothingHalf() throws Exception {
+        Host.requireFuse();
+        final Path dir = Host.dir("half");
+        Files.createDirectories(dir.resolve("ok"));
+        Files.createDirectories(dir.resolve("busy"));
+        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "tmpfs", dir.resolve("busy").toString())
+                .redirectErrorStream(true).start();
+        assertTrue(mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0, "mount tmpfs");
+        try {
+            final DaemonProcess d = DaemonProcess.prepare(dir, "[instance first]\ntransport = fuse\nmount = "
+                    + dir.resolve("ok") + "\n[instance second]\ntransport = fuse\nmount = " + dir.resolve("busy") + "\n",
+                    List.of());
+            try (d) {
+                final Process p = new ProcessBuilder(DaemonProcess.command(List.of(), "serve", "--config", d.config.toString()))
+                        .redirectErrorStream(true).start();
+                final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(1, p.exitValue(), out);
+                assertTrue(out.contains("mount point busy"), out);
+                assertEquals(List.of(dir.resolve("busy").toString()), mountsUnder(dir), "the first instance's mount is gone");
+                final long keeper = d.keeperPid();
+                assertTrue(keeper > 0, "the keeper runs");
+                assertEquals(0, keptFds(d), "the keeper holds nothing");
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", dir.resolve("busy").toString()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long keptFds(final DaemonProcess d) {
+        return new dev.valarm.daemon.internal.keeper.KeeperClient(d.state.resolve("keeper.sock")).list().size();
+    }
+
     static List<String> mountsUnder(final Path dir) throws IOException {
         final List<String> out = new ArrayList<>();
         for (final String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {

@@ -53,6 +53,8 @@ public final class InstanceSpec {
     private final long clocksFromPid;
     private final Origin origin;
     private final int line;
+    /** Why {@code clocks-from-pid} could not be read when the spec was made (the process is gone), or null. */
+    private ConfigException clocksError;
 
     private InstanceSpec(final Builder b, final Transport t, final String why, final long boot, final long mono) {
         this(b.name, NodeSpec.of(b.node != null ? b.node : b.name).owner(b.uid, b.gid).mode(b.mode), t, why, b.mount,
@@ -171,6 +173,18 @@ public final class InstanceSpec {
     /** @return the monotonic offset, ns */
     public long monotonicOffset() {
         return monotonicOffset;
+    }
+
+    /**
+     * Checks that the clocks could be read: an instance made now needs its {@code clocks-from-pid} process
+     * (an instance restored from the journal has its offsets on record and needs no process).
+     *
+     * @throws ConfigException naming the file, line and field if the process was gone
+     */
+    public void requireClocks() {
+        if (clocksError != null) {
+            throw clocksError;
+        }
     }
 
     /** @return the process whose time namespace gave the offsets, or 0 */
@@ -397,6 +411,7 @@ public final class InstanceSpec {
             }
             long boot = boottimeOffset;
             long mono = monotonicOffset;
+            ConfigException clocks = null;
             if (clocksFromPid != 0) {
                 if (seen.containsKey("boottime-offset") || seen.containsKey("monotonic-offset")) {
                     throw new ConfigException(file, clocksLine, "clocks-from-pid",
@@ -407,10 +422,15 @@ public final class InstanceSpec {
                     boot = o.boottime();
                     mono = o.monotonic();
                 } catch (final IllegalArgumentException e) {
-                    throw new ConfigException(file, clocksLine, "clocks-from-pid", e.getMessage());
+                    clocks = new ConfigException(file, clocksLine, "clocks-from-pid", e.getMessage());
+                    if (!java.nio.file.Files.isDirectory(proc) || !e.getMessage().startsWith("no process")) {
+                        throw clocks;
+                    }
                 }
             }
-            return new InstanceSpec(this, t, why, boot, mono);
+            final InstanceSpec s = new InstanceSpec(this, t, why, boot, mono);
+            s.clocksError = clocks;
+            return s;
         }
 
         /**

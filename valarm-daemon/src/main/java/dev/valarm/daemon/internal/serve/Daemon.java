@@ -304,6 +304,7 @@ public final class Daemon {
     public Map<String, Object> create(final InstanceSpec spec) {
         synchronized (lock) {
             checkAccepting("create " + spec.name());
+            spec.requireClocks();
             if (instances.containsKey(spec.name())) {
                 throw new CommandException(Errno.EEXIST, "create " + spec.name() + ": an instance with that name exists");
             }
@@ -715,6 +716,33 @@ public final class Daemon {
             journal.delete();
             device.close();
             LOG.info("shut down: {} instance(s) and {} node connection(s) released", instances.size(), connections.size());
+        }
+    }
+
+    /**
+     * Undoes what a start that failed made itself: its new nodes are removed (FUSE unmounted, CUSE devices
+     * closed) and forgotten, its new instances closed. Connections taken back from a predecessor are left
+     * to the keeper, untouched, for the next start. Lock held by the caller.
+     *
+     * @param keep the ids of the connections taken back
+     */
+    void rollback(final java.util.Set<Long> keep) {
+        for (final ServedInstance si : new ArrayList<>(instances.values())) {
+            if (!keep.contains(si.connection.id())) {
+                si.instance.close();
+                instances.remove(si.name());
+                try {
+                    journal.append(new Record.InstanceGone(si.name()));
+                } catch (final Journal.JournalException e) {
+                    LOG.warn("rollback: {}", e.getMessage());
+                }
+            }
+        }
+        for (final ServedConnection sc : new ArrayList<>(connections.values())) {
+            if (!keep.contains(sc.id())) {
+                session.detach(sc.connection);
+                abandon(sc);
+            }
         }
     }
 

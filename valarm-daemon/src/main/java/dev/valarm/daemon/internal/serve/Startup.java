@@ -149,6 +149,8 @@ public final class Startup {
         ValarmDevice device = null;
         HostClocks clocks = null;
         Session session = null;
+        Daemon made = null;
+        final java.util.Set<Long> adoptedIds = new java.util.HashSet<>();
         try {
             // Everything slow first, while a predecessor still serves: the device, the clocks, the keeper.
             device = openDevice();
@@ -217,6 +219,8 @@ public final class Startup {
             int reparked = 0;
             int servedInFlight = 0;
             final Daemon d = new Daemon(config, device, c, session, waits, inflight, journal, hook, keeper);
+            made = d;
+            adoptedIds.addAll(adopted.keySet());
             synchronized (d.lock) {
                 // Leftovers the keeper holds for connections nobody recorded: let them go.
                 for (final Map.Entry<Long, Integer> e : fds.entrySet()) {
@@ -311,6 +315,12 @@ public final class Startup {
                     resent, reparked, servedInFlight);
             return daemon;
         } catch (final RuntimeException | IOException e) {
+            if (made != null) {
+                synchronized (made.lock) {
+                    made.rollback(adoptedIds);
+                }
+                made.journal.close();
+            }
             if (session != null) {
                 session.relinquishAll(); // never answer or close a connection we could not take: a successor may
             }

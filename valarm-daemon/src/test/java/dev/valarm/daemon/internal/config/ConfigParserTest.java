@@ -147,8 +147,12 @@ class ConfigParserTest {
         final long me = ProcessHandle.current().pid();
         final InstanceSpec s = parse(true, "[instance a]", "clocks-from-pid = " + me).instance("a");
         assertEquals(me, s.clocksFromPid());
-        ConfigException e = bad(true, "[instance a]", "clocks-from-pid = 999999999");
+        // A process that is gone is an error only when the instance has to be made now (a restart takes
+        // the offsets from the journal).
+        final InstanceSpec gone = parse(true, "[instance a]", "clocks-from-pid = 999999999").instance("a");
+        ConfigException e = assertThrows(ConfigException.class, gone::requireClocks);
         assertEquals("clocks-from-pid", e.field());
+        assertEquals(2, e.line());
         assertTrue(e.getMessage().contains("no process 999999999"), e.getMessage());
         e = bad(true, "[instance a]", "clocks-from-pid = " + me, "boottime-offset = 1s");
         assertTrue(e.getMessage().contains("not both"), e.getMessage());
