@@ -242,8 +242,10 @@ static int churn(long long duration, long long min_ns, long long max_ns, int cle
             }
             if (now < target) {
                 early++;
-                printf("churn EARLY node=%s type=%d: WAIT returned 0x%x %lld us before the alarm's time\n", node, type, r,
-                       (target - now) / 1000);
+                printf("churn EARLY node=%s type=%d: WAIT returned 0x%x %lld us before the alarm's time (iteration %ld; "
+                       "replaced: %s, old alarm %lld us before now, the replacing SET returned %lld us before now)\n",
+                       node, type, r, (target - now) / 1000, sets, old_target ? "yes" : "no",
+                       old_target ? (now - old_target) / 1000 : 0, old_target ? (now - replace_done) / 1000 : 0);
             } else if (n < MAX_SAMPLES) {
                 late[n++] = now - target;
             }

@@ -169,14 +169,30 @@ final class CtlCommand implements Command {
                 throw new UsageException("unknown command '" + cmd + "'");
         }
         final Map<String, Object> reply;
-        final String raw;
-        try (ControlClient c = ControlClient.connect(Path.of(socket))) {
-            raw = c.callRaw(ControlClient.toJson(req));
-            reply = ControlClient.parse(raw);
-        } catch (final IOException e) {
-            err.println("valarm ctl: " + e.getMessage());
-            return FAILED;
+        String raw = null;
+        // During an upgrade the socket is refused, or a connection to the old process ends without a reply, for
+        // a moment (the old process answers nothing after it parked: EBUSY or nothing): try again for 10 s.
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(RETRY_SECONDS);
+        IOException last = null;
+        while (raw == null) {
+            try (ControlClient c = ControlClient.connect(Path.of(socket))) {
+                raw = c.callRaw(ControlClient.toJson(req));
+            } catch (final IOException e) {
+                last = e;
+                if (!retryable(e) || System.nanoTime() - deadline > 0) {
+                    err.println("valarm ctl: " + e.getMessage());
+                    return FAILED;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (final InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    err.println("valarm ctl: interrupted; last error: " + last.getMessage());
+                    return FAILED;
+                }
+            }
         }
+        reply = ControlClient.parse(raw);
         final boolean ok = Boolean.TRUE.equals(reply.get("ok"));
         if (json) {
             out.println(raw);
@@ -198,6 +214,16 @@ final class CtlCommand implements Command {
         }
         Tables.print(cmd, reply, out);
         return OK;
+    }
+
+    /** How long ctl tries again while the daemon is being upgraded. */
+    private static final long RETRY_SECONDS = 10;
+
+    /** A refused connection or a connection closed without a reply: the daemon is changing hands. */
+    private static boolean retryable(final IOException e) {
+        final String m = String.valueOf(e.getMessage());
+        return m.contains("Connection refused") || m.contains("Connection reset") || m.contains("Broken pipe")
+                || m.contains("without a reply");
     }
 
     private static String readBase64(final Path f) {

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * ./valarm serve --config /etc/valarm/daemon.conf [--takeover]
  * java -cp ... dev.valarm.daemon.ValarmDaemon serve --config FILE [--takeover]
+ * java -cp ... dev.valarm.daemon.ValarmDaemon keeper --socket PATH      (the keeper process, for a unit)
  * </pre>
  *
  * Exit status: 0 after a stop, 1 if it could not serve (another daemon serves the state directory, a node
@@ -49,8 +50,12 @@ public final class ValarmDaemon {
      */
     public static void main(final String[] args) {
         final List<String> a = new ArrayList<>(List.of(args));
+        if (!a.isEmpty() && a.get(0).equals("keeper")) {
+            dev.valarm.daemon.internal.keeper.Keeper.main(a.subList(1, a.size()).toArray(new String[0]));
+            return;
+        }
         if (a.isEmpty() || !a.get(0).equals("serve")) {
-            System.err.println("usage: ValarmDaemon serve --config FILE [--takeover]");
+            System.err.println("usage: ValarmDaemon serve --config FILE [--takeover] | keeper --socket PATH");
             System.exit(2);
         }
         int status;

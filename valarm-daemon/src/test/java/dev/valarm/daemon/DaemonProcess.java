@@ -70,6 +70,7 @@ final class DaemonProcess implements AutoCloseable {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
+        cmd.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         cmd.add("-cp");
@@ -80,7 +81,8 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static String classPath() {
-        final String raw = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        final String raw = System.getProperty("valarm.daemon.classpath",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         return Arrays.stream(raw.split(File.pathSeparator)).filter(e -> !e.isEmpty())
                 .map(e -> Path.of(e).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
     }

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class KeeperClient {
     private static final Logger LOG = LoggerFactory.getLogger(KeeperClient.class);
     private static final int TIMEOUT_MILLIS = 10_000;
+    /** How long a new keeper may take to answer (a JVM start; slow under emulation). */
+    private static final long SPAWN_TIMEOUT_SECONDS = 120;
     private final Path socket;
 
     /**
@@ -127,19 +129,20 @@ public final class KeeperClient {
      *
      * @param log the keeper's log file
      * @return its pid
-     * @throws IOException if it cannot be started or does not answer within 30 s
+     * @throws IOException if it cannot be started or does not answer within {@value #SPAWN_TIMEOUT_SECONDS} s
      */
     public long spawn(final Path log) throws IOException {
         final String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // (java.io.tmpdir: where jnr-ffi writes its native stub; it must be writable and executable.)
         final List<String> cmd = List.of(java, "-Xmx16m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), Keeper.class.getName(), "--socket",
-                socket.toString());
+                "-XX:-UsePerfData", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp",
+                System.getProperty("java.class.path"), Keeper.class.getName(), "--socket", socket.toString());
         Files.createDirectories(log.getParent());
         final Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SPAWN_TIMEOUT_SECONDS);
         while (System.nanoTime() - deadline < 0) {
             if (!p.isAlive()) {
                 throw new IOException("the keeper exited at once (status " + p.exitValue() + "); see " + log);
@@ -157,6 +160,7 @@ public final class KeeperClient {
             }
         }
         p.destroyForcibly();
-        throw new IOException("the keeper did not answer on " + socket + " within 30 s; see " + log);
+        throw new IOException("the keeper did not answer on " + socket + " within " + SPAWN_TIMEOUT_SECONDS + " s; see "
+                + log);
     }
 }

@@ -105,7 +105,10 @@ public final class Handover {
         committed.complete(successorPid);
     }
 
-    /** Ends the process after a commit (waits briefly for a pending {@code ctl upgrade} reply). */
+    /**
+     * Ends the process after a commit, once the successor has the commit's reply (this runs after it is
+     * written) and a pending {@code ctl upgrade} has its own (waited for at most 2 s).
+     */
     public void exitAfterCommit() {
         if (!exiting.compareAndSet(false, true)) {
             return;
@@ -191,12 +194,12 @@ public final class Handover {
         return m;
     }
 
-    /** After the upgrade's reply is written. */
+    /**
+     * After the upgrade's reply is written. (The process ends from the commit's side only, once the successor
+     * has its reply: see {@link #exitAfterCommit}.)
+     */
     public void upgradeReplied() {
         upgradeReplied.countDown();
-        if (committed.isDone()) {
-            exitAfterCommit();
-        }
     }
 
     /** This process's argv, from {@code /proc/self/cmdline}. */

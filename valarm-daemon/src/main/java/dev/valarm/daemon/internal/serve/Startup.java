@@ -209,7 +209,7 @@ public final class Startup {
             // which the kernel releases the moment the predecessor is gone, before binding the control socket.)
             final boolean committed = predecessor != null;
             if (committed) {
-                commitHandover();
+                commitHandover(lock);
             }
             final Journal journal = Journal.start(dir, config.journalSync(), bootId, state);
             journal.append(new Record.Started(ProcessHandle.current().pid()));
@@ -258,6 +258,12 @@ public final class Startup {
                             LOG.warn("{}: the kernel refused FUSE_NOTIFY_RESEND ({}); recovering from the journal instead",
                                     sc, Native.get().describe(e));
                         }
+                    }
+                    if (!clean && !useResend) {
+                        LOG.info("{}: {}: recovering the predecessor's requests from the journal and the in-flight "
+                                + "record", sc, config.resend() == DaemonConfig.Resend.OFF ? "resend = off"
+                                : "the kernel's protocol 7." + sc.connection.kernelMinor() + " has no FUSE_NOTIFY_RESEND "
+                                        + "(7.40, Linux 6.9)");
                     }
                     resendOn.put(sc.id(), ok);
                     if (ok) {
@@ -562,9 +568,27 @@ public final class Startup {
         LOG.info("taking over from pid {} (parked at a request boundary, journal frozen)", predecessorPid);
     }
 
-    private void commitHandover() throws IOException {
-        final Map<String, Object> r = predecessor.call(Map.of("cmd", "handover-commit"));
+    private void commitHandover(final StateLock lock) throws IOException {
+        // systemd must know the new main process before the old one exits (NotifyAccess=all).
+        SdNotify.send("MAINPID=" + ProcessHandle.current().pid());
+        final Map<String, Object> r;
+        try {
+            r = predecessor.call(Map.of("cmd", "handover-commit"));
+        } catch (final IOException e) {
+            // No reply: the predecessor either committed and is gone (then the state is this process's: it is
+            // frozen at a request boundary, as after a clean stop), or it is alive and takes everything back
+            // now that this connection failed. The state lock tells which.
+            if (lock.lock(5_000)) {
+                LOG.warn("the predecessor (pid {}) ended without answering the commit ({}); its state was frozen at a "
+                        + "request boundary: taking over", predecessorPid, e.getMessage());
+                return;
+            }
+            SdNotify.send("MAINPID=" + predecessorPid);
+            throw new IOException("the predecessor did not answer the commit and still runs (it serves on): "
+                    + e.getMessage(), e);
+        }
         if (!Boolean.TRUE.equals(r.get("ok"))) {
+            SdNotify.send("MAINPID=" + predecessorPid);
             throw new IOException("the predecessor did not commit the hand-over: " + Json.write(r));
         }
         LOG.info("pid {} committed the hand-over and exits", predecessorPid);
