@@ -39,16 +39,7 @@ final class CBinaries {
     }
 
     static boolean gccAvailable() {
-        try {
-            final Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (final IOException e) {
-            return false;
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return dev.valarm.bridge.CClientAccess.gcc();
     }
 
     /**

@@ -1,31 +1,20 @@
 package dev.valarm.daemon;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The preconditions of the process tests: a test skips when one is missing, except on CI ({@code CI=true}),
- * where every tier must run and a missing precondition fails.
+ * The preconditions of the process tests (the bridge's {@code Tier} rule: skip when one is missing, fail on CI),
+ * and the tests' directories.
  */
 final class Host {
     private Host() {
     }
 
-    static boolean ci() {
-        return "true".equals(System.getenv("CI"));
-    }
-
     static void require(final boolean ok, final String reason) {
-        if (ci()) {
-            assertTrue(ok, "CI=true, so this tier must run: " + reason);
-        } else {
-            assumeTrue(ok, reason);
-        }
+        dev.valarm.bridge.Tier.require(ok, reason);
     }
 
     static boolean root() {
