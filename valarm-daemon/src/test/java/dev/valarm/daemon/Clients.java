@@ -1,5 +1,7 @@
 package dev.valarm.daemon;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
@@ -102,6 +104,43 @@ final class Clients implements AutoCloseable {
 
     static long longField(final String line, final String key) {
         return Long.parseLong(field(line, key));
+    }
+
+    /**
+     * A {@code --block-ms} client ended well: exit 0, its alarm's event, no errno, late by less than the bound.
+     *
+     * @return its report line
+     */
+    static String assertBlockedDelivered(final Run r, final long seconds, final long lateBoundUs) {
+        assertEquals(0, r.await(seconds), r.output());
+        final String line = r.line("block node=");
+        assertEquals("-", field(line, "errno"), line);
+        final long late = longField(line, "late_us");
+        assertTrue(late >= 0 && late < lateBoundUs, "delivered on time (within " + lateBoundUs / 1000 + " ms): " + line);
+        return line;
+    }
+
+    /**
+     * A churn client ended well: exit 0, no failure, nothing early or twice, every acknowledged alarm delivered.
+     *
+     * @return its report line
+     */
+    static String assertChurnClean(final Run r, final long seconds) {
+        assertEquals(0, r.await(seconds), "exit 0 (1: early, twice or an errno; 3: lost): " + r.output());
+        final String line = r.line("churn node=");
+        assertEquals(0, longField(line, "failures"), line);
+        assertEquals(0, longField(line, "early"), "nothing delivered early or twice: " + line);
+        assertEquals(longField(line, "sets"), longField(line, "delivered"), "nothing lost: " + line);
+        return line;
+    }
+
+    /** Writes a test's figures to {@code target/reliability/NAME.json} and prints them. */
+    static void report(final String name, final java.util.Map<String, Object> figures) throws IOException {
+        final String json = ControlClient.toJson(figures);
+        System.out.println("[" + name + "] " + json);
+        final Path out = Host.basedir().resolve("target/reliability/" + name + ".json");
+        java.nio.file.Files.createDirectories(out.getParent());
+        java.nio.file.Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
     }
 
     /** Starts a client: {@code prefix} (e.g. {@code setpriv ...}), the binary, its arguments. */

@@ -65,11 +65,7 @@ class CrashTakeoverTest {
                 assertEquals(0L, st.get("resend_requested"), st.toString());
             }
             for (final Clients.Run r : blocked) {
-                assertEquals(0, r.await(60), r.output());
-                final String line = r.line("block node=");
-                assertEquals("-", Clients.field(line, "errno"), line);
-                final long late = Clients.longField(line, "late_us");
-                assertTrue(late >= 0 && late < LATE_BOUND_US, "on time within " + LATE_BOUND_US / 1000 + " ms: " + line);
+                Clients.assertBlockedDelivered(r, 60, LATE_BOUND_US);
             }
         }
     }
@@ -149,10 +145,7 @@ class CrashTakeoverTest {
             assertTrue(r.process.isAlive(), "the caller's SET waits for a daemon: " + r.output());
             d.launch(List.of());
             d.awaitReady(1, 90);
-            assertEquals(0, r.await(60), r.output());
-            final String line = r.line("block node=");
-            assertEquals("-", Clients.field(line, "errno"), line);
-            assertTrue(Clients.longField(line, "late_us") < LATE_BOUND_US, line);
+            Clients.assertBlockedDelivered(r, 60, LATE_BOUND_US);
             final Map<String, Object> st = d.stats();
             if (point.equals("after-record")) {
                 assertEquals(1L, st.get("reanswered"), "the recorded reply was written again: " + st);

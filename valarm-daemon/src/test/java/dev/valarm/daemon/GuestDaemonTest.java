@@ -30,6 +30,8 @@ class GuestDaemonTest {
         assumeTrue(Boolean.getBoolean("valarm.guest"), "guest-only (run by QemuDaemonTest inside qemu)");
         final Path conformance = Path.of(System.getProperty("valarm.daemon.conformance"));
         final Path churn = Path.of(System.getProperty("valarm.daemon.churn"));
+        System.out.println("[guest] clocksource " + Files.readString(
+                Path.of("/sys/devices/system/clocksource/clocksource0/current_clocksource")).trim());
         final Path base = Path.of(System.getProperty("java.io.tmpdir"), "daemon-guest");
         Files.createDirectories(base.resolve("state"));
         // The results share is 9p (no flock, no shared mappings): the state goes on a tmpfs (the daemon's log
@@ -103,18 +105,11 @@ class GuestDaemonTest {
             assertTrue(d.servingPid() != old, "a new process serves");
             assertEquals("takeover", d.stats().get("started"));
             for (final Clients.Run r : waiting) {
-                assertEquals(0, r.await(240), r.output());
-                final String line = r.line("block node=");
-                assertEquals("-", Clients.field(line, "errno"), line);
-                assertTrue(Clients.longField(line, "late_us") < LATE_BOUND_US, line);
+                Clients.assertBlockedDelivered(r, 240, LATE_BOUND_US);
             }
             Files.writeString(stop, "stop");
             for (final Clients.Run r : churners) {
-                assertEquals(0, r.await(240), r.output());
-                final String line = r.line("churn node=");
-                System.out.println("[guest] " + line);
-                assertEquals(0, Clients.longField(line, "failures"), line);
-                assertEquals(0, Clients.longField(line, "early"), line);
+                System.out.println("[guest] " + Clients.assertChurnClean(r, 240));
             }
         }
         for (int i = 0; i < offsets.length; i++) {

@@ -102,11 +102,7 @@ class LoadFigureTest {
             report.put("load_average_before", loadBefore);
             report.put("load_average_after", Files.readString(Path.of("/proc/loadavg")).trim());
             report.put("cpus", Runtime.getRuntime().availableProcessors());
-            final String json = ControlClient.toJson(report);
-            System.out.println("[load] " + json);
-            final Path out = Host.basedir().resolve("target/reliability/daemon-load.json");
-            Files.createDirectories(out.getParent());
-            Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+            Clients.report("daemon-load", report);
             assertTrue(perSecond > FLOOR_PER_SECOND, "held " + Math.round(perSecond) + " ioctls/s");
         }
     }

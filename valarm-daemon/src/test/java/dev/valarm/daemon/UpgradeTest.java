@@ -82,27 +82,29 @@ class UpgradeTest {
                         + (System.nanoTime() - t0) / 1_000_000 + " ms (successor start " + st.get("start_ms") + " ms)");
                 pid = next;
             }
+            long blockedLate = 0;
             for (final Clients.Run r : blocked) {
-                assertEquals(0, r.await(90), r.output());
-                final String line = r.line("block node=");
-                assertEquals("-", Clients.field(line, "errno"), line);
-                final long late = Clients.longField(line, "late_us");
-                assertTrue(late >= 0 && late < LATE_BOUND_US, "delivered on time (within " + LATE_BOUND_US / 1000 + " ms): "
-                        + line);
+                blockedLate = Math.max(blockedLate, Clients.longField(Clients.assertBlockedDelivered(r, 90, LATE_BOUND_US),
+                        "late_us"));
             }
             Files.writeString(stop, "stop");
             long maxLate = 0;
             for (final Clients.Run r : churners) {
-                assertEquals(0, r.await(60), r.output());
-                final String line = r.line("churn node=");
+                final String line = Clients.assertChurnClean(r, 60);
                 System.out.println("[upgrade] " + line);
-                assertEquals(0, Clients.longField(line, "failures"), line);
-                assertEquals(0, Clients.longField(line, "early"), line);
-                assertEquals(Clients.longField(line, "sets"), Clients.longField(line, "delivered"), line);
                 assertTrue(Clients.longField(line, "sets") > 5, "the churn ran: " + line);
                 maxLate = Math.max(maxLate, Clients.longField(line, "max_late_us"));
             }
             assertTrue(maxLate < LATE_BOUND_US, "churn alarms on time across the upgrades: " + maxLate + " us");
+            final java.util.Map<String, Object> figures = new java.util.LinkedHashMap<>();
+            figures.put("upgrades", 2);
+            figures.put("blocked_waits", BLOCKED);
+            figures.put("blocked_max_late_ms", blockedLate / 1000);
+            figures.put("churn_clients", CHURN);
+            figures.put("churn_max_late_ms", maxLate / 1000);
+            figures.put("bound_ms", LATE_BOUND_US / 1000);
+            figures.put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
+            Clients.report("daemon-upgrade", figures);
         }
     }
 
@@ -140,16 +142,10 @@ class UpgradeTest {
             // It still accepts commands and serves.
             d.ok(Map.of("cmd", "set-node", "name", "i4", "mode", "0640"));
             for (final Clients.Run b : blocked) {
-                assertEquals(0, b.await(60), b.output());
-                final String line = b.line("block node=");
-                assertEquals("-", Clients.field(line, "errno"), line);
-                assertTrue(Clients.longField(line, "late_us") < LATE_BOUND_US, line);
+                Clients.assertBlockedDelivered(b, 60, LATE_BOUND_US);
             }
             Files.writeString(stop, "stop");
-            assertEquals(0, churner.await(60), churner.output());
-            final String line = churner.line("churn node=");
-            assertEquals(0, Clients.longField(line, "failures"), line);
-            assertEquals(0, Clients.longField(line, "early"), line);
+            Clients.assertChurnClean(churner, 60);
         }
     }
 
