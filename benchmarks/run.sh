@@ -3,6 +3,8 @@
 #
 #   benchmarks/run.sh heap [--quick] [--huge]   timer structures: our heap vs its peers (JMH, -prof gc)
 #   benchmarks/run.sh mux  [--quick]            the multiplexer vs ScheduledThreadPoolExecutor
+#   benchmarks/run.sh sched [--quick]           InstanceScheduler vs ScheduledThreadPoolExecutor and Netty's
+#                                               HashedWheelTimer: schedule/cancel, fire, periodic re-arm
 #
 # --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
 #          1048576 and build + drain at 65536 only): about 100 forks, 6 to 8 minutes on 2 cores
@@ -15,7 +17,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-usage() { echo "usage: benchmarks/run.sh heap|mux [--quick] [--huge]" >&2; exit 2; }
+usage() { echo "usage: benchmarks/run.sh heap|mux|sched [--quick] [--huge]" >&2; exit 2; }
 
 suite="${1:-}"
 [ $# -gt 0 ] && shift
@@ -28,14 +30,14 @@ for a in "$@"; do
     *) usage ;;
   esac
 done
-case "$suite" in heap|mux) ;; *) usage ;; esac
+case "$suite" in heap|mux|sched) ;; *) usage ;; esac
 
 jar="$here/target/benchmarks.jar"
 jmh_lock=()
 if [ ! -f "$jar" ] || [ -n "$(find "$here/src" "$here/pom.xml" "$root/pom.xml" "$root/valarm-api/src/main" \
       "$root/valarm-impl/src/main" -newer "$jar" -print -quit)" ]; then
   echo "building $jar ..."
-  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests)
+  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip)
 fi
 
 if [ $quick = 1 ]; then mode=quick; else mode=full; fi
@@ -138,6 +140,12 @@ mux_suite() {
   echo "== lateness" | tee -a "$log"
   java -Xms1g -Xmx1g -cp "$jar" dev.valarm.bench.MuxLateness "$out/lateness.json" $([ $mode != full ] && echo --quick) \
       2>>"$log" | tee -a "$log"
+}
+
+sched_suite() {
+  jmh sched-churn SchedulerChurnBenchmark -p size="$sizes"
+  jmh sched-fire SchedulerFireBenchmark
+  jmh sched-periodic SchedulerPeriodicBenchmark
 }
 
 "${suite}_suite"

@@ -3,6 +3,7 @@
 
 usage: report.py heap RESULT_DIR   (reads RESULT_DIR/*.json, aux.jsonl, footprint.json)
        report.py mux RESULT_DIR    (reads RESULT_DIR/*.json, lateness.json)
+       report.py sched RESULT_DIR  (reads RESULT_DIR/*.json)
 
 Scores are the median of the measurement iterations (all forks) of JMH's AverageTime mode; B/op is
 gc.alloc.rate.norm from -prof gc, also the median over iterations. Each peer's ratio is peer ns/op divided by our heap's (d = 4), or,
@@ -64,6 +65,20 @@ def load(result_dir):
     return rows
 
 
+def aux_measurements(result_dir):
+    """The measurement-iteration records of aux.jsonl (the CPU meters' lines), if any."""
+    aux_path = os.path.join(result_dir, "aux.jsonl")
+    if not os.path.exists(aux_path):
+        return
+    with open(aux_path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                a = json.loads(line)
+                if a["iteration"] == "MEASUREMENT":
+                    yield a
+
+
 def fmt_ns(v):
     if v is None:
         return "n/a"
@@ -103,19 +118,12 @@ def heap_report(result_dir):
             sizes.add(size)
     aux = {}   # (label, extra, impl, size) -> [threadCpuNsPerOp...]
     worker = {}  # (label, extra, size) -> [workerCpuNsPerOp...]
-    aux_path = os.path.join(result_dir, "aux.jsonl")
-    if os.path.exists(aux_path):
-        with open(aux_path) as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                a = json.loads(line)
-                if a["iteration"] != "MEASUREMENT":
-                    continue
-                aux.setdefault((a["benchmark"], a["params"], a["impl"], a["size"]), []).append(a["threadCpuNsPerOp"])
-                if a.get("workerCpuNsPerOp", -1) >= 0:
-                    worker.setdefault((a["benchmark"], a["params"], a["size"]), []).append(a["workerCpuNsPerOp"])
+    for a in aux_measurements(result_dir):
+        if "params" not in a:
+            continue
+        aux.setdefault((a["benchmark"], a["params"], a["impl"], a["size"]), []).append(a["threadCpuNsPerOp"])
+        if a.get("workerCpuNsPerOp", -1) >= 0:
+            worker.setdefault((a["benchmark"], a["params"], a["size"]), []).append(a["workerCpuNsPerOp"])
 
     def cpu_of(label, extra, impl, size):
         v = aux.get((label, extra, impl, size))
@@ -260,11 +268,74 @@ def mux_report(result_dir):
     return "\n".join(out)
 
 
+SCHED_ORDER = ["valarm", "stpe", "nettyHwt"]
+SCHED_WORKLOADS = [
+    ("SchedulerChurnBenchmark.scheduleCancel", "schedule/cancel",
+     "schedule/cancel: cancel a random live task + schedule a new one, two to three minutes ahead (per op)"),
+    ("SchedulerFireBenchmark.fire", "fire",
+     "fire: schedule 256 tasks 50-113 µs ahead and wait until all ran (per task, end to end)"),
+    ("SchedulerPeriodicBenchmark.periodicRun", "periodic",
+     "periodic: one fixed-rate task, period 100 µs; one op = one run (the cost of one re-arm and firing)"),
+]
+
+
+def sched_report(result_dir):
+    rows = load(result_dir)
+    cells = {}  # (bench, impl, size) -> (ns, bytes)
+    for r in rows:
+        bench = r["benchmark"].split("bench.", 1)[-1]
+        p = r["params"]
+        cells[(bench, p["impl"], int(p.get("size", 0)))] = (median_score(r), median_alloc(r))
+    aux = {}  # (label, impl, size) -> ([thread], [process])
+    for a in aux_measurements(result_dir):
+        if "processCpuNsPerOp" not in a:
+            continue
+        t, pr = aux.setdefault((a["benchmark"], a["impl"], a["size"]), ([], []))
+        t.append(a["threadCpuNsPerOp"])
+        pr.append(a["processCpuNsPerOp"])
+
+    def cpu(label, impl, size, which):
+        v = aux.get((label, impl, size))
+        return statistics.median(v[which]) if v and v[which] else None
+
+    out = []
+    for bench, label, desc in SCHED_WORKLOADS:
+        sizes = sorted({k[2] for k in cells if k[0] == bench})
+        if not sizes:
+            continue
+        out.append(f"#### {desc}\n")
+        out.append("| impl |" + "".join((f" n={s} " if s else " ") + "wall ns | caller CPU ns | JVM CPU ns | B/op | "
+                                        "ratio wall | ratio JVM CPU |" for s in sizes))
+        out.append("|---|" + "---:|---:|---:|---:|---:|---:|" * len(sizes))
+        for impl in SCHED_ORDER:
+            line = f"| {impl} |"
+            for s in sizes:
+                c = cells.get((bench, impl, s))
+                ref = cells.get((bench, "valarm", s))
+                if c is None:
+                    line += " — | — | — | — | — | — |"
+                    continue
+                pc, rc = cpu(label, impl, s, 1), cpu(label, "valarm", s, 1)
+                rw = "" if impl == "valarm" or ref is None else f"{c[0] / ref[0]:.2f}"
+                rp = "" if impl == "valarm" or not pc or not rc else f"{pc / rc:.2f}"
+                line += (f" {fmt_ns(c[0])} | {fmt_ns(cpu(label, impl, s, 0))} | {fmt_ns(pc)} | {fmt_b(c[1])} | {rw} | "
+                         f"{rp} |")
+            out.append(line)
+        out.append("")
+    out.append("Ratios are the peer's figure divided by InstanceScheduler's (valarm): above 1 means valarm is faster "
+               "or cheaper. caller CPU = the benchmark thread; JVM CPU = every thread of the fork (workers, the "
+               "device's dispatcher and callback threads, Netty's wheel thread); B/op counts every thread's "
+               "allocation.")
+    out.append("")
+    return "\n".join(out)
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("heap", "mux"):
+    reports = {"heap": heap_report, "mux": mux_report, "sched": sched_report}
+    if len(sys.argv) != 3 or sys.argv[1] not in reports:
         sys.stderr.write(__doc__)
         sys.exit(2)
-    print(heap_report(sys.argv[2]) if sys.argv[1] == "heap" else mux_report(sys.argv[2]))
+    print(reports[sys.argv[1]](sys.argv[2]))
 
 
 if __name__ == "__main__":

@@ -9,12 +9,35 @@
 # built from busybox-static plus the 9p/virtio modules. The guest mounts the host root read-only over
 # virtio-9p, mounts a writable share for the results over the same path the host uses (it also serves
 # as the guest's temporary directory), chroots into the host root and runs the JUnit Platform console
-# launcher with the given class path, so the very same paths work inside and outside. The launcher's exit code and XML reports come back through the
-# writable share; this script exits with the launcher's status.
+# launcher with the given class path, so the very same paths work inside and outside. The launcher's
+# exit code and XML reports come back through the writable share; this script exits with the
+# launcher's status.
 #
-# This script installs nothing. It needs: qemu-system-x86_64 (+ qboot.rom, Debian qemu-system-x86),
-# busybox (statically linked, Debian busybox-static), xz (xz-utils), dpkg-deb, tar, gzip, timeout,
-# and apt-get only when the kernel package is not cached yet.
+# Boot modes (--boot):
+#   fast     (default) qboot + the decompressed vmlinux through the PVH entry, as above. The guest cannot
+#            resume from suspend-to-RAM (qboot has no S3 resume; the PVH-booted kernel triple-faults in
+#            its real-mode wakeup code). Everything that does not suspend runs here.
+#   suspend  SeaBIOS + the compressed vmlinuz (bzImage) with S3 enabled on the PIIX4 chipset
+#            (-global PIIX4_PM.disable_s3=0) and no_console_suspend: ~7.5 s to init; `echo mem >
+#            /sys/power/state` suspends for real (mem_sleep is set to `deep`: s2idle does not wake on the
+#            RTC alarm in this guest) and resumes on the RTC alarm or a QMP system_wakeup.
+#            qemu resets every device on resume and the kernel's virtio-9p transport cannot resume (a 9p
+#            mount hangs for good afterwards), so in this mode the guest does not run from the 9p share:
+#            what the tests need (the JVM, the class path, bash, timeout, sh and their libraries) goes into
+#            a read-only ext4 image (mkfs.ext4 -d) served over virtio-blk, which resumes; the results go
+#            to a tmpfs at the same path, and after the tests the 9p modules are loaded (the 9p device is
+#            probed fresh, after the last resume) and the results copied to the share.
+#   With --qmp SOCKET qemu serves its QMP monitor on that unix socket (server, not waiting for a client):
+#   a host-side watcher sees SUSPEND / WAKEUP events, asks query-status and can end a suspend with
+#   system_wakeup. With --control SOCKET the guest gets a virtio-serial port named valarm.control, linked
+#   as /dev/valarm-control, wired to that unix socket: a channel between the guest tests and the host that
+#   survives suspends (virtio_console re-creates its queues on resume; what the host writes meanwhile
+#   waits in qemu).
+#
+# This script installs nothing. It needs: qemu-system-x86_64 (+ qboot.rom, Debian qemu-system-x86; for
+# --boot suspend SeaBIOS's bios-256k.bin, Debian seabios, pulled in by qemu-system-x86, mkfs.ext4 from
+# e2fsprogs and ldd from libc-bin), busybox (statically linked, Debian busybox-static), xz (xz-utils),
+# dpkg-deb, tar, gzip, timeout, and apt-get only when the kernel package is not cached yet.
 #
 # Usage: run-guest-tests.sh --classpath CP --launcher JAR --results DIR [options] -- [launcher args]
 #   --classpath CP   test class path (':'-separated absolute paths) handed to the launcher's -cp
@@ -27,11 +50,15 @@
 #   --timeout SECS   hard limit for the guest run (default 240, at least 30)
 #   --insmod PATH    also load this module in the guest, PATH relative to the kernel's module root and
 #                    without .ko (e.g. kernel/fs/fuse/cuse); its dependencies are loaded first; repeatable
-#   --check          only check that the tools are present (exit 0 if so, 3 if not)
+#   --boot MODE      fast (default) or suspend, see above
+#   --qmp SOCKET     serve qemu's QMP monitor on this unix socket (absolute path, no ',' or blanks)
+#   --control SOCKET give the guest /dev/valarm-control wired to this unix socket (absolute path, no ',' or blanks)
+#   --check          only check that the tools (of the chosen --boot mode) are present (exit 0 if so, 3 if not)
 # Everything after `--` goes to the console launcher (e.g. --select-package dev.valarm.rtc.linux.guest).
 # Environment: VALARM_QEMU_BIN (default qemu-system-x86_64), VALARM_QEMU_QBOOT (default
-# /usr/share/qemu/qboot.rom), VALARM_QEMU_CACHE (kernel cache), VALARM_QEMU_KERNEL_DEB (use this
-# linux-image .deb instead of the one linux-image-amd64 depends on).
+# /usr/share/qemu/qboot.rom), VALARM_QEMU_SEABIOS (default /usr/share/seabios/bios-256k.bin),
+# VALARM_QEMU_CACHE (kernel cache), VALARM_QEMU_KERNEL_DEB (use this linux-image .deb instead of the one
+# linux-image-amd64 depends on).
 #
 # Exit codes: 0 tests passed; 1 tests failed; 2 usage error; 3 tools missing; 4 kernel/initramfs
 # could not be prepared; 5 the guest did not report a result (boot failure, timeout, crash).
@@ -42,6 +69,7 @@ log() { printf '[qemu-tier3] %s\n' "$*" >&2; }
 die() { local code=$1; shift; log "ERROR: $*"; exit "$code"; }
 
 classpath="" launcher="" results="" work="" java_bin="" check_only=0 guest_timeout=240
+boot_mode=fast qmp_socket="" control_socket=""
 cache="${VALARM_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/valarm-qemu}"
 jvm_args=()
 insmods=()
@@ -56,17 +84,22 @@ while [ $# -gt 0 ]; do
     --jvm-arg) jvm_args+=("$2"); shift 2 ;;
     --timeout) guest_timeout=$2; shift 2 ;;
     --insmod) insmods+=("$2"); shift 2 ;;
+    --boot) boot_mode=$2; shift 2 ;;
+    --qmp) qmp_socket=$2; shift 2 ;;
+    --control) control_socket=$2; shift 2 ;;
     --check) check_only=1; shift ;;
     --) shift; break ;;
     *) die $EXIT_USAGE "unknown argument: $1" ;;
   esac
 done
 launcher_args=("$@")
+case "$boot_mode" in fast|suspend) ;; *) die $EXIT_USAGE "--boot must be fast or suspend, not '$boot_mode'" ;; esac
 
 # ---------------------------------------------------------------------------------------------
 # Tools. Report every missing one at once, with the Debian package that provides it.
 QEMU=${VALARM_QEMU_BIN:-qemu-system-x86_64}
 QBOOT=${VALARM_QEMU_QBOOT:-/usr/share/qemu/qboot.rom}
+SEABIOS=${VALARM_QEMU_SEABIOS:-/usr/share/seabios/bios-256k.bin}
 missing=()
 has_interp() {
   local f=$1 phoff phentsize phnum i
@@ -80,7 +113,13 @@ has_interp() {
 }
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$1 (Debian package $2)"); }
 need "$QEMU" qemu-system-x86
-[ -f "$QBOOT" ] || missing+=("$QBOOT (Debian package qemu-system-data, pulled in by qemu-system-x86)")
+if [ "$boot_mode" = fast ]; then
+  [ -f "$QBOOT" ] || missing+=("$QBOOT (Debian package qemu-system-data, pulled in by qemu-system-x86)")
+else
+  [ -f "$SEABIOS" ] || missing+=("$SEABIOS (Debian package seabios, pulled in by qemu-system-x86)")
+  need mkfs.ext4 e2fsprogs
+  need ldd libc-bin
+fi
 need busybox busybox-static
 need xz xz-utils
 need dpkg-deb dpkg
@@ -119,10 +158,24 @@ mkdir -p "$work" "$cache"
 work=$(readlink -f "$work")
 cache=$(readlink -f "$cache")
 case "$results" in *[[:space:]]*|*:*|*,*) die $EXIT_USAGE "results path must not contain blanks, ':' or ',': $results" ;; esac
+check_socket_path() {
+  [ -n "$2" ] || return 0
+  case "$2" in /*) ;; *) die $EXIT_USAGE "$1 needs an absolute path: $2" ;; esac
+  case "$2" in *[[:space:]]*|*,*) die $EXIT_USAGE "$1 path must not contain blanks or ',': $2" ;; esac
+  # sun_path holds 107 bytes and a NUL
+  [ ${#2} -le 107 ] || die $EXIT_USAGE "$1 path is longer than a unix socket path may be (107): $2"
+}
+check_socket_path --qmp "$qmp_socket"
+check_socket_path --control "$control_socket"
 
 # ---------------------------------------------------------------------------------------------
 # Kernel: the package linux-image-amd64 depends on, cached by version.
 t_start=$(date +%s)
+# The modules unpacked besides 9p over virtio: virtio-blk and ext4 (the suspend mode's sysroot image) and
+# virtio_console (the --control port).
+extra_modules=('./lib/modules/*/kernel/drivers/block/virtio_blk.ko' './lib/modules/*/kernel/fs/ext4/*'
+  './lib/modules/*/kernel/fs/jbd2/*' './lib/modules/*/kernel/fs/mbcache.ko' './lib/modules/*/kernel/lib/crc16.ko'
+  './lib/modules/*/kernel/crypto/crc32c_generic.ko' './lib/modules/*/kernel/drivers/char/virtio_console.ko')
 # Several builds may share the cache: serialise its preparation when flock(1) is there.
 if command -v flock >/dev/null 2>&1; then
   exec 9> "$cache/.lock"
@@ -154,14 +207,16 @@ kdir="$cache/$kver_file"
 if [ ! -f "$kdir/.complete" ]; then
   log "unpacking $(basename "$kdeb")"
   rm -rf "$kdir"; mkdir -p "$kdir/x"
-  # Only the kernel image and the module directories of 9p over virtio (the package is ~400 MB
-  # unpacked); a dependency outside them is reported by name below.
+  # Only the kernel image and the module directories of 9p over virtio (and, for the suspend mode,
+  # virtio-blk and ext4; the package is ~400 MB unpacked); a dependency outside them is reported by
+  # name below.
   timeout 180 dpkg-deb --fsys-tarfile "$kdeb" \
     | tar -x -C "$kdir/x" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/virtio/*' \
         './lib/modules/*/kernel/net/9p/*' './lib/modules/*/kernel/fs/9p/*' './lib/modules/*/kernel/fs/netfs/*' \
-        './lib/modules/*/kernel/fs/fscache/*' \
+        './lib/modules/*/kernel/fs/fscache/*' "${extra_modules[@]}" \
     || die $EXIT_PREPARE "unpacking $kdeb failed"
   vmlinuz=$(ls -1 "$kdir"/x/boot/vmlinuz-* | head -n1)
+  cp "$vmlinuz" "$kdir/vmlinuz"
   # vmlinuz is a bzImage whose payload is an xz stream: find it and decompress to an ELF vmlinux,
   # which qboot boots through the PVH entry point (much faster than the bzImage path under TCG).
   ok=0
@@ -176,6 +231,17 @@ if [ ! -f "$kdir/.complete" ]; then
   mv "$kdir"/x/lib/modules/* "$kdir/modules"
   rm -rf "$kdir/x"
   touch "$kdir/.complete"
+fi
+if [ ! -f "$kdir/vmlinuz" ] || [ -z "$(find "$kdir/modules" -name virtio_console.ko -print -quit)" ]; then
+  # A cache unpacked by an older version of this script: add the bzImage and the extra modules.
+  log "adding vmlinuz and the extra modules to the cached $(basename "$kdir")"
+  rm -rf "$kdir/z"; mkdir -p "$kdir/z"
+  timeout 180 dpkg-deb --fsys-tarfile "$kdeb" \
+    | tar -x -C "$kdir/z" --wildcards './boot/vmlinuz-*' "${extra_modules[@]}" \
+    || die $EXIT_PREPARE "unpacking vmlinuz and modules from $kdeb failed"
+  cp "$(ls -1 "$kdir"/z/boot/vmlinuz-* | head -n1)" "$kdir/vmlinuz"
+  cp -a "$kdir"/z/lib/modules/*/. "$kdir/modules/"
+  rm -rf "$kdir/z"
 fi
 vmlinux="$kdir/vmlinux"
 moddir="$kdir/modules"
@@ -195,8 +261,48 @@ done
 exec 9>&-
 
 # ---------------------------------------------------------------------------------------------
-# Modules for 9p over virtio-pci, in dependency order (read from each module's .modinfo `depends=`;
-# the package carries no modules.dep).
+# Boot mode: firmware, kernel image and command line, the modules loaded before the tests (early)
+# and after them (late), how the guest mounts its root and how its results reach the share.
+kernel_cmdline="console=ttyS0 quiet panic=-1 rdinit=/init"
+case "$boot_mode" in
+  fast)
+    qemu_boot=(-bios "$QBOOT" -kernel "$vmlinux"
+               -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
+    early_mods=(virtio_pci 9pnet_virtio 9p)
+    late_mods=()
+    mount_root="mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host || fail 'mount hostroot'
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /host$results || fail 'mount results'"
+    guest_setup=""
+    deliver_results="" ;;
+  suspend)
+    sysroot_image="$work/sysroot.ext4"
+    qemu_boot=(-bios "$SEABIOS" -global PIIX4_PM.disable_s3=0 -kernel "$kdir/vmlinuz"
+               -drive "file=$sysroot_image,format=raw,if=virtio,readonly=on")
+    kernel_cmdline+=" no_console_suspend"
+    early_mods=(virtio_pci virtio_blk crc32c_generic ext4)
+    late_mods=(9pnet_virtio 9p)
+    mount_root="mount -t ext4 -o ro /dev/vda /host || fail 'mount the sysroot image /dev/vda'
+mount -t tmpfs -o size=512m tmpfs /host$results || fail 'tmpfs for the results'
+mount -t tmpfs tmpfs /host/tmp || fail 'tmpfs for /tmp'"
+    guest_setup='echo deep > /sys/power/mem_sleep || fail "cannot select deep (S3) in /sys/power/mem_sleep: $(cat /sys/power/mem_sleep)"'
+    # After the last resume: the 9p device is probed only now, so its transport is fresh.
+    deliver_results="for m in \$(cat /mod/late); do insmod /mod/\$m.ko || echo \"GUEST-INIT: insmod \$m failed\"; done
+mkdir -p /results && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /results \\
+  && cp -a /host$results/. /results/ || echo 'GUEST-INIT: could not copy the results to the share'" ;;
+esac
+[ -n "$qmp_socket" ] && qemu_boot+=(-qmp "unix:$qmp_socket,server=on,wait=off")
+if [ -n "$control_socket" ]; then
+  qemu_boot+=(-device virtio-serial-pci,id=valarmserial
+              -chardev "socket,id=valarmctl,path=$control_socket,server=on,wait=off"
+              -device virtserialport,bus=valarmserial.0,chardev=valarmctl,name=valarm.control)
+  early_mods+=(virtio_console)
+  guest_setup+=$'\n''for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = valarm.control ] && ln -s /dev/${p##*/} /dev/valarm-control; done
+[ -e /dev/valarm-control ] || fail "no virtio-serial port valarm.control"'
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Modules, in dependency order (read from each module's .modinfo `depends=`; the package carries no
+# modules.dep).
 declare -A modpath=()
 while IFS= read -r f; do
   n=${f##*/}; n=${n%.ko}; modpath[${n//-/_}]=$f
@@ -214,8 +320,12 @@ add_mod() {
   done
   order+=("$n")
 }
-for m in virtio_pci 9pnet_virtio 9p; do add_mod "$m"; done
+for m in "${early_mods[@]}"; do add_mod "$m"; done
 for m in "${insmods[@]+"${insmods[@]}"}"; do add_mod "$(basename "$m")"; done
+early_order=("${order[@]}")
+order=()
+for m in "${late_mods[@]+"${late_mods[@]}"}"; do add_mod "$m"; done
+late_order=("${order[@]+"${order[@]}"}")
 
 # ---------------------------------------------------------------------------------------------
 # Initramfs: static busybox, the modules, an init that mounts the shares and runs the launcher.
@@ -223,7 +333,11 @@ rootfs="$work/initramfs"
 rm -rf "$rootfs"; mkdir -p "$rootfs"/{bin,dev,proc,sys,host,mod}
 cp "$(command -v busybox)" "$rootfs/bin/busybox"
 : > "$rootfs/mod/order"
-for n in "${order[@]}"; do cp "${modpath[$n]}" "$rootfs/mod/$n.ko"; echo "$n" >> "$rootfs/mod/order"; done
+: > "$rootfs/mod/late"
+for n in "${early_order[@]}"; do cp "${modpath[$n]}" "$rootfs/mod/$n.ko"; echo "$n" >> "$rootfs/mod/order"; done
+for n in "${late_order[@]+"${late_order[@]}"}"; do
+  cp "${modpath[$n]}" "$rootfs/mod/$n.ko"; echo "$n" >> "$rootfs/mod/late"
+done
 
 # The JVM options of the guest run. The host root is read-only in the guest (no tmpfs over /tmp: it
 # would hide host paths under /tmp), so temporary files go to the writable results share and the JVM
@@ -259,6 +373,65 @@ bash_bin=$(command -v bash)
 } > "$rootfs/run-tests"
 chmod +x "$rootfs/run-tests"
 
+# ---------------------------------------------------------------------------------------------
+# Suspend mode: the guest's root is an ext4 image of exactly what the run needs, at the host's paths.
+if [ "$boot_mode" = suspend ]; then
+  stage="$work/sysroot"
+  rm -rf "$stage" "$sysroot_image"; mkdir -p "$stage"
+  paths=()
+  # A path as the guest will see it: its directory resolved, the last component kept (a symlink stays
+  # a symlink and what it points to is added too).
+  add_path() {
+    local d q
+    d=$(readlink -f "$(dirname "$1")") || die $EXIT_PREPARE "cannot resolve $1"
+    q="$d/$(basename "$1")"
+    paths+=("${q#/}")
+    if [ -L "$q" ]; then add_path "$(readlink -f "$q")"; fi
+  }
+  add_libs() {  # the shared libraries and the loader of ELF files
+    local l
+    for l in $(ldd "$@" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $2 ~ /^\(/ {print $1}' \
+               | sort -u); do
+      add_path "$l"
+    done
+  }
+  java_home=$(dirname "$(dirname "$java_bin")")
+  add_path "$java_home"
+  # Debian's JDK links its conf files to /etc/java-*: take what its links point to outside it.
+  while IFS= read -r l; do
+    t=$(readlink -f "$l" || true)
+    case "$t" in "$java_home"/*|*/src.zip|'') ;; *) [ -e "$t" ] && add_path "$t" ;; esac
+  done < <(find "$java_home" -type l)
+  add_libs "$java_bin" $(find "$java_home/lib" -name '*.so')
+  for tool in "$bash_bin" "$(command -v timeout)" "$(command -v sh)"; do
+    add_path "$tool"; add_libs "$(readlink -f "$tool")"
+  done
+  IFS=: read -ra cp_entries <<< "$classpath"
+  for e in "${cp_entries[@]}"; do [ -e "$e" ] && add_path "$e"; done
+  add_path "$launcher"
+  [ ${#cds_opts[@]} -gt 0 ] && add_path "$cds"
+  for f in /etc/ld.so.cache /etc/passwd /etc/group /etc/nsswitch.conf /etc/localtime; do
+    [ -e "$f" ] && add_path "$f"
+  done
+  # merged /usr: /bin, /lib, /lib64 ... are symlinks on the host; the same in the image
+  for t in bin sbin lib lib32 lib64 libx32; do
+    [ -L "/$t" ] && ln -s "$(readlink "/$t")" "$stage/$t"
+  done
+  printf '%s\n' "${paths[@]}" | sort -u > "$work/sysroot.list"
+  # The JDK without what a run never reads.
+  jh=${java_home#/}
+  tar -C / -c -f - --exclude="$jh/jmods" --exclude="$jh/lib/src.zip" --exclude="$jh/lib/ct.sym" \
+      --exclude="$jh/docs" --exclude="$jh/man" --exclude="$jh/include" --exclude="$jh/demo" \
+      --exclude="$jh/lib/server/classes_nocoops.jsa" -T "$work/sysroot.list" \
+    | tar -C "$stage" -x -f - || die $EXIT_PREPARE "copying the sysroot files into $stage failed"
+  mkdir -p "$stage"/{proc,sys,dev,tmp} "$stage$results" "$stage$PWD"
+  size_mb=$(( $(du -sm "$stage" | cut -f1) * 5 / 4 + 64 ))
+  mkfs.ext4 -q -F -O ^has_journal -L valarm-sysroot -d "$stage" "$sysroot_image" "${size_mb}M" \
+    || die $EXIT_PREPARE "mkfs.ext4 of the sysroot image failed"
+  rm -rf "$stage"
+  log "sysroot image: ${size_mb} MB, $(wc -l < "$work/sysroot.list") paths"
+fi
+
 jvm_deadline=$(( $(date +%s) + guest_timeout - 10 ))
 cat > "$rootfs/init" <<EOF
 #!/bin/busybox sh
@@ -270,17 +443,18 @@ mount -t devtmpfs devtmpfs /dev
 halt() { sync; poweroff -f; sleep 5; }
 fail() { echo "GUEST-INIT-FAILED: \$*"; halt; }
 for m in \$(cat /mod/order); do insmod /mod/\$m.ko || fail "insmod \$m"; done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host || fail "mount hostroot"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /host$results || fail "mount results"
+$mount_root
 mount --bind /proc /host/proc && mount --bind /sys /host/sys && mount --bind /dev /host/dev || fail "bind mounts"
-mkdir -p /host$results/tmp && cp /run-tests /host$results/tmp/run-tests || fail "writing to the results share"
-echo "GUEST-READY uptime=\$(cut -d' ' -f1 /proc/uptime) rtc=\$(cat /sys/class/rtc/rtc0/name 2>/dev/null)"
+$guest_setup
+mkdir -p /host$results/tmp && cp /run-tests /host$results/tmp/run-tests || fail "writing to the results directory"
+echo "GUEST-READY boot=$boot_mode uptime=\$(cut -d' ' -f1 /proc/uptime) rtc=\$(cat /sys/class/rtc/rtc0/name 2>/dev/null)"
 # Leave the JVM what remains of the ${guest_timeout} s limit, minus 10 s to report back. The guest's
 # clock comes from the emulated RTC, which follows the host's clock: compare with the host's deadline.
 left=\$(( $jvm_deadline - \$(date +%s) ))
 [ \$left -ge 5 ] || fail "booting took the whole ${guest_timeout} s limit"
 chroot /host $bash_bin $results/tmp/run-tests \$left
 echo \$? > /host$results/exit-code
+$deliver_results
 echo "GUEST-DONE uptime=\$(cut -d' ' -f1 /proc/uptime)"
 halt
 EOF
@@ -288,7 +462,7 @@ chmod +x "$rootfs/init"
 initrd="$work/initrd.gz"
 (cd "$rootfs" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$initrd") \
   || die $EXIT_PREPARE "building the initramfs failed"
-log "kernel $(basename "$kdir"), modules: ${order[*]}; prepared in $(( $(date +%s) - t_start )) s"
+log "kernel $(basename "$kdir"), boot $boot_mode, modules: ${early_order[*]}${late_order[*]+ (after the tests: ${late_order[*]})}; prepared in $(( $(date +%s) - t_start )) s"
 
 # ---------------------------------------------------------------------------------------------
 # Boot. TCG only (KVM cannot boot stock kernels on these hosts). The writable share is emptied first.
@@ -298,16 +472,16 @@ console="$results/console.log"
 t_boot=$(date +%s)
 set +e
 timeout --kill-after=10 "$guest_timeout" "$QEMU" \
-  -machine pc -bios "$QBOOT" -accel tcg,thread=multi -smp 2 -m 2048 \
+  -machine pc -accel tcg,thread=multi -smp 2 -m 2048 \
   -nodefaults -display none -serial stdio -no-reboot \
-  -kernel "$vmlinux" -initrd "$initrd" \
-  -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
-  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  "${qemu_boot[@]}" -initrd "$initrd" \
+  -append "$kernel_cmdline" \
   -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
   < /dev/null 2>&1 | tee "$console.tmp" >&2
 qemu_status=${PIPESTATUS[0]}
 set -e
 mv "$console.tmp" "$console"
+[ "$boot_mode" = suspend ] && rm -f "$sysroot_image"
 log "guest ran $(( $(date +%s) - t_boot )) s (qemu status $qemu_status)"
 [ "$qemu_status" -eq 124 ] && log "qemu hit the ${guest_timeout} s timeout"
 if [ ! -s "$results/exit-code" ]; then

@@ -126,9 +126,14 @@ public interface AlarmHandle extends AutoCloseable {
 
     /**
      * An asynchronous WAIT: the same checks and the same fetch-and-clear, but the result completes a
-     * future on the device's callback executor instead of blocking. The future fails with
+     * future on the device's callback executor instead of blocking. If events are pending the future is
+     * returned already complete; otherwise it completes after the fetch, never under the device's lock and
+     * never on the thread that fires alarms, so its dependent callbacks may block or call into the device. The future fails with
      * {@link ValarmClosedException} when the handle, instance or device closes. Cancelling the future
-     * before it completes gives any events it would have taken back to the instance: none is lost.
+     * before the device completes it (or completing it yourself, or letting {@code orTimeout} do so)
+     * gives any events it took back to the instance at once, as if it had never taken them: the next WAIT
+     * returns them, and a CLEAR drops them, including a CLEAR made while they were on their way to the
+     * future. None is lost and none comes back after a CLEAR.
      *
      * @return a future of the events
      * @throws AlarmPermissionException (EPERM) on a read-only handle
@@ -156,9 +161,9 @@ public interface AlarmHandle extends AutoCloseable {
      *
      * @param time the new wall-clock time of the instance, not null
      * @throws AlarmPermissionException (EPERM) on a read-only handle
-     * @throws InvalidAlarmException (EINVAL) if the clock cannot hold {@code time}: outside the 64-bit
-     *         nanosecond range (1677-09-21 to 2262-04-11), or so far before the host clock that the
-     *         offset overflows 64 bits of nanoseconds; nothing is changed
+     * @throws ClockRangeException (ERANGE) if {@code time} is outside the clock range
+     *         ({@link Timespec#CLOCK_MIN}, 1823-11-12, to {@link Timespec#CLOCK_MAX}, 2116-02-20); nothing is
+     *         changed
      * @throws ValarmClosedException if the handle, instance or device is closed
      */
     void setRtc(Timespec time);

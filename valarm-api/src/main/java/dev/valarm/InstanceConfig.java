@@ -10,6 +10,9 @@ import java.util.Objects;
  * changed through {@link AlarmHandle#setRtc(Timespec)}; the boot-time and monotonic offsets are fixed at
  * creation (the rule Linux time namespaces use) so that those clocks never jump.
  *
+ * <p>Offsets may be any duration here; the device checks them when it creates the instance: the host's
+ * clock plus each offset must be inside the clock range ({@link ClockRangeException}).
+ *
  * <p>Thread-safety: immutable; the builder is not thread-safe.
  */
 public final class InstanceConfig {
@@ -97,8 +100,9 @@ public final class InstanceConfig {
 
     @Override
     public String toString() {
-        return "InstanceConfig[minor=" + minor + ", name=" + name + ", wallClockOffset=" + wallClockOffset
-                + ", boottimeOffset=" + boottimeOffset + ", monotonicOffset=" + monotonicOffset + ']';
+        return "InstanceConfig[minor=" + minor + ", name=" + name + ", wallClockOffset=" + TimeFormat.duration(wallClockOffset)
+                + ", boottimeOffset=" + TimeFormat.duration(boottimeOffset) + ", monotonicOffset="
+                + TimeFormat.duration(monotonicOffset) + ']';
     }
 
     /** Builds an {@link InstanceConfig}. Not thread-safe. */
@@ -133,15 +137,17 @@ public final class InstanceConfig {
         /**
          * Names the instance (used in logs and suspend-blocker tags).
          *
-         * @param name 1 to 64 printable characters, or null for the default name
+         * @param name 1 to 64 characters ({@code char}s), no control characters, well-formed UTF-16 (no lone
+         *        surrogate, so that a snapshot stores it exactly), or null for the default name
          * @return this builder
-         * @throws IllegalArgumentException if the name is empty, longer than 64 or has control characters
+         * @throws IllegalArgumentException if the name is empty, longer than 64, has control characters or
+         *         a lone surrogate
          */
         public Builder name(final String name) {
             if (name != null) {
-                if (name.isEmpty() || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
-                    throw new IllegalArgumentException(
-                            "name must be 1 to 64 characters without control characters: \"" + name + "\"");
+                final String problem = InstanceNames.problem(name);
+                if (problem != null) {
+                    throw new IllegalArgumentException(problem);
                 }
             }
             this.name = name;

@@ -68,7 +68,7 @@ import java.util.zip.CRC32;
  * 96      40    five tolerance windows, types 0 to 4, nanoseconds, not negative;
  *               zero for an exact alarm and for a type that is not armed
  * 136     2     n, the length of the name in bytes, 1 to 256
- * 138     n     the name, UTF-8 (1 to 64 characters, no control characters)
+ * 138     n     the name, UTF-8 (1 to 64 UTF-16 characters, no control characters)
  * 138+n   4     CRC-32 (ISO-HDLC / IEEE 802.3, as java.util.zip.CRC32) of bytes 0 to 137+n
  * </pre>
  * Version 1 (written before tolerance windows existed) is still read: it is the same layout without the
@@ -439,8 +439,9 @@ public final class InstanceSnapshot {
         if (name == null) {
             return "name is missing";
         }
-        if (name.isEmpty() || name.length() > 64 || name.chars().anyMatch(Character::isISOControl)) {
-            return "name must be 1 to 64 characters without control characters: \"" + name + "\"";
+        final String nameProblem = InstanceNames.problem(name);
+        if (nameProblem != null) {
+            return nameProblem;
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             return "name is longer than " + MAX_NAME_BYTES + " bytes in UTF-8: \"" + name + "\"";
@@ -450,13 +451,14 @@ public final class InstanceSnapshot {
         }
         for (int t = 0; t < AlarmType.COUNT; t++) {
             if ((armedMask & (1 << t)) == 0 && alarms[t] != 0) {
-                return "type " + AlarmType.of(t) + " is not armed but has a time: " + alarms[t] + " ns";
+                return "type " + AlarmType.of(t) + " is not armed but has a time: " + Timespec.ofNanos(alarms[t]);
             }
             if (windows[t] < 0) {
-                return "type " + AlarmType.of(t) + " has a negative window: " + windows[t] + " ns";
+                return "type " + AlarmType.of(t) + " has a negative window: " + TimeFormat.duration(Duration.ofNanos(windows[t]));
             }
             if ((armedMask & (1 << t)) == 0 && windows[t] != 0) {
-                return "type " + AlarmType.of(t) + " is not armed but has a window: " + windows[t] + " ns";
+                return "type " + AlarmType.of(t) + " is not armed but has a window: "
+                        + TimeFormat.duration(Duration.ofNanos(windows[t]));
             }
         }
         if ((pendingMask & ~AlarmEvents.VALID_MASK) != 0) {
@@ -507,15 +509,17 @@ public final class InstanceSnapshot {
     public String toString() {
         final StringBuilder sb = new StringBuilder(160).append("InstanceSnapshot[minor=").append(minor)
                 .append(", name=").append(name)
-                .append(", realtime=").append(realtime())
-                .append(", boottime=").append(boottime())
-                .append(", monotonic=").append(monotonic())
-                .append(", wallClockOffset=").append(wallClockOffset());
+                .append(", realtime=").append(TimeFormat.instant(realtime()))
+                .append(", boottime=").append(TimeFormat.duration(boottime()))
+                .append(", monotonic=").append(TimeFormat.duration(monotonic()))
+                .append(", wallClockOffset=").append(TimeFormat.duration(wallClockOffset()));
         for (final AlarmType t : AlarmType.values()) {
             if ((armedMask & t.mask()) != 0) {
-                sb.append(", ").append(t).append('=').append(Timespec.ofNanos(alarms[t.number()]));
+                final Timespec at = Timespec.ofNanos(alarms[t.number()]);
+                sb.append(", ").append(t).append('=')
+                        .append(t.clockBase() == ClockBase.REALTIME ? TimeFormat.instant(at) : TimeFormat.duration(at));
                 if (windows[t.number()] != 0) {
-                    sb.append("+[").append(Duration.ofNanos(windows[t.number()])).append(']');
+                    sb.append(" + window ").append(TimeFormat.duration(Duration.ofNanos(windows[t.number()])));
                 }
             }
         }
@@ -562,7 +566,8 @@ public final class InstanceSnapshot {
         /**
          * The name.
          *
-         * @param name 1 to 64 characters without control characters, not null
+         * @param name 1 to 64 characters without control characters or lone surrogates (the rule of
+         *        {@link InstanceConfig.Builder#name}), not null
          * @return this builder
          * @throws IllegalArgumentException if the name is invalid
          */
@@ -640,7 +645,7 @@ public final class InstanceSnapshot {
                 return this;
             }
             if (window.isNegative()) {
-                throw new IllegalArgumentException("window must not be negative: " + window);
+                throw new IllegalArgumentException("window must not be negative: " + TimeFormat.duration(window));
             }
             final long w = exactNanos(Timespec.of(window), "window " + type);
             alarms[type.number()] = exactNanos(time, "alarm " + type);
@@ -694,7 +699,7 @@ public final class InstanceSnapshot {
         private static long exactNanos(final Timespec t, final String what) {
             Objects.requireNonNull(t, what);
             final long n = t.toNanos();
-            if ((n == Long.MAX_VALUE || n == Long.MIN_VALUE) && !t.equals(Timespec.ofNanos(n))) {
+            if (!t.equals(Timespec.ofNanos(n))) { // saturated: the exact value does not fit
                 throw new IllegalArgumentException(what + " does not fit in 64-bit nanoseconds: " + t);
             }
             return n;

@@ -8,10 +8,10 @@ package dev.valarm;
  * does not match, a checksum mismatch, a malformed name);</li>
  * <li>{@link Errno#EOPNOTSUPP}: an intact snapshot of a format version newer than this library reads;</li>
  * <li>{@link Errno#EINVAL}: an intact snapshot whose fields are invalid (a minor out of range, unknown
- * event bits, a time for an alarm type that is not armed, reserved flags set);</li>
- * <li>{@link Errno#ERANGE}: a snapshot that cannot be placed on the target device because an instance
- * clock offset would overflow 64-bit nanoseconds.</li>
+ * event bits, a time for an alarm type that is not armed, reserved flags set).</li>
  * </ul>
+ * A snapshot whose clocks cannot be placed on the target device (outside the clock range there) is
+ * refused with {@link ClockRangeException} (ERANGE), the error of every clock valarm sets.
  *
  * <p>Whatever the reason, nothing was changed: no instance was created and no alarm armed. Conflicts
  * with the target device's state (a minor in use, the instance limit) are reported as
@@ -25,7 +25,7 @@ public final class InvalidSnapshotException extends ValarmException {
     /**
      * Creates the exception.
      *
-     * @param errno {@link Errno#EBADMSG}, {@link Errno#EOPNOTSUPP}, {@link Errno#EINVAL} or {@link Errno#ERANGE}
+     * @param errno {@link Errno#EBADMSG}, {@link Errno#EOPNOTSUPP} or {@link Errno#EINVAL}
      * @param message a message that names the offending field and value
      */
     public InvalidSnapshotException(final int errno, final String message) {

@@ -126,7 +126,8 @@ public final class RestoreOptions {
         /**
          * The name to give the restored instance.
          *
-         * @param name 1 to 64 characters without control characters, or null for the snapshot's name
+         * @param name 1 to 64 characters without control characters or lone surrogates (the rule of
+         *        {@link InstanceConfig.Builder#name}), or null for the snapshot's name
          * @return this builder
          * @throws IllegalArgumentException if the name is invalid
          */

@@ -11,9 +11,19 @@ import java.util.Objects;
  * times and fires them at once); {@code nanos} must be in [0, 999 999 999], so a negative time such as
  * -0.5 s is {@code (-1, 500 000 000)}. Values order by seconds, then nanoseconds.
  *
- * <p>Conversions to a single {@code long} of nanoseconds, to an {@link Instant} and from a
- * {@link Duration} saturate instead of overflowing: values beyond the target's range become its
- * minimum or maximum. Conversions from nanoseconds, {@code Instant} and to {@code Duration} are exact.
+ * <p>Conversions to a single {@code long} of nanoseconds and to an {@link Instant} saturate instead of
+ * overflowing: values beyond the target's range become its minimum or maximum. Conversions from
+ * nanoseconds, from and to {@code Instant} (within its range) and from and to {@code Duration} are exact.
+ * {@link #plus(Duration)} and {@link #minus(Duration)} are exact, saturating only at the ends of the
+ * {@code long} seconds range, some 292 billion years out (where an alarm time means "never" or "at once"
+ * anyway).
+ *
+ * <pre>{@code
+ * Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);
+ * alarm.set(AlarmType.RTC_WAKEUP, now.plus(Duration.ofSeconds(5)));          // in 5 s
+ * alarm.setRtc(Timespec.of(Instant.parse("2031-01-01T00:00:00Z")));          // a wall-clock time
+ * Instant when = now.toInstant();
+ * }</pre>
  *
  * <p>Thread-safety: immutable.
  *
@@ -26,6 +36,18 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
 
     /** The zero time (the epoch, or a zero span). */
     public static final Timespec ZERO = new Timespec(0, 0);
+
+    /**
+     * The end of the clock range: 4 611 686 018 s, as a wall-clock time 2116-02-20T23:53:38Z. No clock is set
+     * beyond it (see {@link ClockRangeException}).
+     */
+    public static final Timespec CLOCK_MAX = new Timespec(4_611_686_018L, 0);
+
+    /**
+     * The start of the clock range: -4 611 686 018 s, as a wall-clock time 1823-11-12T00:06:22Z. No clock is set
+     * before it (see {@link ClockRangeException}).
+     */
+    public static final Timespec CLOCK_MIN = new Timespec(-4_611_686_018L, 0);
 
     /**
      * Validates the fields.
@@ -98,6 +120,62 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
     }
 
     /**
+     * This time plus a duration, exact unless the seconds leave the {@code long} range, where the result
+     * saturates to the latest ({@code (Long.MAX_VALUE, 999 999 999)}) or earliest
+     * ({@code (Long.MIN_VALUE, 0)}) timespec.
+     *
+     * @param duration the duration to add, either sign, not null
+     * @return the sum
+     */
+    public Timespec plus(final Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        long n = (long) nanos + duration.getNano();
+        long carry = 0;
+        if (n >= NANOS_PER_SECOND) {
+            n -= NANOS_PER_SECOND;
+            carry = 1;
+        }
+        return sum(seconds, duration.getSeconds(), carry, (int) n);
+    }
+
+    /**
+     * This time minus a duration, exact unless the seconds leave the {@code long} range, where the result
+     * saturates as for {@link #plus(Duration)}.
+     *
+     * @param duration the duration to subtract, either sign, not null
+     * @return the difference
+     */
+    public Timespec minus(final Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        long n = (long) nanos - duration.getNano();
+        long borrow = 0;
+        if (n < 0) {
+            n += NANOS_PER_SECOND;
+            borrow = 1;
+        }
+        final long s = duration.getSeconds();
+        // seconds - s - borrow, with -Long.MIN_VALUE written as Long.MAX_VALUE + 1.
+        return s == Long.MIN_VALUE ? sum(seconds, Long.MAX_VALUE, 1 - borrow, (int) n) : sum(seconds, -s, -borrow, (int) n);
+    }
+
+    /** {@code (a + b + c, n)} with {@code c} in [-1, 1], exact or saturated. */
+    private static Timespec sum(final long a, final long b, final long c, final int n) {
+        final long ab = a + b;
+        if (((a ^ ab) & (b ^ ab)) >= 0) {
+            final long abc = ab + c;
+            if (((ab ^ abc) & (c ^ abc)) >= 0) {
+                return new Timespec(abc, n);
+            }
+            return c > 0 ? LATEST : EARLIEST;
+        }
+        // a + b overflowed; only a c of the other sign can bring the exact sum back, onto the very end.
+        if (a > 0) {
+            return c < 0 && ab == Long.MIN_VALUE ? new Timespec(Long.MAX_VALUE, n) : LATEST;
+        }
+        return c > 0 && ab == Long.MAX_VALUE ? new Timespec(Long.MIN_VALUE, n) : EARLIEST;
+    }
+
+    /**
      * This time as one count of nanoseconds, saturating at {@code Long.MIN_VALUE} and
      * {@code Long.MAX_VALUE} (about the years 1677 and 2262 for wall-clock times).
      *
@@ -107,7 +185,7 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
         if (seconds > MAX_NANO_SECONDS || (seconds == MAX_NANO_SECONDS && nanos > MAX_NANO_REST)) {
             return Long.MAX_VALUE;
         }
-        if (seconds < MIN_NANO_SECONDS) {
+        if (seconds < MIN_NANO_SECONDS || (seconds == MIN_NANO_SECONDS && nanos < MIN_NANO_REST)) {
             return Long.MIN_VALUE;
         }
         return seconds * NANOS_PER_SECOND + nanos;
@@ -152,17 +230,29 @@ public record Timespec(long seconds, int nanos) implements Comparable<Timespec> 
         return c != 0 ? c : Integer.compare(nanos, other.nanos);
     }
 
+    /**
+     * This value the way a person reads it, with the exact value kept (see {@link TimeFormat}). A timespec
+     * does not know whether it is a wall-clock time or a span, so: a value at least 10^9 s from zero (after
+     * 2001-09-09 or before 1938-04-24) prints as a wall-clock time,
+     * {@code 2031-01-01T00:00:00.000081883Z (1924992000.000081883 s)}; a smaller one as a span or an
+     * elapsed-clock reading, {@code 16 min 40 s (1000 s)}. For a known kind use
+     * {@link TimeFormat#instant(Timespec)} or {@link TimeFormat#duration(Timespec)}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        final StringBuilder sb = new StringBuilder(32).append(seconds).append('.');
-        final String n = Integer.toString(nanos);
-        for (int i = n.length(); i < 9; i++) {
-            sb.append('0');
-        }
-        return sb.append(n).append('s').toString();
+        return seconds >= WALL_CLOCK_SECONDS || seconds <= -WALL_CLOCK_SECONDS ? TimeFormat.instant(this)
+                : TimeFormat.duration(this);
     }
+
+    /** Where {@link #toString()} starts reading a value as a wall-clock time. */
+    private static final long WALL_CLOCK_SECONDS = 1_000_000_000L;
+    private static final Timespec LATEST = new Timespec(Long.MAX_VALUE, 999_999_999);
+    private static final Timespec EARLIEST = new Timespec(Long.MIN_VALUE, 0);
 
     private static final long MAX_NANO_SECONDS = Long.MAX_VALUE / NANOS_PER_SECOND;
     private static final long MAX_NANO_REST = Long.MAX_VALUE % NANOS_PER_SECOND;
     private static final long MIN_NANO_SECONDS = Math.floorDiv(Long.MIN_VALUE, NANOS_PER_SECOND);
+    private static final long MIN_NANO_REST = Math.floorMod(Long.MIN_VALUE, NANOS_PER_SECOND);
 }

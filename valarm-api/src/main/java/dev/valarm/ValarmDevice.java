@@ -33,6 +33,7 @@ public interface ValarmDevice extends AutoCloseable {
      *
      * @param config the minor, name and clock offsets, not null
      * @return the new instance
+     * @throws ClockRangeException (ERANGE) if the host's clock plus an offset is outside the clock range
      * @throws ValarmLimitException (ENOSPC) if the instance limit is reached, (EEXIST) if the minor is taken
      * @throws ValarmClosedException (ENODEV) if the device is closed
      */
@@ -67,7 +68,8 @@ public interface ValarmDevice extends AutoCloseable {
      *
      * @param snapshot the snapshot, not null
      * @return the restored instance, without an owner
-     * @throws InvalidSnapshotException (ERANGE) if a clock offset would overflow
+     * @throws ClockRangeException (ERANGE) if a clock of the restored instance would be outside the clock
+     *         range
      * @throws ValarmLimitException (EEXIST) if the minor is taken, (ENOSPC) if the instance limit is reached
      * @throws ValarmClosedException (ENODEV) if the device is closed
      * @see #restore(InstanceSnapshot, RestoreOptions)
@@ -90,7 +92,9 @@ public interface ValarmDevice extends AutoCloseable {
      * @param snapshot the snapshot, not null
      * @param options the minor, name and wall-clock rule, not null
      * @return the restored instance, without an owner
-     * @throws InvalidSnapshotException (ERANGE) if a clock offset would overflow
+     * @throws ClockRangeException (ERANGE) if a clock of the restored instance would be outside the clock
+     *         range: the snapshot's clock (continued) or this host's clock plus the snapshot's wall-clock
+     *         offset (followed)
      * @throws ValarmLimitException (EEXIST) if the minor is taken, (ENOSPC) if the instance limit is reached
      * @throws ValarmClosedException (ENODEV) if the device is closed
      */
@@ -110,6 +114,7 @@ public interface ValarmDevice extends AutoCloseable {
      * its wall-clock alarms are re-evaluated.
      *
      * @param time the new host time, not null
+     * @throws ClockRangeException (ERANGE) if {@code time} is outside the clock range; nothing is set
      * @throws dev.valarm.spi.RtcException with the backend's errno (EPERM without the privilege,
      *         EOPNOTSUPP where the host clocks cannot be set); if only the RTC write fails the host
      *         clock stays set and the exception says so

@@ -95,7 +95,7 @@ public interface ValarmInstance extends AutoCloseable {
      * @param copyAlarms whether to copy the armed alarms
      * @return the child instance
      * @throws ValarmLimitException (ENOSPC) if the instance limit is reached, (EEXIST) if the minor is taken
-     * @throws ValarmException (ERANGE) if a child offset would overflow 64-bit nanoseconds
+     * @throws ClockRangeException (ERANGE) if a clock of the child would be outside the clock range
      * @throws ValarmClosedException (ENODEV) if this instance or the device is closed
      */
     ValarmInstance unshare(InstanceConfig childConfig, boolean copyAlarms);

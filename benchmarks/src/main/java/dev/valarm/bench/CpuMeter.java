@@ -48,6 +48,15 @@ final class CpuMeter {
                         + "\"ops\":%d,\"threadCpuNsPerOp\":%.3f,\"workerCpuNsPerOp\":%.2f}",
                 benchmark, impl, size, params, iteration.getType(), n, n == 0 ? 0.0 : (double) threadCpu / n,
                 workerPerOp);
+        appendAux(line);
+    }
+
+    /**
+     * Appends one JSON line to the file named by the system property {@code valarm.bench.aux}, if set.
+     *
+     * @param line the line, without its newline
+     */
+    static void appendAux(final String line) {
         final String file = System.getProperty("valarm.bench.aux");
         if (file != null && !file.isEmpty()) {
             try {

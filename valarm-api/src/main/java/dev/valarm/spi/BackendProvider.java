@@ -1,6 +1,7 @@
 package dev.valarm.spi;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A platform's host clocks and RTC backends, found through {@link java.util.ServiceLoader}.
@@ -51,4 +52,31 @@ public interface BackendProvider {
      * @throws RtcException if it (or, for null, every backend) cannot be used here, with the reasons
      */
     RtcBackend openRtcBackend(String backend);
+
+    /**
+     * The RTC backend this provider was told to use (through its constructor, its configuration or a
+     * system property) when {@link #openRtcBackend} is called with null, or empty when it chooses one
+     * itself. The device's entry point falls back to a portable no-wake backend only after an
+     * <em>automatic</em> choice failed: an explicit choice that cannot be honoured is an error.
+     *
+     * @implSpec The default returns empty (the provider always chooses automatically). A provider that
+     *           can be told which backend to use must override it.
+     *
+     * @return the choice as the user wrote it, with where it came from (for messages), such as
+     *         {@code rtc-device:/dev/rtc1 (system property valarm.rtc.backend)}, or empty
+     */
+    default Optional<String> rtcBackendChoice() {
+        return Optional.empty();
+    }
+
+    /**
+     * Opens the platform's suspend blocker: what holds off a suspend while an instance holds its wakelock.
+     *
+     * @param blocker the blocker's name as the provider documents it, or null for its automatic choice
+     * @return the blocker; by default {@link SuspendBlocker#none()}
+     * @throws RtcException if a named blocker cannot work here, with the reason
+     */
+    default SuspendBlocker openSuspendBlocker(final String blocker) {
+        return SuspendBlocker.none();
+    }
 }

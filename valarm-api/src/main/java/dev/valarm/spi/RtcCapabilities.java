@@ -29,10 +29,10 @@ public record RtcCapabilities(Duration resolution, Duration maxAlarmAhead, boole
         Objects.requireNonNull(resolution, "resolution");
         Objects.requireNonNull(maxAlarmAhead, "maxAlarmAhead");
         if (resolution.isNegative() || resolution.isZero()) {
-            throw new IllegalArgumentException("resolution must be positive: " + resolution);
+            throw new IllegalArgumentException("resolution must be positive: " + dev.valarm.TimeFormat.duration(resolution));
         }
         if (maxAlarmAhead.isNegative() || maxAlarmAhead.isZero()) {
-            throw new IllegalArgumentException("maxAlarmAhead must be positive: " + maxAlarmAhead);
+            throw new IllegalArgumentException("maxAlarmAhead must be positive: " + dev.valarm.TimeFormat.duration(maxAlarmAhead));
         }
     }
 }

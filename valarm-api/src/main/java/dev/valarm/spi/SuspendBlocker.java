@@ -7,10 +7,14 @@ import java.time.Duration;
  * again, clears it, closes) or the timeout passes, so the machine does not suspend before the owner
  * has seen the alarm.
  *
- * @implSpec Implementations must be thread-safe, must not block, and must honour the timeout
- *           themselves. Acquiring a held tag again restarts its timeout.
+ * <p>A device owns its blocker and closes it when it closes ({@link #close()} is a no-op unless the
+ * blocker holds resources, such as a kernel wakeup source).
+ *
+ * @implSpec Implementations must be thread-safe, must not block, must not throw from {@link #acquire} and
+ *           {@link #release} (the device calls them while it holds its lock; a failure is logged), and must
+ *           honour the timeout themselves. Acquiring a held tag again restarts its timeout.
  */
-public interface SuspendBlocker {
+public interface SuspendBlocker extends AutoCloseable {
 
     /**
      * Holds the blocker for {@code tag} until {@link #release} or the timeout.
@@ -26,6 +30,12 @@ public interface SuspendBlocker {
      * @param tag the holder
      */
     void release(String tag);
+
+    /** Releases what the blocker holds; the default does nothing. */
+    @Override
+    default void close() {
+        // nothing to release
+    }
 
     /**
      * A blocker that does nothing (for machines with no suspend control).

@@ -61,13 +61,19 @@ final class CtlCommand implements Command {
     @Override
     public int run(final List<String> argsIn, final PrintStream out, final PrintStream err) {
         final List<String> args = new ArrayList<>(argsIn);
-        String socket = System.getenv().getOrDefault("VALARM_CONTROL_SOCKET", DEFAULT_SOCKET);
+        String socket = null;
         boolean json = false;
         while (!args.isEmpty() && args.get(0).startsWith("--")) {
             final String o = args.remove(0);
             if (o.equals("--json")) {
+                if (json) {
+                    throw new UsageException("--json is given twice; give it once");
+                }
                 json = true;
             } else if (o.equals("--socket") && !args.isEmpty()) {
+                if (socket != null) {
+                    throw new UsageException("--socket is given twice (" + socket + " and " + args.get(0) + "); give it once");
+                }
                 socket = args.remove(0);
             } else {
                 throw new UsageException("unknown option " + o);
@@ -76,6 +82,9 @@ final class CtlCommand implements Command {
         if (args.isEmpty()) {
             throw new UsageException("which command? (list, stats, create, destroy, chmod, chown, snapshot, restore, "
                     + "unshare, reload, upgrade, shutdown, ping)");
+        }
+        if (socket == null) {
+            socket = System.getenv().getOrDefault("VALARM_CONTROL_SOCKET", DEFAULT_SOCKET);
         }
         final String cmd = args.remove(0);
         final Map<String, Object> req = new LinkedHashMap<>();
@@ -257,7 +266,11 @@ final class CtlCommand implements Command {
             if (args.isEmpty()) {
                 throw new UsageException(o + " needs a value");
             }
-            req.put(o.substring(2).replace('-', '_'), args.remove(0));
+            final Object before = req.putIfAbsent(o.substring(2).replace('-', '_'), args.get(0));
+            if (before != null) {
+                throw new UsageException(o + " is given twice (" + before + " and " + args.get(0) + "); give it once");
+            }
+            args.remove(0);
         }
     }
 }

@@ -18,6 +18,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,20 +57,8 @@ final class DemoCommand implements Command {
 
     @Override
     public int run(final List<String> args, final PrintStream out, final PrintStream err) {
-        int n = 3;
-        for (int i = 0; i < args.size(); i++) {
-            final String a = args.get(i);
-            if (a.equals("--instances")) {
-                if (i + 1 >= args.size()) {
-                    throw new UsageException("--instances needs a number");
-                }
-                n = Args.instances(args.get(++i));
-            } else if (a.startsWith("--instances=")) {
-                n = Args.instances(a.substring("--instances=".length()));
-            } else {
-                throw new UsageException("unknown argument: " + a);
-            }
-        }
+        final Map<String, String> options = Args.options(args, Set.of("--instances"));
+        final int n = options.containsKey("--instances") ? Args.instances(options.get("--instances")) : 3;
         return demo(n, out, err);
     }
 

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code ./valarm timeline --out FILE.svg}: replays the demo scenario on simulated clocks and draws it as
@@ -44,34 +46,10 @@ final class TimelineCommand implements Command {
 
     @Override
     public int run(final List<String> args, final PrintStream out, final PrintStream err) {
-        Path outFile = null;
-        int instances = 3;
-        Duration window = Duration.ZERO;
-        for (int i = 0; i < args.size(); i++) {
-            final String a = args.get(i);
-            final String name;
-            final String value;
-            final int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            } else {
-                name = a;
-                if (!a.equals("--out") && !a.equals("--instances") && !a.equals("--window")) {
-                    throw new UsageException("unknown argument: " + a);
-                }
-                if (i + 1 >= args.size()) {
-                    throw new UsageException(a + " needs a value");
-                }
-                value = args.get(++i);
-            }
-            switch (name) {
-                case "--out" -> outFile = parseOut(value);
-                case "--instances" -> instances = Args.instances(value);
-                case "--window" -> window = parseWindow(value);
-                default -> throw new UsageException("unknown argument: " + a);
-            }
-        }
+        final Map<String, String> options = Args.options(args, Set.of("--out", "--instances", "--window"));
+        final Path outFile = options.containsKey("--out") ? parseOut(options.get("--out")) : null;
+        final int instances = options.containsKey("--instances") ? Args.instances(options.get("--instances")) : 3;
+        final Duration window = options.containsKey("--window") ? parseWindow(options.get("--window")) : Duration.ZERO;
         if (outFile == null) {
             throw new UsageException("--out FILE.svg is required");
         }

@@ -12,6 +12,7 @@ import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.Valarm;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +27,8 @@ class QuickStartTest {
             ValarmInstance tenant = device.createInstance();                    // one virtual /dev/alarm
             AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);               // first SET/CLEAR/WAIT: owner
             alarm.setRtc(Timespec.of(Instant.parse("2031-01-01T00:00:00Z")));  // this tenant's clock only
-            Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);                 // 2031-01-01T00:00:00Z...
-            alarm.set(AlarmType.RTC_WAKEUP, Timespec.ofSeconds(now.seconds() + 2));
+            Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);  // 2031-01-01T00:00:00.000081883Z (1924992000.000081883 s)
+            alarm.set(AlarmType.RTC_WAKEUP, now.plus(Duration.ofSeconds(2)));   // in two seconds
             AlarmEvents changed = alarm.await();        // at once: TIME_CHANGE (0x10000) raised by SET_RTC
             AlarmEvents fired = alarm.await();          // two seconds later: RTC_WAKEUP (0x1)
             Clock clock = tenant.clock();               // a java.time view of the tenant's wall clock

@@ -60,4 +60,18 @@ class ServeCtlCommandTest {
         assertTrue(err().contains("cannot reach the valarm daemon"), err());
         assertEquals(0, run("ctl", "--help"));
     }
+
+    @Test
+    void aRepeatedOptionIsAUsageErrorNamingItAndBothValues() {
+        assertEquals(2, run("serve", "--config", "a.conf", "--config", "b.conf"));
+        assertTrue(err().contains("--config is given twice (a.conf and b.conf)"), err());
+        assertEquals(2, run("serve", "--config", "a.conf", "--takeover", "--takeover"));
+        assertTrue(err().contains("--takeover is given twice"), err());
+        assertEquals(2, run("ctl", "--socket", "a.sock", "--socket", "b.sock", "list"));
+        assertTrue(err().contains("--socket is given twice (a.sock and b.sock)"), err());
+        assertEquals(2, run("ctl", "--json", "--json", "list"));
+        assertTrue(err().contains("--json is given twice"), err());
+        assertEquals(2, run("ctl", "create", "x", "--mode", "0600", "--mode", "0666"));
+        assertTrue(err().contains("--mode is given twice (0600 and 0666)"), err());
+    }
 }

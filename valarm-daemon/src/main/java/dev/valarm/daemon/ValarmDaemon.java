@@ -82,8 +82,17 @@ public final class ValarmDaemon {
         for (int i = 0; i < args.size(); i++) {
             final String s = args.get(i);
             if (s.equals("--config") && i + 1 < args.size()) {
+                if (file != null) {
+                    err.println("valarm serve: --config is given twice (" + file + " and " + args.get(i + 1)
+                            + "); give it once");
+                    return 2;
+                }
                 file = Path.of(args.get(++i));
             } else if (s.equals("--takeover")) {
+                if (takeover) {
+                    err.println("valarm serve: --takeover is given twice; give it once");
+                    return 2;
+                }
                 takeover = true;
             } else {
                 err.println("valarm serve: unknown argument '" + s + "' (usage: serve --config FILE [--takeover])");

@@ -7,9 +7,18 @@ import dev.valarm.Timespec;
  * Observes a device's decisions: every alarm fired and every hardware wake-alarm programming. Used by
  * the demo and the timeline; useful for metrics.
  *
- * <p>Thread-safety: callbacks come from the device's dispatcher thread. {@link #alarmFired} is called
- * while the device's lock is held: implementations must be fast, must not block, must not call back
- * into the device and must not throw.
+ * <p>Threading contract: every callback runs on the device's <em>delivery thread</em> (named after the
+ * dispatcher thread with {@code "-delivery"} appended, see {@link Valarm.Builder#threadName}), one call at
+ * a time, in the order in which the device made the decisions, and never under the device's lock or on
+ * the dispatcher thread. The device records a decision with its values when it makes it (for
+ * {@link #alarmFired}, the firing time {@code hostNowNanos} is taken in the expiry loop, so lateness
+ * computed from it is exact) and the call follows shortly after; asynchronous-wait completions go through
+ * the same thread, in the same order. A listener may therefore block, be slow or call into the device
+ * (which then shows its state at the time of the call, possibly later than the decision reported): that
+ * delays only later listener calls and completions, never firing or the hardware. An exception thrown by
+ * a callback is logged and ignored. On a {@link dev.valarm.impl.sim.SimulatedMachine}, each control returns
+ * only after the listener calls it caused have run. Calls stop once {@link dev.valarm.ValarmDevice#close}
+ * has returned (close waits for the queued ones, up to 10 s).
  */
 public interface DeviceListener {
 

@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *     ValarmInstance tenant = device.createInstance();
  *     AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);
  *     Timespec now = alarm.getTime(AlarmType.ELAPSED_REALTIME_WAKEUP);
- *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, Timespec.ofNanos(now.toNanos() + 1_000_000_000L));
+ *     alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, now.plus(Duration.ofSeconds(1)));
  *     AlarmEvents events = alarm.await();
  * }
  * }</pre>
@@ -58,10 +60,19 @@ public final class Valarm {
     /**
      * Opens a device on the best available platform: the provider named by the system property
      * {@value #BACKEND_PROPERTY} if set, else the usable provider with the highest priority (the Linux
-     * backend where it loads, else the portable JDK one). Needs no root.
+     * backend where it loads, else the portable JDK one), with that provider's RTC backend and suspend
+     * blocker ({@link BackendProvider#openSuspendBlocker}). Needs no root.
+     *
+     * <p>Within the provider, its RTC backend is the one it was told to use (for Linux, the system
+     * property {@code valarm.rtc.backend}), else the best one it finds. Only automatic choices fall back:
+     * an unusable provider to the next, a provider without a usable RTC backend to the portable no-wake
+     * backend, each with a log line saying why. An explicit choice that cannot be honoured is an
+     * {@link RtcException} naming the choice and the reason, logged at ERROR.
      *
      * @return a running device
-     * @throws RtcException if the named provider does not exist or cannot open
+     * @throws RtcException if the named provider does not exist or cannot open, if an explicitly chosen
+     *         RTC backend cannot be opened (or its provider is not usable here), or if a suspend blocker
+     *         named through the provider's system property cannot work here
      */
     public static ValarmDevice openDefault() {
         return openDefault(b -> { });
@@ -73,38 +84,73 @@ public final class Valarm {
      *
      * @param customizer adjusts the builder, which already has the platform's clocks and RTC backend
      * @return a running device
-     * @throws RtcException if the named provider does not exist or cannot open
+     * @throws RtcException as {@link #openDefault()}
      */
     public static ValarmDevice openDefault(final java.util.function.Consumer<Builder> customizer) {
         Objects.requireNonNull(customizer, "customizer");
         final BackendProvider provider = selectProvider();
         final HostClocks clocks = provider.openHostClocks();
         final RtcBackend rtc;
+        final SuspendBlocker blocker;
         try {
             rtc = openRtc(provider);
         } catch (final RuntimeException e) {
             clocks.close();
             throw e;
         }
-        final Builder b = builder().hostClocks(clocks).rtcBackend(rtc);
+        try {
+            blocker = provider.openSuspendBlocker(null);
+        } catch (final RuntimeException e) {
+            rtc.close();
+            clocks.close();
+            throw e;
+        }
+        final Builder b = builder().hostClocks(clocks).rtcBackend(rtc).suspendBlocker(blocker);
         try {
             customizer.accept(b);
             return b.build();
         } catch (final RuntimeException e) {
             rtc.close();
             clocks.close();
+            blocker.close();
             throw e;
         }
     }
 
+    /**
+     * Opens the provider's RTC backend. Only an automatic choice falls back (to the portable no-wake
+     * backend, with a warning saying why); an explicit one that fails is an error, logged.
+     */
     private static RtcBackend openRtc(final BackendProvider provider) {
+        final Optional<String> choice = provider.rtcBackendChoice();
         try {
             return provider.openRtcBackend(null);
-        } catch (final RtcException e) {
-            LOG.warn("provider {} has no usable RTC backend ({}); using the portable no-wake backend",
-                    provider.name(), e.getMessage());
+        } catch (final RtcException | IllegalArgumentException e) {
+            if (choice.isPresent()) {
+                final int errno = e instanceof RtcException ? ((RtcException) e).errno() : Errno.EINVAL;
+                final RtcException failure = new RtcException(errno, "open RTC backend " + choice.get(),
+                        "provider " + provider.name() + " cannot open the RTC backend chosen explicitly, and an"
+                                + " explicit choice does not fall back: " + e.getMessage(), e);
+                LOG.error("{}", failure.getMessage());
+                throw failure;
+            }
+            LOG.warn("provider {} has no usable RTC backend ({}); using the portable no-wake backend: wakeup"
+                    + " alarms fire only while the machine is awake", provider.name(), e.getMessage());
             return new JdkBackendProvider().openRtcBackend(null);
         }
+    }
+
+    /**
+     * The provider {@link #openDefault()} would use now, chosen the same way (and failing the same way);
+     * nothing is opened. For diagnostics such as {@code ./valarm probe}.
+     *
+     * @return the provider named by {@value #BACKEND_PROPERTY}, else the usable one with the highest
+     *         priority
+     * @throws RtcException if the named provider does not exist, or an RTC backend was chosen explicitly
+     *         for a provider that is not usable here
+     */
+    public static BackendProvider defaultProvider() {
+        return selectProvider();
     }
 
     /**
@@ -141,29 +187,46 @@ public final class Valarm {
         return List.copyOf(all);
     }
 
+    /**
+     * The provider named by {@value #BACKEND_PROPERTY}, else the first usable one. An automatic choice
+     * moves past an unusable provider with a log line naming the reasons, unless that provider was told
+     * explicitly which RTC backend to use: then the choice cannot be honoured, which is an error.
+     */
     private static BackendProvider selectProvider() {
         final String wanted = System.getProperty(BACKEND_PROPERTY);
         final List<BackendProvider> providers = providers();
         if (wanted != null && !wanted.isBlank()) {
             for (final BackendProvider p : providers) {
-                if (p.name().equals(wanted)) {
+                if (p.name().equals(wanted.trim())) {
                     return p;
                 }
             }
-            throw new RtcException(Errno.ENOENT, "select backend provider",
+            final RtcException failure = new RtcException(Errno.ENOENT, "select backend provider",
                     "no provider named \"" + wanted + "\" (system property " + BACKEND_PROPERTY + "); have "
                             + providers.stream().map(BackendProvider::name).toList());
+            LOG.error("{}", failure.getMessage());
+            throw failure;
         }
         for (final BackendProvider p : providers) {
+            String reasons;
             try {
-                final boolean usable = p.probe().stream().anyMatch(BackendProbe::usable);
-                if (usable) {
+                final List<BackendProbe> probes = p.probe();
+                if (probes.stream().anyMatch(BackendProbe::usable)) {
                     return p;
                 }
-                LOG.info("backend provider {} is not usable here; trying the next", p.name());
+                reasons = probes.stream().map(b -> b.backend() + ": " + b.reason()).collect(Collectors.joining("; "));
             } catch (final RuntimeException | LinkageError e) {
-                LOG.warn("backend provider {} failed to probe: {}; trying the next", p.name(), e.toString());
+                reasons = "probe failed: " + e;
             }
+            final Optional<String> choice = p.rtcBackendChoice();
+            if (choice.isPresent()) {
+                final RtcException failure = new RtcException(Errno.ENODEV, "select backend provider",
+                        "the RTC backend " + choice.get() + " was chosen explicitly, but its provider " + p.name()
+                                + " is not usable here (" + reasons + "); an explicit choice does not fall back");
+                LOG.error("{}", failure.getMessage());
+                throw failure;
+            }
+            LOG.info("backend provider {} is not usable here ({}); trying the next", p.name(), reasons);
         }
         return new JdkBackendProvider();
     }
@@ -208,7 +271,7 @@ public final class Valarm {
         }
 
         /**
-         * The suspend blocker (default: none).
+         * The suspend blocker (default: none). The device owns it and closes it on close.
          *
          * @param blocker the blocker, not null
          * @return this builder
@@ -219,7 +282,12 @@ public final class Valarm {
         }
 
         /**
-         * Where asynchronous waits complete (default: the common fork-join pool). It must not reject.
+         * Where asynchronous waits complete (default: the common fork-join pool). The device's delivery
+         * thread calls {@code execute}, never the dispatcher and never under the device lock, so any
+         * executor is safe, {@code Runnable::run} included (callbacks then run on the delivery thread, one
+         * at a time, and a blocked callback delays later completions and listener calls, not firing). An
+         * executor that rejects a completion fails that future with the rejection; the events it would have
+         * taken stay pending on the instance.
          *
          * @param executor the executor, not null
          * @return this builder
@@ -269,14 +337,16 @@ public final class Valarm {
         public Builder lateThreshold(final Duration threshold) {
             Objects.requireNonNull(threshold, "threshold");
             if (threshold.isNegative()) {
-                throw new IllegalArgumentException("lateThreshold must not be negative: " + threshold);
+                throw new IllegalArgumentException("lateThreshold must not be negative: " + dev.valarm.TimeFormat.duration(threshold));
             }
             this.lateThreshold = threshold;
             return this;
         }
 
         /**
-         * The dispatcher thread's name (default {@code "valarm-dispatcher"}).
+         * The dispatcher thread's name (default {@code "valarm-dispatcher"}); the delivery thread, which runs
+         * listener calls and hands completions to the callback executor, gets this name plus
+         * {@code "-delivery"}.
          *
          * @param name not null, not blank
          * @return this builder
@@ -292,7 +362,8 @@ public final class Valarm {
         }
 
         /**
-         * Observes firings and hardware decisions (default: none).
+         * Observes firings and hardware decisions (default: none), on the device's delivery thread, never
+         * under the device lock (see {@link DeviceListener}).
          *
          * @param listener the listener, not null
          * @return this builder

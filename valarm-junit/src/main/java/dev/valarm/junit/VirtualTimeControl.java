@@ -1,7 +1,9 @@
 package dev.valarm.junit;
 
 import dev.valarm.ClockBase;
+import dev.valarm.ClockRangeException;
 import dev.valarm.InstanceConfig;
+import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.sim.SimulatedMachine;
@@ -14,7 +16,10 @@ import java.util.Objects;
 /**
  * The controls of a test's virtual time: let time pass, jump the host wall clock, suspend the machine,
  * and create more instances with their own clocks. Every control returns only once the device has
- * fired everything that became due, so a test can assert right after it.
+ * fired everything that became due and everything that caused has run: {@code awaitAsync()} futures
+ * completed, with the callbacks that depend on them on the device's callback executor, listener calls, and
+ * blocking waiters woken returned from WAIT. So a test can assert right after it. (A callback must not call
+ * a control itself: it would wait for its own end.)
  *
  * <p>Obtained as a test-method parameter under {@link VirtualTime}. Valid for one test: the device is
  * closed after it.
@@ -34,10 +39,12 @@ public final class VirtualTimeControl {
 
     /**
      * Lets time pass while the machine is awake: every clock advances by {@code duration}, and alarms
-     * fire at their times on the way.
+     * fire at their times on the way; returns once the callbacks that caused have run (see above).
      *
      * @param duration how long, not null, not negative
      * @throws IllegalArgumentException if {@code duration} is negative
+     * @throws dev.valarm.ClockRangeException if a clock would leave the clock range (the simulated
+     *         machine's limit); nothing moves
      */
     public void advance(final Duration duration) {
         Objects.requireNonNull(duration, "duration");
@@ -59,11 +66,17 @@ public final class VirtualTimeControl {
      * Sets the host wall clock to {@code instant} (a jump by the difference).
      *
      * @param instant the new host time, not null
+     * @throws dev.valarm.ClockRangeException if {@code instant} is outside the clock range (the simulated
+     *         machine's limit); nothing moves
      */
     public void setWallClock(final Instant instant) {
         Objects.requireNonNull(instant, "instant");
-        final long target = instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-        machine.jumpRealtime(Duration.ofNanos(target - machine.nanos(ClockBase.REALTIME)));
+        final Timespec target = Timespec.of(instant);
+        if (target.compareTo(Timespec.CLOCK_MIN) < 0 || target.compareTo(Timespec.CLOCK_MAX) > 0) {
+            throw new ClockRangeException("setWallClock: " + target + " is outside the clock range " + Timespec.CLOCK_MIN
+                    + " to " + Timespec.CLOCK_MAX + " (the simulated machine's limit)");
+        }
+        machine.jumpRealtime(Duration.ofNanos(target.toNanos() - machine.nanos(ClockBase.REALTIME)));
     }
 
     /**

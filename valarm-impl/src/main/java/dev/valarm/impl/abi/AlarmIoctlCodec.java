@@ -66,19 +66,32 @@ import java.util.Objects;
  * (8-byte) timespec, as the driver does.</li>
  * <li><b>Quirk 10</b>: CLEAR copies no argument (any buffer, even null, is accepted).</li>
  * <li><b>Quirk 11</b>: SET does not validate {@code tv_nsec}: the time is {@code tv_sec * 10^9 + tv_nsec}
- * nanoseconds, as the kernel's {@code timespec_to_ktime} computes it (so {@code (5, -1)} is
- * 4.999999999 s and {@code (5, 1500000000)} is 6.5 s), saturating where the kernel saturates
- * ({@code tv_sec >= KTIME_SEC_MAX} never fires) or would overflow; zero and negative times fire at
- * once.</li>
+ * nanoseconds, as the kernel's {@code timespec64_to_ktime} ({@code ktime_set}) computes it (so
+ * {@code (5, -1)} is 4.999999999 s and {@code (5, 1500000000)} is 6.5 s); {@code tv_sec >= KTIME_SEC_MAX}
+ * is {@code KTIME_MAX}, a time that never fires, as in the kernel; zero and negative times fire at once.
+ * See the decisions below for the two 64-bit ends.</li>
  * </ul>
  *
  * <h2>Decisions where the driver cannot be reproduced</h2>
  * <ul>
+ * <li>The 64-bit ends of SET's time (quirk 11): on a 64-bit kernel {@code ktime_set} returns
+ * {@code KTIME_MAX} only for {@code tv_sec >= KTIME_SEC_MAX}; below that it computes
+ * {@code secs * NSEC_PER_SEC + nsecs} in wrapping two's-complement arithmetic (the kernel builds with
+ * {@code -fno-strict-overflow}), so a {@code tv_sec} before 1677, or a {@code tv_nsec} that carries past
+ * either end, wraps to the other side of the range. The codec <em>saturates</em> instead: below the range
+ * is the earliest time (fires at once), above it {@code KTIME_MAX} (never fires). Chosen because the
+ * wrapped value turns a time centuries ahead into one that fires at once (and a past time into one that
+ * never fires), against the driver's own rule that past times fire at once and valarm's that nothing
+ * fires early; no real program depends on it (it needs seconds before 1677 or {@code tv_nsec} beyond
+ * 9.2 * 10^18). So this method computes what {@code ktime_set} means, not its overflow; pinned by
+ * {@code AlarmIoctlCodecTest.quirk11_whereTheKernelWouldWrapTheCodecSaturates}.</li>
  * <li>SET_RTC goes through {@code do_settimeofday}, which rejects a timespec that is not
  * {@code timespec_valid_strict} (negative seconds, {@code tv_nsec} outside [0, 999 999 999], seconds
  * at or beyond {@code KTIME_SEC_MAX}): the codec returns {@code -EINVAL} with nothing changed, no
  * time-change event (the ownership of quirk 3 is still taken). Valid times set only the instance's wall
- * clock ({@link AlarmHandle#setRtc}).</li>
+ * clock ({@link AlarmHandle#setRtc}); a valid time beyond valarm's clock range (after
+ * 2116-02-20T23:53:38Z, {@link Timespec#CLOCK_MAX}) is {@code -ERANGE}, nothing changed, where the driver
+ * would take it up to {@code KTIME_SEC_MAX} (see {@link dev.valarm.ClockRangeException}).</li>
  * <li>Quirk 9: a 64-bit-sized SET, SET_AND_WAIT or SET_RTC number through {@link Abi#COMPAT32}
  * reaches the driver with an uninitialised kernel timespec. The codec runs the same checks (type,
  * EPERM, ownership) and then returns {@code -EINVAL} instead of acting on garbage.</li>
@@ -447,8 +460,9 @@ public final class AlarmIoctlCodec {
     }
 
     /**
-     * The kernel's {@code timespec_to_ktime}: {@code sec * 10^9 + nsec}, {@code KTIME_MAX} from
-     * {@code KTIME_SEC_MAX} on, saturated where the kernel's arithmetic would overflow.
+     * The kernel's {@code ktime_set} as it is meant: {@code sec * 10^9 + nsec}, {@code KTIME_MAX} from
+     * {@code KTIME_SEC_MAX} on, and saturated (not wrapped, as a 64-bit kernel's arithmetic would) where the
+     * sum leaves the 64-bit range: see the class documentation for why.
      *
      * @param sec {@code tv_sec}, any value
      * @param nsec {@code tv_nsec}, any value (not validated, as in the driver)

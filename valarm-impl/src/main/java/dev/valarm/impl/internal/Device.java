@@ -6,12 +6,11 @@ import dev.valarm.DeviceStats;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
-import dev.valarm.InvalidSnapshotException;
 import dev.valarm.RestoreOptions;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmDevice;
-import dev.valarm.ValarmException;
 import dev.valarm.ValarmInstance;
 import dev.valarm.ValarmLimitException;
 import dev.valarm.impl.DeviceListener;
@@ -46,6 +45,16 @@ import org.slf4j.LoggerFactory;
  * head ahead of what the dispatcher sleeps for, or changes a wakeup heap's head (the hardware alarm may
  * need a new second); redundant wakes are collapsed through {@code wakePending}.
  *
+ * <p>The rule for user code: no user code (asynchronous-wait completions and the callbacks that depend on
+ * them, {@link DeviceListener} calls, the callback executor's {@code execute}) ever runs under the device
+ * lock or inside the expiry loop. The code that holds the lock or sits in the loop only records what user
+ * code must learn, into the {@link Delivery} path (a ring of primitive records, allocation-free); the
+ * delivery thread runs the records after the fact, with no lock held, and hands completions to the
+ * callback executor. So even {@code callbackExecutor(Runnable::run)} and a listener that blocks or calls
+ * back into the device cannot stop the dispatcher or change a heap while it is being polled. (The SPI
+ * backends are part of the device, not user code: the dispatcher calls the {@link RtcBackend} outside the
+ * lock, and the {@link SuspendBlocker}, which must not block, under it.)
+ *
  * <p>Expiry is level-triggered by time: after any wake, clock change or error the dispatcher re-reads
  * the clocks and fires what is due, so a spurious wake is harmless and a lost interrupt is caught at the
  * next read.
@@ -55,9 +64,18 @@ import org.slf4j.LoggerFactory;
  * earliest window end, exactly as for exact alarms (whose window is the single point {@code start =
  * end}). Windowed alarms also sit in a second heap per type keyed by {@code start}. Whenever a pass fires
  * some alarm by its end, or follows a hardware wake, every windowed alarm whose start has passed rides
- * along. Done online this is the greedy earliest-end stabbing of the windows, which is optimal when the
- * windows are known ahead. Exact alarms never enter the start heaps, so their cost is unchanged (one
- * emptiness check per pass).
+ * along. Done online this is the greedy earliest-end stabbing of the windows, which is optimal for the
+ * windows it is given (see docs/coalescing.md for what that does and does not promise). Exact alarms never
+ * enter the start heaps, so their cost is unchanged (one emptiness check per pass).
+ *
+ * <p>The hardware wake for windows, exactly and in O(1): with resolution {@code r}, the earliest window end
+ * {@code E} over both wakeup types and {@code F} the last resolution instant at or before {@code E}, the
+ * earliest own wake time of any wakeup alarm (the latest resolution instant inside its window, or the
+ * first after it) is {@code F} if some alarm has {@code start <= F} and {@code end < F + r}, else the first
+ * instant after {@code E}. Both conditions together are {@code F >= max(start, end - r + 1 ns)}, and an
+ * alarm ending {@code r} or more after {@code E} can never meet them, so the minimum of that key over all
+ * windowed wakeup alarms decides. Each wakeup type keeps its windowed alarms in a third heap keyed by it
+ * ({@code wakeKeys}); the programmer compares the two heads with {@code F}. No walk, no candidate cap.
  */
 public final class Device implements ValarmDevice {
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
@@ -74,7 +92,6 @@ public final class Device implements ValarmDevice {
     final ReentrantLock lock = new ReentrantLock();
     final HostClocks clocks;
     final SuspendBlocker blocker;
-    final Executor callbackExecutor;
     final int maxWaitersPerInstance;
 
     private final RtcBackend rtc;
@@ -83,12 +100,23 @@ public final class Device implements ValarmDevice {
     private final long lateThresholdNanos;
     private final String description;
     private final WakeProgrammer programmer;
-    private final DeviceListener listener;
+    /** Where user code runs: listener calls and asynchronous-wait completions (see {@link Delivery}). */
+    final Delivery delivery;
+    /** A test-only observer of firings, called under the lock (see {@link DriverAccess#probeFirings}). */
+    private volatile FiringProbe probe;
 
     // Guarded by lock.
     private final TimerHeap[] heaps = new TimerHeap[AlarmType.COUNT];
     /** Windowed alarms only, keyed by the host time their window starts; payload = minor. */
     private final TimerHeap[] starts = new TimerHeap[AlarmType.COUNT];
+    /**
+     * Windowed wakeup alarms only (types 0 and 2; null for the others), keyed by
+     * {@code max(start, end - resolution + 1)}: the head decides whether the hardware may wake on the last
+     * resolution instant before the earliest end (see the class comment). Payload = minor.
+     */
+    private final TimerHeap[] wakeKeys = new TimerHeap[AlarmType.COUNT];
+    /** The RTC's resolution in nanoseconds (fixed for the device's life). */
+    private final long resolution;
     private int windowedArmed;
     private Instance[] byMinor = new Instance[64];
     private final BitSet minors = new BitSet();
@@ -104,7 +132,6 @@ public final class Device implements ValarmDevice {
     private long nowForFiring;
     private final FireHandler fireHandler = new FireHandler();
     private final RideAlongHandler rideAlongHandler = new RideAlongHandler();
-    private final CandidateVisitor candidateVisitor = new CandidateVisitor();
 
     // Counters written by the dispatcher outside the lock.
     final AtomicLong hardwareWrites = new AtomicLong();
@@ -136,19 +163,22 @@ public final class Device implements ValarmDevice {
         this.clocks = Objects.requireNonNull(clocks, "clocks");
         this.rtc = Objects.requireNonNull(rtc, "rtc");
         this.blocker = Objects.requireNonNull(blocker, "blocker");
-        this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+        Objects.requireNonNull(callbackExecutor, "callbackExecutor");
         this.maxInstances = maxInstances;
         this.maxWaitersPerInstance = maxWaitersPerInstance;
-        this.lateThresholdNanos = lateThreshold.toNanos();
+        this.lateThresholdNanos = Sat.nanos(lateThreshold);
         this.caps = rtc.capabilities();
         this.description = clocks.name() + " + " + rtc.name();
         for (int t = 0; t < AlarmType.COUNT; t++) {
             heaps[t] = new TimerHeap(64);
             starts[t] = new TimerHeap(16);
+            wakeKeys[t] = WAKEUP[t] ? new TimerHeap(16) : null;
         }
-        this.listener = Objects.requireNonNull(listener, "listener");
+        this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
+        this.delivery = new Delivery(Objects.requireNonNull(listener, "listener"), callbackExecutor,
+                DeliveryObserver.of(clocks), lock, threadName + "-delivery");
         this.programmer = new WakeProgrammer(this, rtc, caps);
-        programmer.listener = listener;
+        programmer.listener = delivery;
         if (!caps.canWake()) {
             LOG.warn("RTC backend {} cannot wake the machine: wakeup alarms fire only while it is awake", rtc.name());
         }
@@ -157,7 +187,7 @@ public final class Device implements ValarmDevice {
         dispatcher.setDaemon(true);
         dispatcher.start();
         LOG.info("valarm device started on {} (resolution {}, furthest alarm {}, can wake: {})",
-                description, caps.resolution(), caps.maxAlarmAhead(), caps.canWake());
+                description, TimeFormat.duration(caps.resolution()), TimeFormat.duration(caps.maxAlarmAhead()), caps.canWake());
     }
 
     // ------------------------------------------------------------------ ValarmDevice
@@ -174,13 +204,35 @@ public final class Device implements ValarmDevice {
         try {
             final int minor = pickMinor(config.minor());
             final String name = config.name() != null ? config.name() : "valarm" + minor;
-            final Instance in = new Instance(this, minor, name, config.wallClockOffset().toNanos(),
-                    config.boottimeOffset().toNanos(), config.monotonicOffset().toNanos());
+            final String who = who(name, minor);
+            final Duration[] given = {config.wallClockOffset(), config.boottimeOffset(), config.monotonicOffset()};
+            final long[] offsets = {Sat.nanos(given[0]), Sat.nanos(given[1]), Sat.nanos(given[2])};
+            checkClocks(who, offsets, given);
+            final Instance in = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
             install(in);
             LOG.debug("created instance {} (minor {})", name, minor);
             return in;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static final String[] CLOCK_NAMES = {"wall clock", "boot-time clock", "monotonic clock"};
+    private static final ClockBase[] BASES = {ClockBase.REALTIME, ClockBase.BOOTTIME, ClockBase.MONOTONIC};
+
+    private static String who(final String name, final int minor) {
+        return "instance " + name + " (minor " + minor + ")";
+    }
+
+    /**
+     * Checks that host clock plus offset is in the clock range on every base (see {@link ClockRange}).
+     *
+     * @param offsets the offsets, saturated
+     * @param given the same offsets, exact (for the message)
+     */
+    private void checkClocks(final String who, final long[] offsets, final Duration[] given) {
+        for (int b = 0; b < 3; b++) {
+            ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who, b == 0, clocks.nanos(BASES[b]), offsets[b], given[b]);
         }
     }
 
@@ -238,14 +290,16 @@ public final class Device implements ValarmDevice {
             final int minor = pickMinor(options.minor() == RestoreOptions.SNAPSHOT_MINOR ? snapshot.minor()
                     : options.minor());
             final long hostRt = clocks.nanos(ClockBase.REALTIME);
-            final long hostBt = clocks.nanos(ClockBase.BOOTTIME);
-            final long hostMono = clocks.nanos(ClockBase.MONOTONIC);
             final long snapRt = snapshot.realtime().toNanos();
-            final long btOffset = restoreOffset("boottime", snapshot.boottime().toNanos(), hostBt);
-            final long monoOffset = restoreOffset("monotonic", snapshot.monotonic().toNanos(), hostMono);
-            final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
-                    ? snapshot.wallClockOffset().toNanos() : restoreOffset("realtime", snapRt, hostRt);
             final String name = options.name() != null ? options.name() : snapshot.name();
+            final String who = "restored " + who(name, minor);
+            final long btOffset = continueOffset(who, 1, snapshot.boottime().toNanos());
+            final long monoOffset = continueOffset(who, 2, snapshot.monotonic().toNanos());
+            final long rtOffset = options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST
+                    ? Sat.nanos(snapshot.wallClockOffset()) : continueOffset(who, 0, snapRt);
+            checkClocks(who, new long[] {rtOffset, btOffset, monoOffset}, new Duration[] {
+                options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST ? snapshot.wallClockOffset() : Duration.ofNanos(rtOffset),
+                Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
             in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
             install(in);
             wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
@@ -276,6 +330,8 @@ public final class Device implements ValarmDevice {
         lock.lock();
         try {
             final int minor = pickMinor(snapshot.minor());
+            checkClocks("restored " + who(snapshot.name(), minor), new long[] {rtOffset, btOffset, monoOffset},
+                    new Duration[] {Duration.ofNanos(rtOffset), Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
             in = new Instance(this, minor, snapshot.name(), rtOffset, btOffset, monoOffset);
             install(in);
             wake = in.restoreState(snapshot, false);
@@ -290,14 +346,13 @@ public final class Device implements ValarmDevice {
         return in;
     }
 
-    /** The offset that makes an instance clock continue from {@code instanceValue} now. */
-    private static long restoreOffset(final String clock, final long instanceValue, final long hostNow) {
-        try {
-            return Math.subtractExact(instanceValue, hostNow);
-        } catch (final ArithmeticException e) {
-            throw new InvalidSnapshotException(Errno.ERANGE, "the snapshot's " + clock + " " + instanceValue
-                    + " ns is too far from this host's " + hostNow + " ns for a 64-bit offset");
-        }
+    /**
+     * The offset that makes an instance clock of base {@code b} continue from the snapshot's {@code value}
+     * (checked: in the clock range; the difference of two values in the range always fits).
+     */
+    private long continueOffset(final String who, final int b, final long value) {
+        ClockRange.clock("the " + CLOCK_NAMES[b] + " of " + who + ", continued from the snapshot,", b == 0, value);
+        return Sat.sub(value, clocks.nanos(BASES[b]));
     }
 
     /** Creates a child of {@code parent} (see {@link ValarmInstance#unshare}). */
@@ -308,21 +363,19 @@ public final class Device implements ValarmDevice {
         try {
             parent.checkOpen();
             final int minor = pickMinor(config.minor());
+            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            final String who = who(name, minor) + ", a child of " + who(parent.name(), parent.minor);
             final long[] delta = {
-                childDelta("wall-clock", config.wallClockOffset()),
-                childDelta("boot-time", config.boottimeOffset()),
-                childDelta("monotonic", config.monotonicOffset()),
+                Sat.nanos(config.wallClockOffset()), Sat.nanos(config.boottimeOffset()), Sat.nanos(config.monotonicOffset()),
             };
             final long[] offsets = new long[3];
+            final Duration[] given = new Duration[3];
+            final Duration[] deltas = {config.wallClockOffset(), config.boottimeOffset(), config.monotonicOffset()};
             for (int b = 0; b < 3; b++) {
-                try {
-                    offsets[b] = Math.addExact(parent.offset(b), delta[b]);
-                } catch (final ArithmeticException e) {
-                    throw new ValarmException(Errno.ERANGE, "child clock offset overflows: parent offset "
-                            + parent.offset(b) + " ns + " + delta[b] + " ns (base " + b + ")");
-                }
+                offsets[b] = Sat.add(parent.offset(b), delta[b]);
+                given[b] = exactSum(parent.offset(b), deltas[b]);
             }
-            final String name = config.name() != null ? config.name() : "valarm" + minor;
+            checkClocks(who, offsets, given);
             child = new Instance(this, minor, name, offsets[0], offsets[1], offsets[2]);
             install(child);
             if (copyAlarms) {
@@ -346,11 +399,12 @@ public final class Device implements ValarmDevice {
         return child;
     }
 
-    private static long childDelta(final String clock, final Duration d) {
+    /** The parent's offset plus a child's, exact for the message (or the child's, beyond Duration's range). */
+    private static Duration exactSum(final long parentOffset, final Duration delta) {
         try {
-            return d.toNanos();
+            return Duration.ofNanos(parentOffset).plus(delta);
         } catch (final ArithmeticException e) {
-            throw new ValarmException(Errno.ERANGE, clock + " offset does not fit in 64-bit nanoseconds: " + d);
+            return delta;
         }
     }
 
@@ -398,6 +452,9 @@ public final class Device implements ValarmDevice {
     public void setHostTime(final Timespec time) {
         Objects.requireNonNull(time, "time");
         checkOpen();
+        if (!ClockRange.inside(time)) {
+            throw ClockRange.clockOutside("the host clock", true, time);
+        }
         clocks.setRealtime(time.toNanos());
         LOG.info("host clock set to {}", time);
         if (caps.canSetTime()) {
@@ -472,10 +529,15 @@ public final class Device implements ValarmDevice {
             LOG.error("dispatcher thread {} did not stop within 10 s", dispatcher.getName());
         }
         programmer.cancelOnClose();
+        delivery.close(); // runs what the closing recorded (failed waiters, the cancel) before the backends go
         try {
             rtc.close();
         } finally {
-            clocks.close();
+            try {
+                clocks.close();
+            } finally {
+                blocker.close();
+            }
         }
         LOG.info("valarm device on {} closed", description);
     }
@@ -509,7 +571,7 @@ public final class Device implements ValarmDevice {
     boolean arm(final Instance in, final int t, final long hostStart, final long window) {
         final TimerHeap heap = heaps[t];
         final long oldHead = heap.peekDeadline();
-        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long oldKey = wakeKey(t);
         in.windowNanos[t] = window;
         final long end = Sat.add(hostStart, window);
         final long e = in.entry[t];
@@ -520,39 +582,37 @@ public final class Device implements ValarmDevice {
             in.tombMask &= ~(1 << t); // a lazily cleared entry comes back to life, rescheduled in place
             armed++;
         }
-        setStart(in, t, hostStart, window);
+        setWindow(in, t, hostStart, window);
         alarmsSet++;
-        return needsWake(t, heap, oldHead, oldHeadStart) || candidateWake(t, heap, end, window);
+        return needsWake(t, heap, oldHead, oldKey);
     }
 
     /**
-     * A windowed wakeup alarm that is not the head but ends within one RTC step of it is a candidate
-     * the programmer may round the wake time into (see {@code WakeProgrammer.addCandidate}): the plan
-     * can change although the head did not, so the dispatcher must look again. Lock held.
+     * Keeps the start-heap entry (and, for a wakeup type, the wake-key entry) of a (re-)armed alarm in line
+     * with its window; an exact alarm has neither. Lock held.
      */
-    private boolean candidateWake(final int t, final TimerHeap heap, final long end, final long window) {
-        if (wakePending || !WAKEUP[t] || window == 0L || end > Sat.add(heap.peekDeadline(), programmer.resolution())) {
-            return false;
-        }
-        wakePending = true;
-        return true;
-    }
-
-    /** Keeps the start-heap entry of a (re-)armed alarm in line with its window. Lock held. */
-    private void setStart(final Instance in, final int t, final long hostStart, final long window) {
-        final long s = in.startEntry[t];
+    private void setWindow(final Instance in, final int t, final long hostStart, final long window) {
         if (window == 0L) {
-            if (s != TimerHeap.NULL_HANDLE) {
-                dropStart(in, t);
-            }
-        } else if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
+            dropWindow(in, t);
+            return;
+        }
+        final long s = in.startEntry[t];
+        if (s == TimerHeap.NULL_HANDLE || !starts[t].reschedule(s, hostStart)) {
             in.startEntry[t] = starts[t].schedule(hostStart, in.minor);
             windowedArmed++;
         }
+        if (WAKEUP[t]) {
+            final long end = Sat.add(hostStart, window);
+            final long key = Math.max(hostStart, Sat.add(Sat.sub(end, resolution), 1L));
+            final long k = in.wakeKeyEntry[t];
+            if (k == TimerHeap.NULL_HANDLE || !wakeKeys[t].reschedule(k, key)) {
+                in.wakeKeyEntry[t] = wakeKeys[t].schedule(key, in.minor);
+            }
+        }
     }
 
-    /** Removes the start-heap entry of {@code in}'s type {@code t}, if any. Lock held. */
-    private void dropStart(final Instance in, final int t) {
+    /** Removes the start-heap and wake-key entries of {@code in}'s type {@code t}, if any. Lock held. */
+    private void dropWindow(final Instance in, final int t) {
         final long s = in.startEntry[t];
         if (s != TimerHeap.NULL_HANDLE) {
             in.startEntry[t] = TimerHeap.NULL_HANDLE;
@@ -560,31 +620,30 @@ public final class Device implements ValarmDevice {
                 windowedArmed--;
             }
         }
+        final long k = in.wakeKeyEntry[t];
+        if (k != TimerHeap.NULL_HANDLE) {
+            in.wakeKeyEntry[t] = TimerHeap.NULL_HANDLE;
+            wakeKeys[t].cancel(k);
+        }
     }
 
-    /** The window start of the earliest-ending alarm of type {@code t}, or MAX if none. Lock held. */
-    private long headStart(final int t) {
-        final TimerHeap heap = heaps[t];
-        if (heap.isEmpty()) {
-            return Long.MAX_VALUE;
-        }
-        final long end = heap.peekDeadline();
-        // Without windowed alarms every window is a point: skip the lookup (the exact path stays as it was).
-        return windowedArmed == 0 ? end : Sat.sub(end, byMinor[heap.peekPayload()].windowNanos[t]);
+    /** The head of type {@code t}'s wake-key heap (MAX if none, or not a wakeup type). Lock held. */
+    private long wakeKey(final int t) {
+        return WAKEUP[t] ? wakeKeys[t].peekDeadline() : Long.MAX_VALUE;
     }
 
     /** Re-keys an armed entry whose window now starts at {@code hostStart} (SET_RTC). Lock held. */
     boolean rekey(final Instance in, final int t, final long hostStart) {
         final TimerHeap heap = heaps[t];
         final long oldHead = heap.peekDeadline();
-        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long oldKey = wakeKey(t);
         final long window = in.windowNanos[t];
         final long end = Sat.add(hostStart, window);
         heap.reschedule(in.entry[t], end);
         if (window != 0L) {
-            starts[t].reschedule(in.startEntry[t], hostStart);
+            setWindow(in, t, hostStart, window);
         }
-        return needsWake(t, heap, oldHead, oldHeadStart) || candidateWake(t, heap, end, window);
+        return needsWake(t, heap, oldHead, oldKey);
     }
 
     /** Disarms type {@code t} of {@code in}. Lock held. */
@@ -630,24 +689,24 @@ public final class Device implements ValarmDevice {
             return false;
         }
         final long oldHead = heap.peekDeadline();
-        final long oldHeadStart = WAKEUP[t] ? headStart(t) : 0L;
+        final long oldKey = wakeKey(t);
         in.entry[t] = TimerHeap.NULL_HANDLE;
         if (heap.cancel(e)) {
             armed--;
         }
-        dropStart(in, t);
-        return needsWake(t, heap, oldHead, oldHeadStart);
+        dropWindow(in, t);
+        return needsWake(t, heap, oldHead, oldKey);
     }
 
-    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldHeadStart) {
+    private boolean needsWake(final int t, final TimerHeap heap, final long oldHead, final long oldKey) {
         if (wakePending) {
             return false;
         }
         final long head = heap.peekDeadline();
         final int base = BASE_OF[t];
-        // A wakeup heap's head decides the hardware alarm: its end, and its start (a window lets the
-        // programmer round the wake time down instead of up).
-        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || headStart(t) != oldHeadStart))) {
+        // A wakeup type decides the hardware alarm through its heap's head (the earliest end) and its
+        // wake-key head (whether a window lets the wake round down instead of up).
+        if (head < planned[base] || (WAKEUP[t] && (head != oldHead || wakeKey(t) != oldKey))) {
             wakePending = true;
             return true;
         }
@@ -707,10 +766,8 @@ public final class Device implements ValarmDevice {
                     planned[0] = rtDeadline;
                     planned[1] = btDeadline;
                     planned[2] = monoDeadline;
-                    programmer.capture(heaps[0].peekDeadline(), headStart(0), heaps[2].peekDeadline(), headStart(2));
-                    if (windowedArmed > 0) {
-                        captureWakeCandidates();
-                    }
+                    programmer.capture(heaps[0].peekDeadline(), wakeKeys[0].peekDeadline(), heaps[2].peekDeadline(),
+                            wakeKeys[2].peekDeadline());
                 } finally {
                     lock.unlock();
                 }
@@ -786,40 +843,6 @@ public final class Device implements ValarmDevice {
         return again;
     }
 
-    /**
-     * Hands the programmer every wakeup alarm whose window ends within one RTC resolution step of the
-     * earliest end: one of them may need an earlier (rounded-down) wake than the earliest-ending one,
-     * which may be exact and round up. Lock held.
-     */
-    private void captureWakeCandidates() {
-        final long rt = clocks.nanos(ClockBase.REALTIME);
-        final long bt = clocks.nanos(ClockBase.BOOTTIME);
-        final long r0 = heaps[0].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[0].peekDeadline(), rt);
-        final long r2 = heaps[2].isEmpty() ? Long.MAX_VALUE : Sat.sub(heaps[2].peekDeadline(), bt);
-        final long first = Math.min(r0, r2);
-        if (first == Long.MAX_VALUE) {
-            return;
-        }
-        final long within = Sat.add(Math.max(0L, first), programmer.resolution());
-        candidateVisitor.type = 0;
-        heaps[0].visitBefore(Sat.add(rt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
-        candidateVisitor.type = 2;
-        heaps[2].visitBefore(Sat.add(bt, within), candidateVisitor, WakeProgrammer.MAX_CANDIDATES);
-    }
-
-    /** Passes windowed wakeup alarms to the programmer. Lock held. */
-    private final class CandidateVisitor implements TimerHeap.EntryVisitor {
-        int type;
-
-        @Override
-        public void visit(final long deadline, final int payload) {
-            final long window = byMinor[payload].windowNanos[type];
-            if (window != 0L) {
-                programmer.addCandidate(Sat.sub(deadline, window), deadline, type == 0);
-            }
-        }
-    }
-
     /** Fires one entry whose window ended (or an exact alarm). Lock held. */
     private final class FireHandler implements TimerHeap.ExpiryHandler {
         int type;
@@ -838,7 +861,7 @@ public final class Device implements ValarmDevice {
             }
             final long window = in.windowNanos[type];
             if (window != 0L) {
-                dropStart(in, type);
+                dropWindow(in, type);
             }
             fire(in, type, Sat.sub(deadline, window));
             return true;
@@ -852,10 +875,16 @@ public final class Device implements ValarmDevice {
         @Override
         public boolean onExpiry(final long handle, final long start, final int payload) {
             final Instance in = byMinor[payload];
-            // The start heap removes this entry itself after we return; the end heap's entry goes here.
+            // The start heap removes this entry itself after we return; the end heap's and the wake-key
+            // heap's entries go here.
             in.startEntry[type] = TimerHeap.NULL_HANDLE;
             windowedArmed--;
             heaps[type].cancel(in.entry[type]);
+            final long k = in.wakeKeyEntry[type];
+            if (k != TimerHeap.NULL_HANDLE) {
+                in.wakeKeyEntry[type] = TimerHeap.NULL_HANDLE;
+                wakeKeys[type].cancel(k);
+            }
             fire(in, type, start);
             return true;
         }
@@ -866,7 +895,11 @@ public final class Device implements ValarmDevice {
         alarmsFired++;
         armed--;
         in.fired(type);
-        listener.alarmFired(in.minor, TYPES[type], hostStart, nowForFiring);
+        final FiringProbe p = probe;
+        if (p != null) {
+            p.fired(in.minor, TYPES[type], hostStart, nowForFiring);
+        }
+        delivery.alarmFired(in.minor, TYPES[type], hostStart, nowForFiring);
     }
 
     private void onHostClockChange() {
@@ -889,6 +922,22 @@ public final class Device implements ValarmDevice {
     static final int[] BASE_OF = {0, 0, 1, 1, 2};
     /** Whether each type is a wakeup type. */
     static final boolean[] WAKEUP = {true, false, true, false, false};
+
+    /**
+     * Tells {@code observer} about the work this device hands to user code, if the device's host clocks
+     * did not register one (see {@link DeliveryObserver}). Only right after construction, before the
+     * device has an instance; for the simulated machine, whose devices may wrap its clocks.
+     *
+     * @param observer the observer, not null
+     */
+    public void observeDeliveries(final DeliveryObserver observer) {
+        delivery.observe(Objects.requireNonNull(observer, "observer"));
+    }
+
+    /** Installs (or, with null, removes) the test-only firing probe. */
+    void probeFirings(final FiringProbe p) {
+        probe = p;
+    }
 
     /** The description used in logs and errors. */
     String description() {

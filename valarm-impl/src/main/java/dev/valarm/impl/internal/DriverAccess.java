@@ -144,6 +144,19 @@ public final class DriverAccess {
         return ((Device) device).restoreExact(snapshot, realtimeOffset, boottimeOffset, monotonicOffset);
     }
 
+    /**
+     * Installs a probe that the dispatcher calls under the device lock for every firing (or removes it,
+     * with null): the exact order of firings for a model checker that holds {@link #lock}. For tests.
+     *
+     * @param device a valarm-impl device
+     * @param probe the probe, or null
+     * @throws IllegalArgumentException if the device is not one of valarm-impl's
+     */
+    public static void probeFirings(final ValarmDevice device, final FiringProbe probe) {
+        lock(device); // checks the type
+        ((Device) device).probeFirings(probe);
+    }
+
     private static Instance cast(final ValarmInstance instance) {
         Objects.requireNonNull(instance, "instance");
         if (!(instance instanceof Instance)) {

@@ -6,8 +6,8 @@ import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
-import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
 import dev.valarm.ValarmInstance;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One open file of an instance. Thread-safe: every state change happens under the device's lock.
@@ -119,10 +118,10 @@ final class Handle implements AlarmHandle {
             Objects.requireNonNull(time, "time");
             Objects.requireNonNull(window, "window");
             if (window.isNegative()) {
-                throw new IllegalArgumentException("window must not be negative: " + window);
+                throw new IllegalArgumentException("window must not be negative: " + TimeFormat.duration(window));
             }
             claim("SET");
-            wake = arm(type, time, saturatedNanos(window));
+            wake = arm(type, time, Sat.nanos(window));
         } finally {
             device.lock.unlock();
         }
@@ -152,6 +151,7 @@ final class Handle implements AlarmHandle {
                 }
             }
             in.enabled &= ~mask;
+            in.cleared(type.number());
             wake = device.disarm(in, type.number(), true);
         } finally {
             device.lock.unlock();
@@ -170,9 +170,9 @@ final class Handle implements AlarmHandle {
     public AlarmEvents await(final Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+            throw new IllegalArgumentException("timeout must not be negative: " + TimeFormat.duration(timeout));
         }
-        return waitFor(saturatedNanos(timeout));
+        return waitFor(Sat.nanos(timeout));
     }
 
     @Override
@@ -183,6 +183,7 @@ final class Handle implements AlarmHandle {
 
     /** WAIT. {@code timeoutNanos < 0} waits without a timeout. */
     private AlarmEvents waitFor(final long timeoutNanos) throws InterruptedException {
+        boolean woken = false;
         device.lock.lockInterruptibly();
         try {
             checkWritable("WAIT", null);
@@ -198,8 +199,9 @@ final class Handle implements AlarmHandle {
                             + device.maxWaitersPerInstance);
                 }
                 in.blockingWaiters++;
+                in.asleep++;
+                final int seq = in.wakeSeq;
                 try {
-                    final int seq = in.wakeSeq;
                     long remaining = timeoutNanos;
                     // Like wait_event_interruptible: return once woken by an event, even if another
                     // waiter took it (the driver's WAIT then returns 0).
@@ -213,10 +215,14 @@ final class Handle implements AlarmHandle {
                             remaining = in.changed.awaitNanos(remaining);
                         }
                     }
-                    checkOpen();
                 } finally {
                     in.blockingWaiters--;
+                    woken = in.wakeSeq != seq; // woken: counted by wakeBlocking until we return
+                    if (!woken) {
+                        in.asleep--;
+                    }
                 }
+                checkOpen();
                 if (in.owner != this) {
                     // The owner changed while we slept (only possible through close paths).
                     checkOpen();
@@ -225,19 +231,23 @@ final class Handle implements AlarmHandle {
             return AlarmEvents.of(in.fetchAndClear());
         } finally {
             device.lock.unlock();
+            if (woken) {
+                device.delivery.finished();
+            }
         }
     }
 
     @Override
     public CompletableFuture<AlarmEvents> awaitAsync() {
-        final CompletableFuture<AlarmEvents> future = new CompletableFuture<>();
+        final Instance.AsyncWaiter waiter = in.new AsyncWaiter(this);
+        final Instance.WaitFuture future = waiter.future;
         device.lock.lock();
         try {
             checkWritable("WAIT", null);
             claim("WAIT");
             in.ackPrevious();
             if (in.pending != 0) {
-                future.complete(AlarmEvents.of(in.fetchAndClear()));
+                future.deliver(AlarmEvents.of(in.fetchAndClear())); // nothing depends on it yet: no user code
                 return future;
             }
             in.asyncWaiters.removeIf(w -> w.future.isDone());
@@ -245,7 +255,7 @@ final class Handle implements AlarmHandle {
                 throw new ValarmLimitException(Errno.ENOSPC, "waiter limit reached on " + in.name() + ": "
                         + device.maxWaitersPerInstance);
             }
-            in.asyncWaiters.add(in.new AsyncWaiter(this, future));
+            in.asyncWaiters.add(waiter);
             return future;
         } finally {
             device.lock.unlock();
@@ -266,12 +276,11 @@ final class Handle implements AlarmHandle {
         try {
             checkWritable("SET_RTC", null);
             Objects.requireNonNull(time, "time");
-            final long nanos = time.toNanos();
-            if (!Timespec.ofNanos(nanos).equals(time)) {
-                throw new InvalidAlarmException("SET_RTC: " + time + " is outside the 64-bit nanosecond range of a clock"
-                        + " (1677-09-21 to 2262-04-11) on " + in.name() + " (minor " + in.minor + ")");
+            if (!ClockRange.inside(time)) {
+                throw ClockRange.clockOutside("SET_RTC: the wall clock of instance " + in.name() + " (minor " + in.minor + ")",
+                        true, time);
             }
-            wake = in.setWallClock(nanos);
+            wake = in.setWallClock(time.toNanos());
         } finally {
             device.lock.unlock();
         }
@@ -320,8 +329,7 @@ final class Handle implements AlarmHandle {
                 in.owner = null;
                 failed = in.drainAsync();
                 // Wake our blocked waiters: they see the handle closed. (Only the owner can wait.)
-                in.wakeSeq++;
-                in.changed.signalAll();
+                in.wakeBlocking();
             }
         } finally {
             device.lock.unlock();
@@ -333,13 +341,6 @@ final class Handle implements AlarmHandle {
             in.failAll(failed, new ValarmClosedException(Errno.EBADF, "handle of " + in.name() + " (minor " + in.minor
                     + ") was closed"));
         }
-    }
-
-    private static long saturatedNanos(final Duration d) {
-        if (d.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L - 1) {
-            return Long.MAX_VALUE;
-        }
-        return TimeUnit.SECONDS.toNanos(d.getSeconds()) + d.getNano();
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.valarm.ClockBase;
 import dev.valarm.Errno;
 import dev.valarm.InstanceConfig;
 import dev.valarm.InstanceSnapshot;
-import dev.valarm.InvalidAlarmException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmClosedException;
@@ -48,6 +47,11 @@ final class Instance implements ValarmInstance {
     volatile boolean closed; // written under device.lock
     int wakeSeq;
     int blockingWaiters;
+    /** Blocking waiters asleep on the current {@link #wakeSeq} (not yet woken). */
+    int asleep;
+    /** Counts CLEARs; {@link #clearedAt} holds the count at each type's last CLEAR (see {@link #giveBack}). */
+    int clearEpoch;
+    final int[] clearedAt = new int[AlarmType.COUNT];
     final long[] entry = new long[AlarmType.COUNT];
     /** Types whose {@link #entry} is a tombstone left by a lazy CLEAR (see {@link Device#disarm}). */
     int tombMask;
@@ -56,6 +60,8 @@ final class Instance implements ValarmInstance {
     final long[] windowNanos = new long[AlarmType.COUNT];
     /** Entry in the device's window-start heap per type; only windowed alarms have one. */
     final long[] startEntry = new long[AlarmType.COUNT];
+    /** Entry in the device's wake-key heap per type; only windowed wakeup alarms have one. */
+    final long[] wakeKeyEntry = new long[AlarmType.COUNT];
     final Condition changed;
     final ArrayDeque<AsyncWaiter> asyncWaiters = new ArrayDeque<>();
 
@@ -237,8 +243,7 @@ final class Instance implements ValarmInstance {
         waitPending = false;
         releaseBlocker();
         owner = null;
-        wakeSeq++;
-        changed.signalAll();
+        wakeBlocking();
         return wake;
     }
 
@@ -261,15 +266,16 @@ final class Instance implements ValarmInstance {
         }
     }
 
-    /** Sets the wall clock (SET_RTC). Lock held. @return whether the dispatcher must be woken */
+    /**
+     * Sets the wall clock (SET_RTC) to {@code instanceRealtime}, which the caller checked is in the clock
+     * range. Lock held.
+     *
+     * @return whether the dispatcher must be woken
+     */
     boolean setWallClock(final long instanceRealtime) {
         final long host = device.clocks.nanos(ClockBase.REALTIME);
-        final long newOffset = instanceRealtime - host;
-        if (((instanceRealtime ^ host) & (instanceRealtime ^ newOffset)) < 0) {
-            // A saturated offset would put the clock somewhere else than asked: refuse, change nothing.
-            throw new InvalidAlarmException("SET_RTC: " + Timespec.ofNanos(instanceRealtime) + " is too far from the host clock "
-                    + Timespec.ofNanos(host) + " for a 64-bit nanosecond offset (instance " + name + ", minor " + minor + ")");
-        }
+        // Both in the clock range (the host's by assumption): the difference fits in 64 bits.
+        final long newOffset = Sat.sub(instanceRealtime, host);
         realtimeOffset = newOffset;
         boolean wake = false;
         for (int t = 0; t <= 1; t++) {
@@ -298,10 +304,22 @@ final class Instance implements ValarmInstance {
         signalWaiters();
     }
 
-    /** Wakes blocking waiters and completes one asynchronous waiter if events are pending. Lock held. */
-    void signalWaiters() {
+    /**
+     * Wakes every blocking waiter (they return from WAIT). Those asleep count as work handed to user code
+     * until they have returned (see {@link DeliveryObserver}). Lock held.
+     */
+    void wakeBlocking() {
         wakeSeq++;
         changed.signalAll();
+        if (asleep != 0) {
+            device.delivery.started(asleep);
+            asleep = 0;
+        }
+    }
+
+    /** Wakes blocking waiters and completes one asynchronous waiter if events are pending. Lock held. */
+    void signalWaiters() {
+        wakeBlocking();
         if (!asyncWaiters.isEmpty() && pending != 0) {
             completeOneAsync();
         }
@@ -342,17 +360,29 @@ final class Instance implements ValarmInstance {
         }
     }
 
-    /** Events handed to an asynchronous waiter that was cancelled come back. */
-    void giveBack(final Handle from, final int mask) {
-        device.lock.lock();
-        try {
-            if (closed || owner != from || mask == 0) {
-                return;
+    /** CLEAR of type {@code t}: remembered so that events in flight to an asynchronous waiter honour it. Lock held. */
+    void cleared(final int t) {
+        clearedAt[t] = ++clearEpoch;
+    }
+
+    /**
+     * Events an asynchronous waiter took and could not deliver (its future was cancelled or completed by
+     * someone else) come back, as if the waiter had never taken them: minus the types CLEARed since it took
+     * them ({@code takenEpoch}), and not at all if the owner changed or the instance closed. Lock held.
+     */
+    private void giveBack(final Handle from, final int mask, final int takenEpoch) {
+        if (closed || owner != from || mask == 0) {
+            return;
+        }
+        int back = mask;
+        for (int t = 0; t < AlarmType.COUNT; t++) {
+            if ((back & (1 << t)) != 0 && clearedAt[t] - takenEpoch > 0) {
+                back &= ~(1 << t);
             }
-            pending |= mask;
+        }
+        if (back != 0) {
+            pending |= back;
             signalWaiters();
-        } finally {
-            device.lock.unlock();
         }
     }
 
@@ -378,44 +408,179 @@ final class Instance implements ValarmInstance {
         return "ValarmInstance[" + name + ", minor " + minor + (closed ? ", closed" : "") + ']';
     }
 
-    /** A pending asynchronous WAIT. */
-    final class AsyncWaiter {
+    /**
+     * A pending asynchronous WAIT. Its completion never runs under the device lock: the events it takes
+     * are recorded ({@link #taken}) and handed to the device's {@link Delivery} path, whose thread passes
+     * this waiter to the callback executor, where {@link #run} completes the future.
+     *
+     * <p>Who owns taken events: whoever first claims {@link #taken} (under the device lock) - the device's
+     * completion ({@link #run}) or a completion of the future by anyone else (a cancel, a timeout, a
+     * user's {@code complete}), which gives them back at once, before the future completes, so that a WAIT
+     * or CLEAR right after {@code cancel()} sees them. If the device claimed them and then loses the race to
+     * complete, it gives them back; either way a type CLEARed since they were taken is dropped.
+     */
+    final class AsyncWaiter implements Runnable {
         final Handle handle;
-        final CompletableFuture<AlarmEvents> future;
+        final WaitFuture future;
+        /** The events fetched for this waiter and not yet claimed. Guarded by the device lock. */
+        private int taken;
+        /** {@link #clearEpoch} when the events were taken. Guarded by the device lock. */
+        private int takenEpoch;
 
-        AsyncWaiter(final Handle handle, final CompletableFuture<AlarmEvents> future) {
+        AsyncWaiter(final Handle handle) {
             this.handle = handle;
-            this.future = future;
+            this.future = new WaitFuture(this);
         }
 
+        /** Hands the fetched events to the delivery path. Lock held. */
         void deliver(final int mask) {
-            final AlarmEvents ev = AlarmEvents.of(mask);
+            taken = mask;
+            takenEpoch = clearEpoch;
+            device.delivery.complete(this);
+        }
+
+        /** Takes the unclaimed events (0 if someone claimed them already). */
+        private int claim() {
+            device.lock.lock();
             try {
-                device.callbackExecutor.execute(() -> {
-                    if (!future.complete(ev)) {
-                        giveBack(handle, mask);
-                    }
-                });
+                final int m = taken;
+                taken = 0;
+                return m;
+            } finally {
+                device.lock.unlock();
+            }
+        }
+
+        /** The future is being completed by someone else than the device: the events go back first. */
+        void completedElsewhere() {
+            device.lock.lock();
+            try {
+                final int m = taken;
+                taken = 0;
+                giveBack(handle, m, takenEpoch);
+            } finally {
+                device.lock.unlock();
+            }
+        }
+
+        /** On the delivery thread: passes this waiter to the executor, or gives the events back if it refuses. */
+        void handOff(final java.util.concurrent.Executor executor) {
+            try {
+                executor.execute(this);
             } catch (final RuntimeException e) {
-                // The executor refused: give the events back and fail this waiter, never lose them.
+                device.delivery.finished();
+                // The executor refused: give the events back and fail this waiter, never lose them. Only the
+                // blocking waiters are woken: another asynchronous one would meet the same executor.
                 device.lock.lock();
                 try {
-                    pending |= mask;
-                    wakeSeq++;
-                    changed.signalAll();
+                    pending |= taken;
+                    taken = 0;
+                    wakeBlocking();
                 } finally {
                     device.lock.unlock();
                 }
-                future.completeExceptionally(e);
+                future.failOwn(e);
             }
         }
 
-        void fail(final RuntimeException error) {
+        /** On the callback executor: completes the future (its dependents run here), or gives the events back. */
+        @Override
+        public void run() {
             try {
-                device.callbackExecutor.execute(() -> future.completeExceptionally(error));
-            } catch (final RuntimeException e) {
-                future.completeExceptionally(error);
+                final int mask = claim();
+                if (mask != 0 && !future.deliver(AlarmEvents.of(mask))) {
+                    // Completed by someone else between our claim and our completion: the events go back.
+                    device.lock.lock();
+                    try {
+                        giveBack(handle, mask, takenEpoch);
+                    } finally {
+                        device.lock.unlock();
+                    }
+                }
+            } finally {
+                device.delivery.finished();
             }
+        }
+
+        /** Fails the future (call without the lock): through the delivery path and the executor. */
+        void fail(final RuntimeException error) {
+            device.delivery.fail(this, error);
+        }
+
+        /** On the delivery thread: fails the future on the executor, or here if it refuses. */
+        void failOn(final java.util.concurrent.Executor executor, final RuntimeException error) {
+            try {
+                executor.execute(() -> {
+                    try {
+                        future.failOwn(error);
+                    } finally {
+                        device.delivery.finished();
+                    }
+                });
+            } catch (final RuntimeException e) {
+                try {
+                    future.failOwn(error);
+                } finally {
+                    device.delivery.finished();
+                }
+            }
+        }
+    }
+
+    /**
+     * The future of an asynchronous WAIT. The device completes it through {@link #deliver} and
+     * {@link #failOwn}; any other completion that wins ({@link #cancel}, {@link #complete},
+     * {@link #completeExceptionally}, which {@code orTimeout} and {@code completeOnTimeout} use) first gives
+     * the events the waiter took back to the instance. Dependent stages are plain
+     * {@link CompletableFuture}s. Thread-safe.
+     */
+    static final class WaitFuture extends CompletableFuture<AlarmEvents> {
+        private final AsyncWaiter waiter;
+
+        WaitFuture(final AsyncWaiter waiter) {
+            this.waiter = waiter;
+        }
+
+        /** The device's completion. */
+        boolean deliver(final AlarmEvents events) {
+            return super.complete(events);
+        }
+
+        /** The device's failure. */
+        boolean failOwn(final Throwable error) {
+            return super.completeExceptionally(error);
+        }
+
+        @Override
+        public boolean cancel(final boolean mayInterruptIfRunning) {
+            if (isDone()) {
+                return false;
+            }
+            waiter.completedElsewhere();
+            return super.cancel(mayInterruptIfRunning);
+        }
+
+        @Override
+        public boolean complete(final AlarmEvents value) {
+            if (isDone()) {
+                return false;
+            }
+            waiter.completedElsewhere();
+            return super.complete(value);
+        }
+
+        @Override
+        public boolean completeExceptionally(final Throwable ex) {
+            if (isDone()) {
+                return false;
+            }
+            waiter.completedElsewhere();
+            return super.completeExceptionally(ex);
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new CompletableFuture<>();
         }
     }
 

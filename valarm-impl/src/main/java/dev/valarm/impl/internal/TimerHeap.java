@@ -133,18 +133,6 @@ public final class TimerHeap {
         boolean onExpiry(long handle, long deadline, int payload);
     }
 
-    /** Receives entries from {@link #visitBefore}. */
-    @FunctionalInterface
-    public interface EntryVisitor {
-        /**
-         * Called for each entry before the bound. Must not modify the heap.
-         *
-         * @param deadline the entry's deadline
-         * @param payload its payload
-         */
-        void visit(long deadline, int payload);
-    }
-
     private static final int MIN_GROWTH = 16;
 
     private final int arity;
@@ -413,41 +401,6 @@ public final class TimerHeap {
         final int slot = slots[root];
         siftDown(root, slot, deadline);
         return handleOf(slot);
-    }
-
-    /**
-     * Reports entries whose deadline is before {@code bound}, in heap order (not sorted), without
-     * changing the heap. The walk is pruned: it reads only those entries and their children, so it costs
-     * O(k * arity) for k entries before the bound. Allocates nothing.
-     *
-     * @param bound the exclusive upper bound of the deadlines to report
-     * @param visitor told about each entry
-     * @param limit the most entries to report
-     * @return the number reported
-     */
-    public int visitBefore(final long bound, final EntryVisitor visitor, final int limit) {
-        if (size == 0 || limit <= 0 || keys[root] >= bound) {
-            return 0;
-        }
-        return visitFrom(root, bound, visitor, limit, 0);
-    }
-
-    private int visitFrom(final int index, final long bound, final EntryVisitor visitor, final int limit, final int seen) {
-        visitor.visit(keys[index], slotPayload[slots[index]]);
-        int count = seen + 1;
-        final int end = root + size;
-        final int lastParent = ((end - 1) >> shift) + root - 1;
-        if (index > lastParent) {
-            return count;
-        }
-        final int first = (index + 1 - root) << shift;
-        final int stop = Math.min(first + arity, end);
-        for (int c = first; c < stop && count < limit; c++) {
-            if (keys[c] < bound) {
-                count = visitFrom(c, bound, visitor, limit, count);
-            }
-        }
-        return count;
     }
 
     /** Removes every entry; every outstanding handle becomes stale. */

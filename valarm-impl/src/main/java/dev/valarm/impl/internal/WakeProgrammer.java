@@ -1,6 +1,7 @@
 package dev.valarm.impl.internal;
 
 import dev.valarm.ClockBase;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.spi.RtcBackend;
@@ -16,19 +17,34 @@ import org.slf4j.LoggerFactory;
  * <p>On a backend that cannot wake the machine the same decisions are made against host realtime and
  * reported to the {@link DeviceListener} as not written; the backend is never called.
  *
- * <p>The wake time is computed relative to the RTC's own clock ({@code rtc_now + remaining}), rounded
- * up to the RTC's resolution and clamped to its furthest alarm; a clamped alarm wakes early and the
- * dispatcher re-arms it. To avoid touching the hardware when nothing changed, the RTC's offset from host
- * boottime is remembered from the last read: if the estimated target is the programmed one, nothing is
- * read or written. A failed call is counted, reported, and retried with exponential backoff; alarms keep
- * firing in software meanwhile.
+ * <p>The wake time is computed on the RTC's own clock, rounded up to the RTC's resolution and clamped
+ * to its furthest alarm; a clamped alarm wakes early and the dispatcher re-arms it. A host deadline is
+ * moved onto the RTC's clock with the RTC's offsets from host realtime and boottime, both taken from one
+ * RTC read and the host samples of that same pass. To avoid touching the hardware when nothing changed,
+ * those offsets are remembered: if the target they give is the programmed one, nothing is read or
+ * written. Because a deadline's target depends only on the deadline and the remembered offsets (never on
+ * when the clocks were sampled), an alarm that does not move the earliest wakeup leaves the decision
+ * exactly as it was, even on a 1 ns RTC whose reads jitter; the offsets are re-read only when the target
+ * changes (or the host clock was set). A failed call is counted, reported, and retried with exponential
+ * backoff; alarms keep firing in software meanwhile.
+ *
+ * <p>Convergence: the programmer tracks what the hardware holds as {@link Hardware#NONE},
+ * {@link Hardware#ARMED} (at {@code programmedNanos}) or {@link Hardware#UNKNOWN}. A PROGRAM or CANCEL that
+ * fails may or may not have reached the chip, so it leaves the state unknown, and an unknown state is
+ * always written again (programmed with what is wanted now, or cancelled if nothing is) at the next retry,
+ * whether or not the wanted alarm changed meanwhile. A failed read of the RTC's time changes nothing in
+ * the hardware and leaves the state as it was. So once the backend works again the hardware holds exactly
+ * the wanted alarm, or none. (At start the hardware is taken to hold nothing: the device cancels its alarm
+ * when it closes.)
  *
  * <p>With tolerance windows each wakeup alarm's own wake time is the latest instant on the RTC's
  * resolution inside its window, or, when its window holds none (an exact alarm), the first one after it
- * (the driver's rounding up). The hardware alarm goes to the earliest of those. Only alarms whose window
- * ends within one resolution step of the earliest end can beat the earliest-ending alarm's own wake
- * time, so the device passes just those ({@link #addCandidate}); the wake then serves every alarm whose
- * window started by then, inside its window.
+ * (the driver's rounding up). The hardware alarm goes to the earliest of those, which is {@code F}, the
+ * last resolution instant at or before the earliest window end, if the smallest wake key
+ * ({@code max(start, end - resolution + 1 ns)}, kept by the device in a heap per wakeup type, see
+ * {@link Device}) is at or before {@code F}, and the first instant after the earliest end otherwise: an
+ * exact O(1) decision over every windowed alarm, without a walk or a cap. The wake then serves every alarm
+ * whose window started by then, inside its window.
  */
 final class WakeProgrammer {
     private static final Logger LOG = LoggerFactory.getLogger(WakeProgrammer.class);
@@ -42,21 +58,25 @@ final class WakeProgrammer {
 
     private long rtHead = Long.MAX_VALUE;
     private long btHead = Long.MAX_VALUE;
-    private long rtHeadStart = Long.MAX_VALUE;
-    private long btHeadStart = Long.MAX_VALUE;
+    private long rtKey = Long.MAX_VALUE;
+    private long btKey = Long.MAX_VALUE;
 
-    /** The most candidates considered per decision; beyond it the wake may be up to one step late. */
-    static final int MAX_CANDIDATES = 64;
-    private final long[] candStart = new long[MAX_CANDIDATES];
-    private final long[] candEnd = new long[MAX_CANDIDATES];
-    private final boolean[] candRealtime = new boolean[MAX_CANDIDATES];
-    private final long[] candRemStart = new long[MAX_CANDIDATES];
-    private final long[] candRemEnd = new long[MAX_CANDIDATES];
-    private int candidates;
-    private boolean programmed;
+    /** What the hardware's one wake alarm holds, as far as the programmer knows. */
+    enum Hardware {
+        /** Nothing: never programmed, cancelled, or consumed by its firing. */
+        NONE,
+        /** The alarm at {@code programmedNanos}. */
+        ARMED,
+        /** Anything: a PROGRAM or CANCEL failed, so it may hold the old alarm, the new one, or none. */
+        UNKNOWN
+    }
+
+    private Hardware hardware = Hardware.NONE;
+    /** The alarm time on the RTC's clock while {@link #hardware} is {@link Hardware#ARMED}. */
     private long programmedNanos;
     private boolean haveOffset;
     private long rtcMinusBoottime;
+    private long rtcMinusRealtime;
     private long retryAt = Long.MAX_VALUE;
     private long retryBackoff;
     /** RTC time of a hardware alarm whose time passed before its interrupt was seen, or MAX_VALUE. */
@@ -67,49 +87,21 @@ final class WakeProgrammer {
         this.device = device;
         this.rtc = rtc;
         this.canWake = caps.canWake();
-        this.resolution = Math.max(1L, caps.resolution().toNanos());
-        this.maxAhead = caps.maxAlarmAhead().toNanos();
+        this.resolution = Math.max(1L, Sat.nanos(caps.resolution()));
+        this.maxAhead = Sat.nanos(caps.maxAlarmAhead());
         this.grace = Math.max(resolution, 1_000_000_000L);
     }
 
-    /** Records the heads of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps, exact alarms (lock held). */
-    void capture(final long realtimeHead, final long boottimeHead) {
-        capture(realtimeHead, realtimeHead, boottimeHead, boottimeHead);
-    }
-
     /**
-     * Records the heads (earliest window ends) of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps and
-     * the window starts of those heads (lock held).
+     * Records the heads (earliest window ends) of the RTC_WAKEUP and ELAPSED_REALTIME_WAKEUP heaps and the
+     * heads of their wake-key heaps ({@code Long.MAX_VALUE} where none), on the types' host bases (lock
+     * held).
      */
-    void capture(final long realtimeHead, final long realtimeHeadStart, final long boottimeHead,
-            final long boottimeHeadStart) {
+    void capture(final long realtimeHead, final long realtimeKey, final long boottimeHead, final long boottimeKey) {
         rtHead = realtimeHead;
-        rtHeadStart = realtimeHeadStart;
+        rtKey = realtimeKey;
         btHead = boottimeHead;
-        btHeadStart = boottimeHeadStart;
-        candidates = 0;
-    }
-
-    /** The resolution of the RTC's alarm, in nanoseconds. */
-    long resolution() {
-        return resolution;
-    }
-
-    /**
-     * Adds a wakeup alarm whose window ends within one resolution step of the earliest end (lock held,
-     * after {@link #capture}).
-     *
-     * @return false when the candidate list is full
-     */
-    boolean addCandidate(final long hostStart, final long hostEnd, final boolean realtime) {
-        if (candidates == MAX_CANDIDATES) {
-            return false;
-        }
-        candStart[candidates] = hostStart;
-        candEnd[candidates] = hostEnd;
-        candRealtime[candidates] = realtime;
-        candidates++;
-        return true;
+        btKey = boottimeKey;
     }
 
     /** The backend reported the alarm firing: it is consumed (unless it was an older alarm's interrupt). */
@@ -119,9 +111,9 @@ final class WakeProgrammer {
         if (unconfirmed != Long.MAX_VALUE) {
             // This is the interrupt of the alarm whose time came; one programmed since stays armed.
             unconfirmed = Long.MAX_VALUE;
-        } else {
-            programmed = false;
-        }
+        } else if (hardware == Hardware.ARMED) {
+            hardware = Hardware.NONE;
+        } // UNKNOWN stays unknown: the next apply writes the hardware again
         listener.hardwareFired();
     }
 
@@ -136,7 +128,7 @@ final class WakeProgrammer {
         if (!canWake || !haveOffset) {
             return Long.MAX_VALUE;
         }
-        long c = programmed ? programmedNanos : Long.MAX_VALUE;
+        long c = hardware == Hardware.ARMED ? programmedNanos : Long.MAX_VALUE;
         if (unconfirmed != Long.MAX_VALUE) {
             c = Math.min(c, Sat.add(unconfirmed, grace));
         }
@@ -149,17 +141,17 @@ final class WakeProgrammer {
             return;
         }
         final long estNow = Sat.add(bt, rtcMinusBoottime);
-        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace)
-                || programmed && estNow >= programmedNanos)) {
+        final boolean passed = hardware == Hardware.ARMED && estNow >= programmedNanos;
+        if (unconfirmed != Long.MAX_VALUE && (estNow >= Sat.add(unconfirmed, grace) || passed)) {
             // Overdue, or a later alarm's time came too: the earlier interrupt is not coming.
             device.missedWakeInterrupts.incrementAndGet();
             LOG.warn("wake alarm at RTC {} on {} passed without its interrupt (lost or more than {} ms late); "
                     + "the hardware was re-armed", Timespec.ofNanos(unconfirmed), rtc.name(), grace / 1_000_000);
             unconfirmed = Long.MAX_VALUE;
         }
-        if (programmed && estNow >= programmedNanos) {
+        if (passed) {
             // The hardware consumed it whether or not its interrupt reached us: re-arm from scratch.
-            programmed = false;
+            hardware = Hardware.NONE;
             // Only an alarm that was written can owe an interrupt; a backend that cannot wake was never
             // written to (its decisions are only reported), so nothing is awaited and nothing is missed.
             unconfirmed = canWake ? programmedNanos : Long.MAX_VALUE;
@@ -183,30 +175,16 @@ final class WakeProgrammer {
         }
         final boolean retrying = retryAt != Long.MAX_VALUE;
         retryAt = Long.MAX_VALUE;
-        long remaining = Long.MAX_VALUE;
-        long remainingStart = Long.MAX_VALUE;
-        if (rtHead != Long.MAX_VALUE) {
-            final long rt = device.clocks.nanos(ClockBase.REALTIME);
-            remaining = Sat.sub(rtHead, rt);
-            remainingStart = Sat.sub(rtHeadStart, rt);
-        }
+        final long rt = device.clocks.nanos(ClockBase.REALTIME);
         final long bt = device.clocks.nanos(ClockBase.BOOTTIME);
         checkPassed(bt);
-        if (candidates > 0) {
-            final long rtNow = device.clocks.nanos(ClockBase.REALTIME);
-            for (int i = 0; i < candidates; i++) {
-                final long now = candRealtime[i] ? rtNow : bt;
-                final long end = Math.max(0L, Sat.sub(candEnd[i], now));
-                candRemEnd[i] = end;
-                candRemStart[i] = Math.max(0L, Math.min(Sat.sub(candStart[i], now), end));
-            }
+        // How far ahead the earliest wakeup deadline (window end) is: for the listener, and none left?
+        long remaining = Long.MAX_VALUE;
+        if (rtHead != Long.MAX_VALUE) {
+            remaining = Sat.sub(rtHead, rt);
         }
         if (btHead != Long.MAX_VALUE) {
-            final long btRemaining = Sat.sub(btHead, bt);
-            if (btRemaining < remaining) {
-                remaining = btRemaining;
-                remainingStart = Sat.sub(btHeadStart, bt);
-            }
+            remaining = Math.min(remaining, Sat.sub(btHead, bt));
         }
         String op = "";
         try {
@@ -214,42 +192,39 @@ final class WakeProgrammer {
                 device.backendRetries.incrementAndGet();
             }
             if (remaining == Long.MAX_VALUE) {
-                if (programmed) {
+                if (hardware != Hardware.NONE) {
                     op = "cancel wake alarm";
                     if (canWake) {
+                        hardware = Hardware.UNKNOWN; // until the call returns
                         rtc.cancelAlarm();
                         device.hardwareCancels.incrementAndGet();
                     }
-                    programmed = false;
+                    hardware = Hardware.NONE;
                     listener.hardwareCancelled(canWake);
                     LOG.debug("wake alarm cancelled: no wakeup alarm left");
                 }
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
             }
-            if (remaining < 0) {
-                remaining = 0;
-            }
-            remainingStart = Math.max(0L, Math.min(remainingStart, remaining));
-            if (haveOffset && programmed) {
-                final long estNow = Sat.add(bt, rtcMinusBoottime);
-                if (target(estNow, remaining, remainingStart) == programmedNanos) {
-                    retryBackoff = 0;
-                    return Long.MAX_VALUE;
-                }
+            remaining = Math.max(0L, remaining);
+            if (haveOffset && hardware == Hardware.ARMED && target(Sat.add(bt, rtcMinusBoottime)) == programmedNanos) {
+                retryBackoff = 0;
+                return Long.MAX_VALUE;
             }
             op = "read RTC time";
             // A backend that cannot wake is never touched: decisions are made against host realtime.
-            final long rtcNow = canWake ? rtc.readTime().toNanos() : device.clocks.nanos(ClockBase.REALTIME);
+            final long rtcNow = canWake ? rtc.readTime().toNanos() : rt;
             if (canWake) {
                 // The furthest alarm may shrink once the backend learns the chip's limit.
-                maxAhead = rtc.capabilities().maxAlarmAhead().toNanos();
+                maxAhead = Sat.nanos(rtc.capabilities().maxAlarmAhead());
             }
-            rtcMinusBoottime = Sat.sub(rtcNow, device.clocks.nanos(ClockBase.BOOTTIME));
+            // Both offsets from this one RTC read and this pass's host samples (see the class comment).
+            rtcMinusRealtime = Sat.sub(rtcNow, rt);
+            rtcMinusBoottime = Sat.sub(rtcNow, bt);
             haveOffset = true;
-            final long target = target(rtcNow, remaining, remainingStart);
-            final boolean clamped = target < unclampedAll(rtcNow, remaining, remainingStart);
-            if (programmed && target == programmedNanos) {
+            final long target = target(rtcNow);
+            final boolean clamped = target < unclamped(rtcNow);
+            if (hardware == Hardware.ARMED && target == programmedNanos) {
                 listener.hardwareUnchanged(Timespec.ofNanos(target));
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
@@ -257,19 +232,22 @@ final class WakeProgrammer {
             op = "program wake alarm";
             final Timespec at = Timespec.ofNanos(target);
             if (canWake) {
+                hardware = Hardware.UNKNOWN; // until the call returns
                 rtc.programAlarm(at);
                 device.hardwareWrites.incrementAndGet();
             }
-            programmed = true;
+            hardware = Hardware.ARMED;
             programmedNanos = target;
             listener.hardwareProgrammed(at, clamped, remaining, canWake);
             if (LOG.isDebugEnabled()) {
-                LOG.debug("wake alarm programmed at RTC {} ({} ns ahead{})", at, remaining, clamped ? ", clamped" : "");
+                LOG.debug("wake alarm programmed at RTC {} ({} ahead{})", at, TimeFormat.duration(Timespec.ofNanos(remaining)),
+                        clamped ? ", clamped" : "");
             }
             retryBackoff = 0;
             return Long.MAX_VALUE;
         } catch (final RtcException e) {
-            programmed = false;
+            // A failed PROGRAM or CANCEL left the state UNKNOWN (set before the call); a failed read left it
+            // as it was. Either way the retry compares against it.
             haveOffset = false;
             device.backendFaults.incrementAndGet();
             retryBackoff = Device.backoff(retryBackoff);
@@ -281,32 +259,49 @@ final class WakeProgrammer {
         }
     }
 
-    /** The wake time on the RTC's clock, clamped to the furthest alarm. */
-    private long target(final long rtcNow, final long remaining, final long remainingStart) {
+    /**
+     * The wake time on the RTC's clock, clamped to the furthest alarm, with the remembered offsets.
+     *
+     * @param rtcNow the RTC's time now (read, or estimated from host boottime)
+     */
+    private long target(final long rtcNow) {
         final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclampedAll(rtcNow, remaining, remainingStart), limit);
-    }
-
-    /** The earliest own wake time over the head and the candidates, before clamping. */
-    private long unclampedAll(final long rtcNow, final long remaining, final long remainingStart) {
-        long best = unclamped(rtcNow, remaining, remainingStart);
-        for (int i = 0; i < candidates; i++) {
-            best = Math.min(best, unclamped(rtcNow, candRemEnd[i], candRemStart[i]));
-        }
-        return best;
+        return Math.min(unclamped(rtcNow), limit);
     }
 
     /**
-     * The latest instant on the RTC's resolution inside {@code [start, end]} of the head's window, or the
-     * first one after its end when the window holds none (an exact alarm: the driver's rounding up).
+     * The earliest own wake time over every wakeup alarm (some head is armed), before clamping, on the
+     * RTC's clock (an overdue end or key counts from now): {@code F}, the last resolution instant at or
+     * before the earliest end, when the earliest wake key is at or before it (some window holds {@code F}
+     * and ends before the next instant), else the first instant at or after the earliest end (the driver's
+     * rounding up).
      */
-    private long unclamped(final long rtcNow, final long remaining, final long remainingStart) {
-        final long wanted = Sat.add(rtcNow, remaining);
-        final long down = alignDown(wanted);
-        if (down >= Sat.add(rtcNow, remainingStart)) {
+    private long unclamped(final long rtcNow) {
+        long end = Long.MAX_VALUE;
+        if (rtHead != Long.MAX_VALUE) {
+            end = onRtc(rtHead, true);
+        }
+        if (btHead != Long.MAX_VALUE) {
+            end = Math.min(end, onRtc(btHead, false));
+        }
+        final long e = Math.max(end, rtcNow);
+        final long down = alignDown(e);
+        long key = Long.MAX_VALUE;
+        if (rtKey != Long.MAX_VALUE) {
+            key = onRtc(rtKey, true);
+        }
+        if (btKey != Long.MAX_VALUE) {
+            key = Math.min(key, onRtc(btKey, false));
+        }
+        if (key != Long.MAX_VALUE && down >= Math.max(key, rtcNow)) {
             return down;
         }
-        return alignUp(wanted);
+        return alignUp(e);
+    }
+
+    /** A host time (realtime or boottime) on the RTC's clock, with the remembered offsets. */
+    private long onRtc(final long hostNanos, final boolean realtime) {
+        return Sat.add(hostNanos, realtime ? rtcMinusRealtime : rtcMinusBoottime);
     }
 
     private long alignUp(final long nanos) {
@@ -320,12 +315,12 @@ final class WakeProgrammer {
 
     /** Cancels a programmed alarm when the device closes. */
     void cancelOnClose() {
-        if (!canWake || !programmed) {
+        if (!canWake || hardware == Hardware.NONE) {
             return;
         }
         try {
             rtc.cancelAlarm();
-            programmed = false;
+            hardware = Hardware.NONE;
             device.hardwareCancels.incrementAndGet();
             listener.hardwareCancelled(true);
         } catch (final RtcException e) {

@@ -70,7 +70,8 @@ public final class JdkHostClocks implements HostClocks {
     @Override
     public void setRealtime(final long epochNanos) {
         throw new RtcException(Errno.EOPNOTSUPP, "set host realtime",
-                "the portable JDK clocks cannot set the host clock (wanted " + epochNanos + " ns)");
+                "the portable JDK clocks cannot set the host clock (wanted "
+                + dev.valarm.TimeFormat.instant(dev.valarm.Timespec.ofNanos(epochNanos)) + ")");
     }
 
     @Override

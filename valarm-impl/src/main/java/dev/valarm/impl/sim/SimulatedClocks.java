@@ -1,7 +1,12 @@
 package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
+import dev.valarm.ClockRangeException;
 import dev.valarm.Errno;
+import dev.valarm.TimeFormat;
+import dev.valarm.Timespec;
+import dev.valarm.impl.internal.ClockRange;
+import dev.valarm.impl.internal.DeliveryObserver;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.HostClocks;
 import dev.valarm.spi.RtcException;
@@ -14,9 +19,18 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Host clocks that move only when told. Usually reached through {@link SimulatedMachine}.
  *
- * <p>Besides {@link HostClocks} it knows what its waiter (the device's dispatcher) sleeps for, which lets
- * {@link #awaitIdle()} return exactly when the dispatcher has processed everything that is due: the
- * handshake that makes tests on simulated time deterministic without sleeping.
+ * <p>Besides {@link HostClocks} it knows what its waiter (the device's dispatcher) sleeps for, and a device
+ * built on these clocks tells them about the work it hands to user code (listener calls, asynchronous-wait
+ * completions and the callbacks that depend on them on the device's callback executor, blocking waiters it
+ * woke, until they return from WAIT). That lets {@link #awaitIdle()} return exactly when the dispatcher has
+ * processed everything that is due and everything that caused has run: the handshake that makes tests on
+ * simulated time deterministic without sleeping.
+ *
+ * <p>Limit: the clocks live in the clock range ({@link Timespec#CLOCK_MIN} to {@link Timespec#CLOCK_MAX}, see
+ * {@link ClockRangeException}), the range every clock valarm sets is kept in. Creating them, setting,
+ * jumping or letting time pass so that a clock would leave it throws {@link ClockRangeException} and moves
+ * nothing; at the limit itself everything works ({@link #NO_DEADLINE} is never due, whatever the clocks
+ * read).
  *
  * <p>Thread-safety: thread-safe. Reads are lock-free; changes and the handshake use one lock.
  */
@@ -39,6 +53,8 @@ public final class SimulatedClocks implements HostClocks {
     private long rtDeadline = NO_DEADLINE;
     private long btDeadline = NO_DEADLINE;
     private long monoDeadline = NO_DEADLINE;
+    /** Work devices handed to user code that has not finished (see {@link DeliveryObserver}). */
+    private long deliveries;
 
     /**
      * Creates clocks at the given readings.
@@ -46,12 +62,47 @@ public final class SimulatedClocks implements HostClocks {
      * @param realtimeNanos host realtime, nanoseconds since the epoch
      * @param boottimeNanos host boottime
      * @param monotonicNanos host monotonic time, at most {@code boottimeNanos}
+     * @throws ClockRangeException if a reading is outside the clock range
      */
     public SimulatedClocks(final long realtimeNanos, final long boottimeNanos, final long monotonicNanos) {
+        checkRange("realtime", realtimeNanos);
+        checkRange("boottime", boottimeNanos);
+        checkRange("monotonic time", monotonicNanos);
         this.realtime = realtimeNanos;
         this.boottime = boottimeNanos;
         this.monotonic = monotonicNanos;
+        DeliveryObserver.register(this, deliveries());
     }
+
+    /** This machine's observer of the work devices hand to user code (registered for these clocks). */
+    DeliveryObserver deliveries() {
+        return observer;
+    }
+
+    private final DeliveryObserver observer = new DeliveryObserver() {
+            @Override
+            public void started(final int count) {
+                lock.lock();
+                try {
+                    deliveries += count;
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            @Override
+            public void finished(final int count) {
+                lock.lock();
+                try {
+                    deliveries -= count;
+                    if (deliveries == 0) {
+                        changed.signalAll();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
 
     @Override
     public String name() {
@@ -84,12 +135,18 @@ public final class SimulatedClocks implements HostClocks {
         this.allowSet = allowed;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ClockRangeException if {@code epochNanos} is outside the clock range
+     */
     @Override
     public void setRealtime(final long epochNanos) {
         if (!allowSet) {
             throw new RtcException(Errno.EPERM, "clock_settime(CLOCK_REALTIME)",
-                    "not permitted on these simulated clocks (wanted " + epochNanos + " ns)");
+                    "not permitted on these simulated clocks (wanted " + TimeFormat.instant(Timespec.ofNanos(epochNanos)) + ")");
         }
+        checkRange("realtime", epochNanos);
         lock.lock();
         try {
             realtime = epochNanos;
@@ -105,11 +162,12 @@ public final class SimulatedClocks implements HostClocks {
      * waiter sees {@link WakeReason#CLOCK_SET}.
      *
      * @param deltaNanos how far, either way
+     * @throws ClockRangeException if realtime would leave the clock range (nothing moves)
      */
     public void jumpRealtime(final long deltaNanos) {
         lock.lock();
         try {
-            realtime = Sat.add(realtime, deltaNanos);
+            realtime = checkRange("realtime", Sat.add(realtime, deltaNanos));
             clockSet = true;
             changed.signalAll();
         } finally {
@@ -124,6 +182,7 @@ public final class SimulatedClocks implements HostClocks {
      * @param nanos not negative
      * @param suspended whether the machine sleeps meanwhile (MONOTONIC stops)
      * @throws IllegalArgumentException if {@code nanos} is negative
+     * @throws ClockRangeException if a clock would leave the clock range (nothing moves)
      */
     public void pass(final long nanos, final boolean suspended) {
         passThen(nanos, suspended, null);
@@ -136,15 +195,16 @@ public final class SimulatedClocks implements HostClocks {
      */
     void passThen(final long nanos, final boolean suspended, final Runnable action) {
         if (nanos < 0) {
-            throw new IllegalArgumentException("time cannot pass backwards: " + nanos + " ns");
+            throw new IllegalArgumentException("time cannot pass backwards: " + TimeFormat.duration(Timespec.ofNanos(nanos)));
         }
         lock.lock();
         try {
-            realtime = Sat.add(realtime, nanos);
-            boottime = Sat.add(boottime, nanos);
-            if (!suspended) {
-                monotonic = Sat.add(monotonic, nanos);
-            }
+            final long rt = checkRange("realtime", Sat.add(realtime, nanos));
+            final long bt = checkRange("boottime", Sat.add(boottime, nanos));
+            final long mono = suspended ? monotonic : checkRange("monotonic time", Sat.add(monotonic, nanos));
+            realtime = rt;
+            boottime = bt;
+            monotonic = mono;
             if (action != null) {
                 action.run();
             }
@@ -193,9 +253,37 @@ public final class SimulatedClocks implements HostClocks {
         }
     }
 
+    /** Whether a deadline has come; {@link #NO_DEADLINE} never comes, whatever the clock reads. */
     private boolean due() {
-        return rtDeadline <= realtime || btDeadline <= boottime || monoDeadline <= monotonic;
+        return rtDeadline != NO_DEADLINE && rtDeadline <= realtime || btDeadline != NO_DEADLINE && btDeadline <= boottime
+                || monoDeadline != NO_DEADLINE && monoDeadline <= monotonic;
     }
+
+    /**
+     * Whether passing {@code nanos} (suspended or not) keeps every clock in the clock range.
+     *
+     * @param nanos how long, not negative
+     * @param suspended whether MONOTONIC stands still
+     * @throws ClockRangeException if a clock would leave the range
+     */
+    void checkPass(final long nanos, final boolean suspended) {
+        checkRange("realtime", Sat.add(realtime, nanos));
+        checkRange("boottime", Sat.add(boottime, nanos));
+        if (!suspended) {
+            checkRange("monotonic time", Sat.add(monotonic, nanos));
+        }
+    }
+
+    private static long checkRange(final String clock, final long nanos) {
+        if (nanos < LIMIT_MIN || nanos > LIMIT_MAX) {
+            throw ClockRange.clockOutside("the simulated " + clock + " (the simulated machine's limit)",
+                    "realtime".equals(clock), Timespec.ofNanos(nanos));
+        }
+        return nanos;
+    }
+
+    private static final long LIMIT_MIN = Timespec.CLOCK_MIN.toNanos();
+    private static final long LIMIT_MAX = Timespec.CLOCK_MAX.toNanos();
 
     @Override
     public void wakeup() {
@@ -210,18 +298,23 @@ public final class SimulatedClocks implements HostClocks {
 
     /**
      * Blocks until the waiter (the device's dispatcher) sleeps with nothing due, nothing woken and no clock
-     * change unseen: everything due has been fired. Returns at once if no dispatcher is attached.
+     * change unseen, and no work the device handed to user code is still running: everything due has been
+     * fired, every listener call and asynchronous-wait completion (with the callbacks that depend on it on
+     * the callback executor) has run, and every blocking waiter woken has returned from WAIT. Returns at
+     * once if no dispatcher is attached. Must not be called from such a callback (it would wait for itself).
      *
-     * @throws IllegalStateException if that does not happen within 30 s of real time (a stuck dispatcher)
+     * @throws IllegalStateException if that does not happen within 30 s of real time (a stuck dispatcher or
+     *         a callback that does not return)
      */
     public void awaitIdle() {
         lock.lock();
         try {
             long left = IDLE_TIMEOUT_NANOS;
-            while (attached && !(waiting && !woken && !clockSet && !due())) {
+            while (attached && !(waiting && !woken && !clockSet && !due() && deliveries == 0)) {
                 if (left <= 0) {
                     throw new IllegalStateException("dispatcher did not become idle within 30 s: waiting=" + waiting
-                            + ", woken=" + woken + ", clockSet=" + clockSet + ", due=" + due());
+                            + ", woken=" + woken + ", clockSet=" + clockSet + ", due=" + due()
+                            + ", callbacks still running=" + deliveries);
                 }
                 left = changed.awaitNanos(left);
             }

@@ -1,8 +1,13 @@
 package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
+import dev.valarm.ClockRangeException;
+import dev.valarm.TimeFormat;
+import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
 import dev.valarm.impl.Valarm;
+import dev.valarm.impl.internal.Device;
+import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.RtcCapabilities;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +19,16 @@ import java.util.function.Consumer;
  * A whole simulated machine: host clocks, an RTC, a suspend blocker, and controls to let time pass,
  * jump the host clock and suspend. Time never passes by itself.
  *
- * <p>Every control returns only once the device's dispatcher has fired everything due (see
- * {@link SimulatedClocks#awaitIdle()}), and {@link #advance} stops at every deadline on the way, so
- * alarms fire exactly at their time in simulated terms.
+ * <p>Every control returns only once the device's dispatcher has fired everything due and everything
+ * that caused has run: listener calls, asynchronous-wait completions with the callbacks that depend on
+ * them on the device's callback executor, and blocking waiters woken, until they return from WAIT (see
+ * {@link SimulatedClocks#awaitIdle()}). {@link #advance} stops at every deadline on the way, so alarms
+ * fire exactly at their time in simulated terms. A control must not be called from such a callback.
+ *
+ * <p>Limit: every clock of the machine stays in the clock range, {@link Timespec#CLOCK_MIN} to
+ * {@link Timespec#CLOCK_MAX} (a wall clock from 1823-11-12T00:06:22Z to 2116-02-20T23:53:38Z): building,
+ * advancing, suspending or jumping beyond it throws {@link ClockRangeException} and moves nothing; up to
+ * and at the limit the machine works as anywhere else.
  *
  * <p>Thread-safety: thread-safe; controls are meant to be called from one test thread.
  */
@@ -26,8 +38,7 @@ public final class SimulatedMachine {
     private final SimulatedSuspendBlocker blocker;
 
     private SimulatedMachine(final Builder b) {
-        this.clocks = new SimulatedClocks(b.realtime.getEpochSecond() * 1_000_000_000L + b.realtime.getNano(),
-                b.boottime.toNanos(), b.monotonic.toNanos());
+        this.clocks = new SimulatedClocks(Timespec.of(b.realtime).toNanos(), Sat.nanos(b.boottime), Sat.nanos(b.monotonic));
         this.rtc = new SimulatedRtc(clocks, new RtcCapabilities(b.resolution, b.maxAlarmAhead, b.canWake, b.canSetTime));
         this.blocker = new SimulatedSuspendBlocker(clocks);
     }
@@ -89,6 +100,8 @@ public final class SimulatedMachine {
         final Valarm.Builder b = Valarm.builder().hostClocks(clocks).rtcBackend(rtc).suspendBlocker(blocker);
         customizer.accept(b);
         final ValarmDevice device = b.build();
+        // The customizer may have wrapped the clocks: the device still reports to this machine's handshake.
+        ((Device) device).observeDeliveries(clocks.deliveries());
         clocks.awaitAttached();
         clocks.awaitIdle();
         return device;
@@ -110,12 +123,14 @@ public final class SimulatedMachine {
      *
      * @param duration not negative
      * @throws IllegalArgumentException if negative
+     * @throws ClockRangeException if a clock would leave the clock range (nothing moves)
      */
     public void advance(final Duration duration) {
         if (duration.isNegative()) {
-            throw new IllegalArgumentException("duration must not be negative: " + duration);
+            throw new IllegalArgumentException("duration must not be negative: " + TimeFormat.duration(duration));
         }
-        long remaining = duration.toNanos();
+        long remaining = Sat.nanos(duration);
+        clocks.checkPass(remaining, false);
         for (int guard = 0; ; guard++) {
             clocks.awaitIdle();
             final long step = Math.min(clocks.nanosToNextDeadline(false), rtc.nanosToInterrupt());
@@ -134,9 +149,10 @@ public final class SimulatedMachine {
      * this machine sees a host clock change.
      *
      * @param delta either sign
+     * @throws ClockRangeException if realtime would leave the clock range (nothing moves)
      */
     public void jumpRealtime(final Duration delta) {
-        clocks.jumpRealtime(delta.toNanos());
+        clocks.jumpRealtime(Sat.nanos(delta));
         clocks.awaitIdle();
     }
 
@@ -149,20 +165,22 @@ public final class SimulatedMachine {
      * @param limit the longest sleep, not negative
      * @return how it ended
      * @throws IllegalArgumentException if {@code limit} is negative
+     * @throws ClockRangeException if a clock would leave the clock range (nothing moves)
      */
     public SuspendOutcome suspend(final Duration limit) {
         if (limit.isNegative()) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
+            throw new IllegalArgumentException("limit must not be negative: " + TimeFormat.duration(limit));
         }
         clocks.awaitIdle();
         final Set<String> held = blocker.heldTags();
         if (!held.isEmpty()) {
             return new SuspendOutcome(SuspendOutcome.Result.REFUSED, Duration.ZERO, held);
         }
-        final long max = limit.toNanos();
+        final long max = Sat.nanos(limit);
         final long alarm = rtc.capabilities().canWake() ? rtc.nanosToInterrupt() : Long.MAX_VALUE;
         final boolean byAlarm = alarm <= max;
         final long slept = byAlarm ? alarm : max;
+        clocks.checkPass(slept, true);
         // The RTC interrupt is what ends the suspend: it is raised before the dispatcher sees the new time.
         clocks.passThen(slept, true, rtc::poll);
         clocks.awaitIdle();
@@ -189,7 +207,7 @@ public final class SimulatedMachine {
         }
 
         /**
-         * The initial host wall clock.
+         * The initial host wall clock (checked by {@link #build}: inside the clock range).
          *
          * @param time not null
          * @return this builder
@@ -264,6 +282,7 @@ public final class SimulatedMachine {
          *
          * @return the machine
          * @throws IllegalArgumentException if the RTC capabilities are invalid
+         * @throws ClockRangeException if a clock would start outside the clock range
          */
         public SimulatedMachine build() {
             return new SimulatedMachine(this);

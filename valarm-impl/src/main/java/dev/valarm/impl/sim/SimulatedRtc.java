@@ -2,6 +2,7 @@ package dev.valarm.impl.sim;
 
 import dev.valarm.ClockBase;
 import dev.valarm.Errno;
+import dev.valarm.TimeFormat;
 import dev.valarm.Timespec;
 import dev.valarm.impl.internal.Sat;
 import dev.valarm.spi.RtcBackend;
@@ -67,8 +68,8 @@ public final class SimulatedRtc implements RtcBackend {
     public SimulatedRtc(final SimulatedClocks clocks, final RtcCapabilities capabilities) {
         this.clocks = Objects.requireNonNull(clocks, "clocks");
         this.caps = Objects.requireNonNull(capabilities, "capabilities");
-        this.resolution = capabilities.resolution().toNanos();
-        this.maxAhead = capabilities.maxAlarmAhead().toNanos();
+        this.resolution = Sat.nanos(capabilities.resolution());
+        this.maxAhead = Sat.nanos(capabilities.maxAlarmAhead());
     }
 
     @Override
@@ -130,12 +131,13 @@ public final class SimulatedRtc implements RtcBackend {
             if (Math.floorMod(at, resolution) != 0) {
                 calls.add(new RtcCall(Op.PROGRAM, time, nowTs, Errno.EINVAL));
                 throw new RtcException(Errno.EINVAL, "simulated RTC PROGRAM",
-                        "alarm time " + time + " is not a multiple of the resolution " + caps.resolution());
+                        "alarm time " + time + " is not a multiple of the resolution " + TimeFormat.duration(caps.resolution()));
             }
             if (Sat.sub(at, now) > maxAhead) {
                 calls.add(new RtcCall(Op.PROGRAM, time, nowTs, Errno.EINVAL));
                 throw new RtcException(Errno.EINVAL, "simulated RTC PROGRAM",
-                        "alarm time " + time + " is more than " + caps.maxAlarmAhead() + " after RTC time " + nowTs);
+                        "alarm time " + time + " is more than " + TimeFormat.duration(caps.maxAlarmAhead()) + " after RTC time "
+                                + nowTs);
             }
             // An interrupt of the replaced alarm that is already due is latched, as on hardware: it is
             // delivered, not dropped by the reprogramming.
@@ -196,7 +198,7 @@ public final class SimulatedRtc implements RtcBackend {
      */
     public synchronized void setMaxAlarmAhead(final Duration max) {
         caps = new RtcCapabilities(caps.resolution(), max, caps.canWake(), caps.canSetTime());
-        maxAhead = max.toNanos();
+        maxAhead = Sat.nanos(max);
     }
 
     /**
@@ -240,9 +242,9 @@ public final class SimulatedRtc implements RtcBackend {
      */
     public synchronized void setInterruptDelay(final Duration delay) {
         if (delay.isNegative()) {
-            throw new IllegalArgumentException("delay must not be negative: " + delay);
+            throw new IllegalArgumentException("delay must not be negative: " + TimeFormat.duration(delay));
         }
-        interruptDelay = delay.toNanos();
+        interruptDelay = Sat.nanos(delay);
     }
 
     /**
@@ -251,7 +253,7 @@ public final class SimulatedRtc implements RtcBackend {
      * @param driftFromHost the drift, not null
      */
     public synchronized void setDrift(final Duration driftFromHost) {
-        drift = driftFromHost.toNanos();
+        drift = Sat.nanos(driftFromHost);
     }
 
     /**

@@ -33,7 +33,7 @@ public final class SimulatedSuspendBlocker implements SuspendBlocker {
 
     @Override
     public synchronized void acquire(final String tag, final Duration timeout) {
-        expiry.put(tag, Sat.add(clocks.nanos(ClockBase.MONOTONIC), timeout.toNanos()));
+        expiry.put(tag, Sat.add(clocks.nanos(ClockBase.MONOTONIC), Sat.nanos(timeout)));
         acquisitions++;
     }
 

@@ -280,7 +280,7 @@ class AlarmIoctlCodecTest {
         assertEquals(0, COMPAT.ioctl(rw, request(SET_COMPAT, SYSTEMTIME), ts32(-1, 0)));
         machine.awaitIdle();
         assertEquals(SYSTEMTIME.mask(), COMPAT.ioctl(rw, WAIT, (byte[]) null), "-1 s fires at once");
-        final long far = (1L << 33) + 5;
+        final long far = (1L << 32) + 5; // 2106: inside the clock range, beyond 32 bits
         rw.setRtc(Timespec.ofSeconds(far));
         final byte[] out = new byte[8];
         assertEquals(0, COMPAT.ioctl(ro, request(GET_TIME_COMPAT, RTC), out));
@@ -321,6 +321,36 @@ class AlarmIoctlCodecTest {
         assertEquals(SYSTEMTIME.mask() | ELAPSED_REALTIME.mask(), LP64.ioctl(rw, WAIT, (byte[]) null),
                 "zero and negative times fire at once");
         assertEquals(RTC.mask(), state().enabled());
+    }
+
+    /**
+     * Where a 64-bit kernel's {@code ktime_set} would wrap ({@code secs * 10^9 + nsecs} in two's complement,
+     * below {@code KTIME_SEC_MAX}), the codec saturates instead, deliberately: the wrapped value would fire
+     * a time centuries ahead at once, or never fire a time in the past.
+     */
+    @Test
+    void quirk11_whereTheKernelWouldWrapTheCodecSaturates() {
+        final long[][] cases = {
+            {Long.MAX_VALUE / SEC - 1, 2 * SEC}, // 2262 + 1 s: the kernel wraps negative and fires at once
+            {Long.MAX_VALUE / SEC - 1, Long.MAX_VALUE}, // likewise
+            {-9_223_372_037L, 0}, // before 1677: the kernel wraps to 2262 and never fires
+            {-1, Long.MIN_VALUE}, // likewise
+        };
+        for (final long[] c : cases) {
+            final long wrapped = c[0] * SEC + c[1]; // what the kernel computes
+            final java.math.BigInteger exact = java.math.BigInteger.valueOf(c[0]).multiply(java.math.BigInteger.valueOf(SEC))
+                    .add(java.math.BigInteger.valueOf(c[1]));
+            final long saturated = exact.signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+            assertTrue(java.math.BigInteger.valueOf(wrapped).compareTo(exact) != 0, "the kernel would wrap here");
+            assertEquals(0, LP64.ioctl(rw, request(SET, ELAPSED_REALTIME), ts64(c[0], c[1])));
+            machine.awaitIdle();
+            if (saturated == Long.MAX_VALUE) {
+                assertEquals(Long.MAX_VALUE, state().armedTimes().get(ELAPSED_REALTIME.number()), "never fires");
+                assertEquals(0, LP64.ioctl(rw, request(CLEAR, ELAPSED_REALTIME), (byte[]) null));
+            } else {
+                assertEquals(ELAPSED_REALTIME.mask(), LP64.ioctl(rw, WAIT, (byte[]) null), "a past time fires at once");
+            }
+        }
     }
 
     @Test

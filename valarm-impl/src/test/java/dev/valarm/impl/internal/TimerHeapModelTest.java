@@ -20,8 +20,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Model-based test: seeded random operation sequences on a {@link TimerHeap} checked against an oracle
  * (a {@link HashMap} of live entries plus a {@link TreeMap} multiset of deadlines) after every step.
  *
- * <p>Also checks {@link TimerHeap#visitBefore} against the oracle every 2048 steps.
- *
  * <p>The seed, arity, origin and step are in the message of any failure. Replay with
  * {@code -Dvalarm.heap.seed=<seed>} (every parameter set then runs that seed; pick the failing one by
  * arity and origin); make the runs longer with {@code -Dvalarm.heap.ops=<n>}.
@@ -99,9 +97,6 @@ final class TimerHeapModelTest {
                     checkEarliest();
                     if ((step & 4095) == 0) {
                         heap.verifyInvariants();
-                    }
-                    if ((step & 2047) == 1024) {
-                        visitBefore();
                     }
                 }
                 heap.verifyInvariants();
@@ -311,42 +306,6 @@ final class TimerHeapModelTest {
             for (int i = 0; i < staleCount; i++) {
                 assertFalse(heap.contains(stale[i]));
             }
-        }
-
-        /** visitBefore reports exactly the entries before a bound (a subset of them when limited). */
-        private void visitBefore() {
-            final long bound = rnd.nextInt(8) == 0 ? Long.MAX_VALUE : randomNow();
-            final boolean limited = rnd.nextBoolean();
-            final int limit = limited ? rnd.nextInt(16) : Integer.MAX_VALUE;
-            final Map<Long, Integer> expected = new HashMap<>(); // (deadline, payload) packed -> count
-            int due = 0;
-            for (final Map.Entry<Long, long[]> e : live.entrySet()) {
-                if (e.getValue()[0] < bound) {
-                    expected.merge(pack(e.getValue()), 1, Integer::sum);
-                    due++;
-                }
-            }
-            final int dueCount = due;
-            final int[] reported = {0};
-            final int n = heap.visitBefore(bound, (deadline, payload) -> {
-                assertTrue(deadline < bound, "visited an entry at or after the bound");
-                reported[0]++;
-                final Integer c = expected.get(pack(new long[] {deadline, payload}));
-                assertNotNull(c, "visited an entry that is not live (or twice)");
-                if (c == 1) {
-                    expected.remove(pack(new long[] {deadline, payload}));
-                } else {
-                    expected.put(pack(new long[] {deadline, payload}), c - 1);
-                }
-            }, limit);
-            assertEquals(reported[0], n);
-            assertEquals(Math.min(dueCount, Math.max(0, limit)), n, "visitBefore count");
-            checkEarliest(); // unchanged
-        }
-
-        /** A key for a (deadline, payload) pair; collisions only make the check weaker, never wrong. */
-        private static Long pack(final long[] e) {
-            return e[0] * 31 + (int) e[1];
         }
 
         private void checkEarliest() {

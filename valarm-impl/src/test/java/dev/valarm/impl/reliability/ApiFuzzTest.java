@@ -10,6 +10,7 @@ import dev.valarm.AlarmEvents;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmPermissionException;
 import dev.valarm.AlarmType;
+import dev.valarm.ClockRangeException;
 import dev.valarm.ClockBase;
 import dev.valarm.DeviceStats;
 import dev.valarm.Errno;
@@ -118,12 +119,38 @@ class ApiFuzzTest {
             final long s = rnd.nextInt(3) == 0 ? (rnd.nextBoolean() ? Long.MAX_VALUE : Long.MIN_VALUE) : rnd.nextLong();
             return new Timespec(s, rnd.nextInt((int) SEC));
         }
+        if (k == 4) { // the ends of the clock range, a nanosecond either side
+            final Timespec end = rnd.nextBoolean() ? Timespec.CLOCK_MAX : Timespec.CLOCK_MIN;
+            return Timespec.ofNanos(end.toNanos() + rnd.nextInt(3) - 1);
+        }
         long base = 1_767_225_600L;
         if (in != null && type != null && !in.isClosed()) {
             base = in.now(type).seconds();
         }
         final long s = base + (rnd.nextInt(10) == 0 ? -rnd.nextInt(100) : 100 + rnd.nextInt(100_000));
         return new Timespec(s, rnd.nextInt((int) SEC));
+    }
+
+    /** The clock-range rule for a clock set as host clock plus offset: the sum within +-CLOCK_MAX. */
+    private static boolean offsetInClockRange(final Duration offset, final long host) {
+        final java.math.BigInteger limit = java.math.BigInteger.valueOf(Timespec.CLOCK_MAX.toNanos());
+        final java.math.BigInteger o = java.math.BigInteger.valueOf(offset.getSeconds()).multiply(java.math.BigInteger.valueOf(SEC))
+                .add(java.math.BigInteger.valueOf(offset.getNano()));
+        return o.add(java.math.BigInteger.valueOf(host)).abs().compareTo(limit) <= 0;
+    }
+
+    /** An instance offset: mostly zero or ordinary, sometimes at or beyond the clock range. */
+    private static Duration offset(final Random rnd) {
+        switch (rnd.nextInt(8)) {
+            case 0:
+                return Duration.ofNanos(Timespec.CLOCK_MAX.toNanos() + rnd.nextInt(3) - 1).multipliedBy(rnd.nextBoolean() ? 1 : -1);
+            case 1:
+                return rnd.nextBoolean() ? Duration.ofNanos(Long.MAX_VALUE) : Duration.ofDays(365L * (200 + rnd.nextInt(200)));
+            case 2:
+                return Duration.ofSeconds(rnd.nextLong() >> rnd.nextInt(40));
+            default:
+                return rnd.nextBoolean() ? Duration.ZERO : Duration.ofSeconds(rnd.nextInt(7200) - 3600);
+        }
     }
 
     private static Duration timeout(final Random rnd) {
@@ -301,8 +328,8 @@ class ApiFuzzTest {
                 }
                 if (ro) {
                     err.add(AlarmPermissionException.class);
-                } else if (time != null && !representable(time, hostBefore)) {
-                    err.add(InvalidAlarmException.class);
+                } else if (time != null && !inClockRange(time)) {
+                    err.add(ClockRangeException.class);
                 }
                 r = attempt("setRtc", err, () -> {
                     h.setRtc(time);
@@ -345,10 +372,9 @@ class ApiFuzzTest {
     }
 
     /** Whether an instance clock can be set to {@code t}: exact in 64-bit nanoseconds, offset from the host too. */
-    private static boolean representable(final Timespec t, final long host) {
-        final java.math.BigInteger n = java.math.BigInteger.valueOf(t.seconds()).multiply(java.math.BigInteger.valueOf(SEC))
-                .add(java.math.BigInteger.valueOf(t.nanos()));
-        return n.bitLength() < 64 && n.subtract(java.math.BigInteger.valueOf(host)).bitLength() < 64;
+    /** The clock-range rule: a clock is set only within +-CLOCK_MAX. */
+    private static boolean inClockRange(final Timespec t) {
+        return t.compareTo(Timespec.CLOCK_MIN) >= 0 && t.compareTo(Timespec.CLOCK_MAX) <= 0;
     }
 
     private static void addOwnerErrors(final Set<Class<? extends Throwable>> err, final boolean ro, final boolean busy) {
@@ -422,15 +448,22 @@ class ApiFuzzTest {
         switch (rnd.nextInt(6)) {
             case 0: {
                 final int minor = rnd.nextInt(3) == 0 ? InstanceConfig.ANY_MINOR : rnd.nextInt(80);
-                final InstanceConfig cfg = rnd.nextInt(10) == 0 ? null : InstanceConfig.builder().minor(minor).build();
+                final Duration wall = offset(rnd);
+                final Duration boot = offset(rnd);
+                final InstanceConfig cfg = rnd.nextInt(10) == 0 ? null
+                        : InstanceConfig.builder().minor(minor).wallClockOffset(wall).boottimeOffset(boot).build();
                 if (cfg == null) {
                     err.add(NullPointerException.class);
                 }
                 if (closed) {
                     err.add(ValarmClosedException.class);
                 }
-                if (cfg != null && (live >= 64 || minor != InstanceConfig.ANY_MINOR && device.instance(minor).isPresent())) {
+                final boolean limited = live >= 64 || minor != InstanceConfig.ANY_MINOR && device.instance(minor).isPresent();
+                if (cfg != null && limited) {
                     err.add(ValarmLimitException.class);
+                } else if (cfg != null && !closed && (!offsetInClockRange(wall, machine.nanos(ClockBase.REALTIME))
+                        || !offsetInClockRange(boot, machine.nanos(ClockBase.BOOTTIME)))) {
+                    err.add(ClockRangeException.class);
                 }
                 final Object r = attempt("createInstance", err, () -> device.createInstance(cfg), where);
                 if (!failed(r)) {

@@ -44,7 +44,8 @@ class CodecFuzzTest {
         AlarmIoctlCodec.SET_AND_WAIT_COMPAT, AlarmIoctlCodec.GET_TIME_COMPAT, AlarmIoctlCodec.SET_RTC_COMPAT, 0x6106,
         0x40046102};
     private static final long[] SECONDS = {0, -1, 1, Long.MIN_VALUE, Long.MAX_VALUE, KTIME_SEC_MAX, KTIME_SEC_MAX - 1,
-        Integer.MAX_VALUE, Integer.MIN_VALUE, 1L << 32, -(1L << 40)};
+        Integer.MAX_VALUE, Integer.MIN_VALUE, 1L << 32, -(1L << 40), Timespec.CLOCK_MAX.seconds(),
+        Timespec.CLOCK_MAX.seconds() + 1, Timespec.CLOCK_MIN.seconds()};
     private static final long[] NANOS = {0, -1, 1, SEC - 1, SEC, 2 * SEC + 7, -SEC, Long.MIN_VALUE, Long.MAX_VALUE,
         Integer.MAX_VALUE, Integer.MIN_VALUE};
 
@@ -228,6 +229,8 @@ class CodecFuzzTest {
             case 0x40106105:
                 if (garbage || p.sec < 0 || p.sec >= KTIME_SEC_MAX || p.nsec < 0 || p.nsec >= SEC) {
                     p.result = -Errno.EINVAL;
+                } else if (new Timespec(p.sec, (int) p.nsec).compareTo(Timespec.CLOCK_MAX) > 0) {
+                    p.result = -Errno.ERANGE; // valid for the driver, beyond valarm's clock range
                 }
                 return p;
             case 0x40106104:

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
 import dev.valarm.Errno;
-import dev.valarm.InvalidAlarmException;
+import dev.valarm.ClockRangeException;
 import dev.valarm.OpenMode;
 import dev.valarm.Timespec;
 import dev.valarm.ValarmDevice;
@@ -40,22 +40,24 @@ class CoreRegressionTest {
 
     /**
      * Found by ApiFuzzTest: SET_RTC to a time whose offset from the host clock overflowed 64 bits saturated
-     * the offset and silently put the instance's clock somewhere else (setRtc(year -10^9) read 1733).
+     * the offset and silently put the instance's clock somewhere else (setRtc(year -10^9) read 1733). Since
+     * the clock-range rule (issue 15) such a time is ClockRangeException (ERANGE), state unchanged.
      */
     @Test
-    void setRtcToAnUnrepresentableTimeFailsWithEinvalAndChangesNothing() {
+    void setRtcToAnUnrepresentableTimeFailsWithErangeAndChangesNothing() {
         final InstanceState before = DriverAccess.state(inst);
         final Timespec now = inst.now(AlarmType.RTC);
         for (final Timespec t : new Timespec[] {new Timespec(Long.MIN_VALUE, 0), Timespec.ofNanos(Long.MIN_VALUE),
             Timespec.ofSeconds(-8_000_000_000L), new Timespec(Long.MAX_VALUE, 999_999_999),
-            Timespec.ofSeconds(Long.MAX_VALUE / 1_000_000_000L + 1)}) {
-            final InvalidAlarmException e = assertThrows(InvalidAlarmException.class, () -> rw.setRtc(t), t.toString());
-            assertEquals(Errno.EINVAL, e.errno());
+            Timespec.ofSeconds(Long.MAX_VALUE / 1_000_000_000L + 1), Timespec.ofSeconds(-5_000_000_000L),
+            Timespec.ofSeconds(4_611_686_019L)}) {
+            final ClockRangeException e = assertThrows(ClockRangeException.class, () -> rw.setRtc(t), t.toString());
+            assertEquals(Errno.ERANGE, e.errno());
         }
         assertEquals(before, DriverAccess.state(inst));
         assertEquals(now, inst.now(AlarmType.RTC));
-        rw.setRtc(Timespec.ofSeconds(-5_000_000_000L)); // 1811: representable, works
-        assertEquals(-5_000_000_000L, inst.now(AlarmType.RTC).seconds());
+        rw.setRtc(Timespec.ofSeconds(-4_400_000_000L)); // 1830: inside the clock range, works
+        assertEquals(-4_400_000_000L, inst.now(AlarmType.RTC).seconds());
     }
 
     /**

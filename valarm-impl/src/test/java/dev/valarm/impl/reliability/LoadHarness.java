@@ -11,6 +11,7 @@ import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import dev.valarm.impl.DeviceListener;
 import dev.valarm.impl.internal.DriverAccess;
+import dev.valarm.impl.internal.FiringProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,14 +29,15 @@ import java.util.function.LongSupplier;
  * <p>The checker keeps its own model of every (instance, type): the armed alarm's time as the worker set
  * it, and whether it fired and was not yet collected. Each worker owns a disjoint set of instances and
  * applies a call and its model update while holding the device's lock ({@link DriverAccess#lock}), and
- * the device reports every firing through {@link DeviceListener#alarmFired} under the same lock, so the
- * model sees the exact order of events. It proves: no alarm fires before its instance's clock reaches the
+ * the device reports every firing to the checker's test-only {@link FiringProbe} under the same lock, so
+ * the model sees the exact order of events. (The public {@link DeviceListener} is never called under the
+ * lock; {@link ListenerCount} checks that it sees every firing too, off the lock.) It proves: no alarm fires before its instance's clock reaches the
  * time it was set for; nothing fires that is not armed; no type is reported by a WAIT unless it fired
  * since the last report (none twice); every alarm set ends fired, cleared, replaced or discarded by an
  * owner close; and every firing ends delivered, cleared, discarded or coalesced with an earlier
  * uncollected firing of the same type (the driver's one-bit-per-type report).
  */
-final class LoadHarness implements DeviceListener {
+final class LoadHarness implements FiringProbe {
     private static final long NONE = Long.MIN_VALUE;
 
     /** The kinds of operations, for the counts. */
@@ -97,7 +99,8 @@ final class LoadHarness implements DeviceListener {
     final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
 
     /**
-     * @param device a device built with this harness as its listener (see {@link #listener})
+     * @param device a device (built with a {@link ListenerCount} as its listener); the harness installs
+     *        itself as the device's firing probe
      */
     LoadHarness(final ValarmDevice device, final int maxMinor, final Duration maxAhead, final Duration rtcJump,
             final Duration blockingTimeout) {
@@ -107,23 +110,36 @@ final class LoadHarness implements DeviceListener {
         this.maxAhead = maxAhead;
         this.rtcJump = rtcJump;
         this.blockingTimeout = blockingTimeout;
+        DriverAccess.probeFirings(device, this);
     }
 
-    /** A listener to build the device with before the harness exists. */
-    static final class Forwarder implements DeviceListener {
-        volatile DeviceListener target = DeviceListener.NONE;
+    /**
+     * The public listener under load: counts the firings it is told of and records a violation if it is
+     * ever called with the device lock held or on the dispatcher.
+     */
+    static final class ListenerCount implements DeviceListener {
+        final AtomicLong fired = new AtomicLong();
+        final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        volatile ReentrantLock deviceLock;
 
         @Override
         public void alarmFired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
-            target.alarmFired(minor, type, hostDeadlineNanos, hostNowNanos);
+            fired.incrementAndGet();
+            final ReentrantLock l = deviceLock;
+            if (l != null && l.isHeldByCurrentThread()) {
+                violations.add("listener called under the device lock");
+            }
+            if (Thread.currentThread().getName().startsWith("valarm-") && !Thread.currentThread().getName().endsWith("-delivery")) {
+                violations.add("listener called on " + Thread.currentThread().getName());
+            }
         }
     }
 
     // ------------------------------------------------------------------ the checker's side of firing
 
     @Override
-    public void alarmFired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
-        // Called by the dispatcher with the device's lock held.
+    public void fired(final int minor, final AlarmType type, final long hostDeadlineNanos, final long hostNowNanos) {
+        // Called by the dispatcher with the device's lock held (the test-only probe).
         final Inst in = minor < byMinor.length ? byMinor[minor] : null;
         if (in == null) {
             violations.add("alarm fired on unknown minor " + minor);

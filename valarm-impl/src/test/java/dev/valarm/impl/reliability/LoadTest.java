@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.valarm.DeviceStats;
 import dev.valarm.ValarmDevice;
 import dev.valarm.impl.Valarm;
+import dev.valarm.impl.internal.DriverAccess;
 import dev.valarm.impl.jdk.JdkHostClocks;
 import dev.valarm.impl.jdk.NoWakeRtcBackend;
 import dev.valarm.impl.sim.SimulatedMachine;
@@ -41,12 +42,12 @@ class LoadTest {
     void realClock() throws Exception {
         final long seed = Report.seed(0x10ad_4ea1L);
         final Random rnd = new Random(seed);
-        final LoadHarness.Forwarder fwd = new LoadHarness.Forwarder();
+        final LoadHarness.ListenerCount listener = new LoadHarness.ListenerCount();
         final ValarmDevice device = Valarm.builder().hostClocks(new JdkHostClocks())
-                .rtcBackend(new NoWakeRtcBackend(new JdkHostClocks())).listener(fwd).threadName("valarm-load-real").build();
+                .rtcBackend(new NoWakeRtcBackend(new JdkHostClocks())).listener(listener).threadName("valarm-load-real").build();
+        listener.deviceLock = DriverAccess.lock(device);
         final LoadHarness h = new LoadHarness(device, 4096, Duration.ofMillis(300), Duration.ofSeconds(2),
                 Duration.ofSeconds(1));
-        fwd.target = h;
         try {
             final List<List<Integer>> parts = h.createInstances(800, WORKERS, rnd);
             final long stopAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3000);
@@ -66,6 +67,9 @@ class LoadTest {
             h.closeAll();
             assertEquals(0, device.stats().armedAlarms(), "heaps empty");
             assertEquals(0, device.stats().instances());
+            device.close(); // the delivery thread runs what is queued before close returns
+            assertEquals(h.fired, listener.fired.get(), "the listener saw every firing");
+            h.violations.addAll(listener.violations);
             final Report rep = new Report("load-real-clock").put("seed", seed).put("instances", 800)
                     .put("threads", WORKERS).put("backend", device.describe());
             h.report(rep);
@@ -117,11 +121,11 @@ class LoadTest {
         final long seed = Report.seed(0x51_0ad_5eedL ^ name.hashCode());
         final Random rnd = new Random(seed);
         final SimulatedMachine machine = SimulatedMachine.builder().build();
-        final LoadHarness.Forwarder fwd = new LoadHarness.Forwarder();
-        final ValarmDevice device = machine.newDevice(b -> b.listener(fwd).maxInstances(8192).threadName("valarm-" + name));
+        final LoadHarness.ListenerCount listener = new LoadHarness.ListenerCount();
+        final ValarmDevice device = machine.newDevice(b -> b.listener(listener).maxInstances(8192).threadName("valarm-" + name));
+        listener.deviceLock = DriverAccess.lock(device);
         final LoadHarness h = new LoadHarness(device, 8192, Duration.ofSeconds(30), Duration.ofMinutes(60),
                 Duration.ofSeconds(2));
-        fwd.target = h;
         try {
             final List<List<Integer>> parts = h.createInstances(instances, WORKERS, rnd);
             final long stopAt = System.nanoTime() + runFor.toNanos();
@@ -175,6 +179,8 @@ class LoadTest {
             final DeviceStats stats = device.stats();
             assertEquals(h.fired, stats.alarmsFired(), "the device's count of firings");
             assertEquals(h.sets, stats.alarmsSet(), "the device's count of SETs");
+            assertEquals(h.fired, listener.fired.get(), "the listener saw every firing (advance waited for it)");
+            h.violations.addAll(listener.violations);
             h.closeAll();
             machine.awaitIdle();
             final DeviceStats end = device.stats();

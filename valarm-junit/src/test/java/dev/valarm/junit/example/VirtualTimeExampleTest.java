@@ -43,7 +43,7 @@ class VirtualTimeExampleTest {
             throws InterruptedException {
         final AlarmHandle alarm = tenant.open(OpenMode.READ_WRITE);
         final Timespec now = alarm.getTime(AlarmType.ELAPSED_REALTIME_WAKEUP);
-        alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, Timespec.ofSeconds(now.seconds() + 3600));
+        alarm.set(AlarmType.ELAPSED_REALTIME_WAKEUP, now.plus(Duration.ofHours(1)));
         final SuspendOutcome slept = time.suspend(Duration.ofDays(1));
         assertEquals(Duration.ofHours(1), slept.slept());
         assertTrue(alarm.await(Duration.ZERO).fired(AlarmType.ELAPSED_REALTIME_WAKEUP));

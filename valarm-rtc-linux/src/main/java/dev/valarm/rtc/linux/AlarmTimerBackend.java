@@ -35,6 +35,14 @@ import org.slf4j.LoggerFactory;
  * then {@link #capabilities()} says {@code canWake = false} (the timer still fires while the machine is
  * awake, like a BOOTTIME timer).
  *
+ * <p><b>Furthest alarm.</b> At suspend the kernel programs the RTC with the time left on the earliest alarm
+ * timer. Before Linux 6.7 it does not clamp that to what the chip holds: rtc_cmos refuses an alarm more
+ * than 24 h - 1 s ahead with EINVAL, and then <em>every</em> suspend fails ("alarmtimer: PM: failed to
+ * suspend: error -22"; seen on Debian's 6.1 kernel in the qemu tier). So this backend reports a furthest
+ * alarm of 24 h - 1 s by default ({@link #DEFAULT_MAX_ALARM_AHEAD}, configurable): the device clamps a
+ * later wakeup to it and re-arms after the early wake, exactly as for the RTC backends. (Newer kernels
+ * clamp by themselves; the device's clamp is then harmless.)
+ *
  * <p><b>Firing.</b> One daemon thread waits on the timerfd and calls the alarm listener on expiry.
  *
  * <p>Thread-safety: thread-safe; the listener runs on the watcher thread.
@@ -44,11 +52,15 @@ public final class AlarmTimerBackend implements RtcBackend {
 
     /** The backend name reported by probes and accepted by the provider. */
     public static final String NAME = "alarm-timerfd";
-    /** How far ahead alarms may be programmed: the kernel clamps at suspend itself; 100 years. */
-    private static final Duration MAX_AHEAD = Duration.ofDays(36_500);
+    /**
+     * The default furthest alarm: 24 h - 1 s, what rtc_cmos without a day-alarm register holds (kernels
+     * before 6.7 refuse to suspend while an alarm timer is further ahead than the RTC holds).
+     */
+    public static final Duration DEFAULT_MAX_ALARM_AHEAD = RtcDeviceBackend.DEFAULT_MAX_ALARM_AHEAD;
 
     private final Native nat;
     private final int fd;
+    private final Duration maxAhead;
     private final boolean canWake;
     private final String noWakeReason;
     private final ITimerSpec spec;
@@ -59,12 +71,32 @@ public final class AlarmTimerBackend implements RtcBackend {
     private boolean armed;
 
     /**
-     * Opens a {@code CLOCK_BOOTTIME_ALARM} timerfd and its watcher thread.
+     * Opens a {@code CLOCK_BOOTTIME_ALARM} timerfd and its watcher thread, with the default furthest alarm
+     * ({@link #DEFAULT_MAX_ALARM_AHEAD}).
      *
      * @throws RtcException EPERM without CAP_WAKE_ALARM, EOPNOTSUPP/ENOSYS if libc cannot be bound, or the
      *         errno of {@code timerfd_create}
      */
     public AlarmTimerBackend() {
+        this(DEFAULT_MAX_ALARM_AHEAD);
+    }
+
+    /**
+     * Opens a {@code CLOCK_BOOTTIME_ALARM} timerfd and its watcher thread.
+     *
+     * @param maxAlarmAhead the furthest ahead an alarm is programmed (the device clamps to it and re-arms
+     *        after the early wake): what the RTC the kernel wakes through holds, at least 1 s; larger than
+     *        that only on kernels that clamp by themselves (6.7 and later)
+     * @throws IllegalArgumentException if {@code maxAlarmAhead} is below 1 s
+     * @throws RtcException EPERM without CAP_WAKE_ALARM, EOPNOTSUPP/ENOSYS if libc cannot be bound, or the
+     *         errno of {@code timerfd_create}
+     */
+    public AlarmTimerBackend(final Duration maxAlarmAhead) {
+        Objects.requireNonNull(maxAlarmAhead, "maxAlarmAhead");
+        if (maxAlarmAhead.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("maxAlarmAhead must be at least 1 s: " + maxAlarmAhead);
+        }
+        this.maxAhead = maxAlarmAhead;
         this.nat = Native.get();
         final int err = wakeProbe(nat);
         this.canWake = err == 0;
@@ -91,7 +123,7 @@ public final class AlarmTimerBackend implements RtcBackend {
         if (!canWake) {
             LOG.warn("{}: {}", NAME, noWakeReason);
         }
-        LOG.info("{}: opened (can wake: {})", NAME, canWake);
+        LOG.info("{}: opened (can wake: {}, furthest alarm {} s)", NAME, canWake, maxAhead.getSeconds());
     }
 
     /**
@@ -140,12 +172,12 @@ public final class AlarmTimerBackend implements RtcBackend {
     /**
      * {@inheritDoc}
      *
-     * <p>Resolution 1 ns, furthest alarm 100 years (the kernel clamps to the chip at suspend), can wake
-     * if the kernel has a wake-capable RTC, cannot set time.
+     * <p>Resolution 1 ns, the furthest alarm as configured (24 h - 1 s by default, see the class comment),
+     * can wake if the kernel has a wake-capable RTC, cannot set time.
      */
     @Override
     public RtcCapabilities capabilities() {
-        return new RtcCapabilities(Duration.ofNanos(1), MAX_AHEAD, canWake, false);
+        return new RtcCapabilities(Duration.ofNanos(1), maxAhead, canWake, false);
     }
 
     /**
@@ -188,7 +220,14 @@ public final class AlarmTimerBackend implements RtcBackend {
         checkOpen();
         final long real = clock(LinuxAbi.CLOCK_REALTIME, "CLOCK_REALTIME");
         final long boot = clock(LinuxAbi.CLOCK_BOOTTIME, "CLOCK_BOOTTIME");
-        final long delta = time.toNanos() - real;
+        final long wanted = time.toNanos() - real;
+        // Never further than the RTC holds (see the class comment): the device clamps already; a direct
+        // caller gets the same early wake instead of a machine that cannot suspend.
+        final long delta = Math.min(wanted, maxAhead.toNanos());
+        if (delta < wanted) {
+            LOG.debug("{}: alarm {} s ahead clamped to the furthest alarm, {} s", NAME, wanted / 1_000_000_000L,
+                    maxAhead.getSeconds());
+        }
         final long target = delta > 0 && boot > Long.MAX_VALUE - delta ? Long.MAX_VALUE - 1 : boot + delta;
         final int err = nat.timerfdSetAbsolute(fd, spec, target, 0);
         if (err != 0) {

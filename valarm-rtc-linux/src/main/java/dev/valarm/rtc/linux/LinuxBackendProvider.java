@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code sysfs-wakealarm}, {@code sysfs-wakealarm:DIR} or {@code auto}. It comes from, first to last:
  * the argument of {@link #openRtcBackend}, the constructor, the system property {@value #BACKEND_PROPERTY}.
  * The device path and sysfs directory likewise come from the name, the constructor, or the system
- * properties {@value #DEVICE_PROPERTY} and {@value #SYSFS_PROPERTY}.
+ * properties {@value #DEVICE_PROPERTY} and {@value #SYSFS_PROPERTY}. A named backend that cannot be
+ * opened is an {@link RtcException} (an unknown name an {@link IllegalArgumentException}), never a
+ * fallback: {@link #rtcBackendChoice()} tells {@code Valarm.openDefault()} that the choice was explicit.
  *
  * <p>Thread-safety: immutable and thread-safe; construction does no native work.
  */
@@ -120,10 +123,32 @@ public final class LinuxBackendProvider implements BackendProvider {
         return LinuxHostClocks.open();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The name given to the constructor, else the system property {@value #BACKEND_PROPERTY}; empty
+     * when neither is set or the name is {@code auto}.
+     */
+    @Override
+    public Optional<String> rtcBackendChoice() {
+        if (isExplicit(backend)) {
+            return Optional.of(backend.trim() + " (LinuxBackendProvider constructor)");
+        }
+        final String property = System.getProperty(BACKEND_PROPERTY);
+        if (isExplicit(property)) {
+            return Optional.of(property.trim() + " (system property " + BACKEND_PROPERTY + ")");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isExplicit(final String name) {
+        return name != null && !name.isBlank() && !"auto".equals(name.trim());
+    }
+
     @Override
     public RtcBackend openRtcBackend(final String name) {
         final String chosen = name != null ? name : backend != null ? backend : System.getProperty(BACKEND_PROPERTY);
-        if (chosen == null || chosen.isBlank() || "auto".equals(chosen.trim())) {
+        if (!isExplicit(chosen)) {
             return openAuto();
         }
         final String n = chosen.trim();
@@ -142,6 +167,20 @@ public final class LinuxBackendProvider implements BackendProvider {
                         + AlarmTimerBackend.NAME + ", " + RtcDeviceBackend.NAME + "[:PATH], "
                         + SysfsWakealarmBackend.NAME + "[:DIR] or auto)");
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A {@link LinuxSuspendBlocker}: the name is a {@linkplain LinuxSuspendBlocker.Mechanism#label()
+     * mechanism label} or {@code auto}; null takes the system property {@value LinuxSuspendBlocker#PROPERTY},
+     * else {@code auto}.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    @Override
+    public LinuxSuspendBlocker openSuspendBlocker(final String blocker) {
+        return LinuxSuspendBlocker.open(blocker);
     }
 
     private RtcBackend openAuto() {

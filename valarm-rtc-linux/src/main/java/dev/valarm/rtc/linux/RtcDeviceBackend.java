@@ -384,6 +384,9 @@ public final class RtcDeviceBackend implements RtcBackend {
             if (programmed <= now) {
                 LOG.debug("{}: alarm at {} is not after the RTC clock {}: the kernel fires it at once", name,
                         programmed, now);
+            } else if (back.enabled.get() == 0 && backSec == programmed && programmed <= readSeconds(fd)) {
+                // Our own alarm, for the next second, came due while we programmed it: the kernel fired it.
+                LOG.debug("{}: alarm at {} fired while it was being programmed", name, programmed);
             } else if (back.enabled.get() == 0 || backSec != programmed) {
                 LOG.warn("{}: read-back after RTC_WKALM_SET differs: wrote enabled at {}, read enabled={} at {} "
                         + "(the chip may round, or another writer raced us)", name, programmed,

@@ -12,6 +12,7 @@ import dev.valarm.rtc.linux.internal.Native;
 import dev.valarm.spi.BackendProbe;
 import dev.valarm.spi.RtcException;
 import dev.valarm.spi.WakeAlarm;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +52,19 @@ final class AlarmTimerBackendTest {
             assertTrue(p.reason().contains("EINVAL") && p.reason().contains("no RTC can wake"), p.reason());
             assertTrue(backend.noWakeReason().contains("EINVAL"), backend.noWakeReason());
         }
+    }
+
+    @Test
+    void theFurthestAlarmIsWhatRtcCmosHoldsUnlessConfigured() {
+        // Kernels before 6.7 fail every suspend while an alarm timer is further ahead than the RTC holds.
+        assertEquals(Duration.ofSeconds(24 * 3600 - 1), backend.capabilities().maxAlarmAhead());
+        assertEquals(AlarmTimerBackend.DEFAULT_MAX_ALARM_AHEAD, backend.capabilities().maxAlarmAhead());
+        try (AlarmTimerBackend year = new AlarmTimerBackend(Duration.ofDays(365))) {
+            assertEquals(Duration.ofDays(365), year.capabilities().maxAlarmAhead());
+        }
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AlarmTimerBackend(Duration.ofMillis(999)));
+        assertTrue(e.getMessage().contains("PT0.999S"), e.getMessage());
     }
 
     @Test

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valarm.rtc.linux.internal.LinuxOnly;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -67,22 +64,9 @@ final class CapabilityDropTest {
 
     private static List<String> runChild(final List<String> wrapper, final String... args)
             throws IOException, InterruptedException {
-        final String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> cmd = new java.util.ArrayList<>(wrapper);
-        cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), ProbeChild.class.getName()));
-        cmd.addAll(List.of(args));
-        final Path log = Files.createTempFile("valarm-probe-child", ".out");
-        try {
-            final Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
-                    .redirectOutput(log.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not finish in 60 s: " + cmd);
-            final List<String> out = Files.readAllLines(log, StandardCharsets.UTF_8);
-            out.forEach(l -> System.out.println("[child] " + l));
-            assertEquals(0, p.exitValue(), "child exit status; output:\n" + String.join("\n", out));
-            assertTrue(!out.isEmpty(), "child printed nothing");
-            return out;
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        final ChildJvm child = ChildJvm.run(wrapper, List.of(), ProbeChild.class, args);
+        assertEquals(0, child.exitCode(), "child exit status; output:\n" + String.join("\n", child.out()));
+        assertTrue(!child.out().isEmpty(), "child printed nothing");
+        return child.out();
     }
 }

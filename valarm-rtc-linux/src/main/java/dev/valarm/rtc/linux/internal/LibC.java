@@ -191,6 +191,36 @@ public interface LibC {
     int ioctl(int fd, @u_int64_t long request, @In @Out RtcParam param);
 
     /**
+     * {@code int epoll_create1(int flags)}.
+     *
+     * @param flags {@code EPOLL_CLOEXEC}
+     * @return the fd, or -1 with errno
+     */
+    int epoll_create1(int flags);
+
+    /**
+     * {@code int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)}.
+     *
+     * @param epfd the epoll fd
+     * @param op {@code EPOLL_CTL_ADD}
+     * @param fd the watched fd
+     * @param event a {@code struct epoll_event} in direct memory ({@link Native#epollEventSize()} bytes)
+     * @return 0, or -1 with errno
+     */
+    int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+    /**
+     * {@code int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)}.
+     *
+     * @param epfd the epoll fd
+     * @param events room for {@code maxevents} events in direct memory
+     * @param maxevents at least 1
+     * @param timeoutMillis 0 to return at once
+     * @return the number of ready events, or -1 with errno
+     */
+    int epoll_wait(int epfd, Pointer events, int maxevents, int timeoutMillis);
+
+    /**
      * {@code int close(int fd)}.
      *
      * @param fd the fd

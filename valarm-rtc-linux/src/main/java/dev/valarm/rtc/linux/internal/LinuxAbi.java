@@ -37,6 +37,19 @@ public final class LinuxAbi {
     /** {@code EFD_NONBLOCK} (= {@code O_NONBLOCK}). */
     public static final int EFD_NONBLOCK = 0x800;
 
+    // <sys/epoll.h> / <linux/eventpoll.h>.
+    /** {@code EPOLL_CLOEXEC} (= {@code O_CLOEXEC}). */
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    /** {@code EPOLL_CTL_ADD}. */
+    public static final int EPOLL_CTL_ADD = 1;
+    /** {@code EPOLLIN}. */
+    public static final int EPOLLIN = 0x1;
+    /**
+     * {@code EPOLLWAKEUP} (Linux 3.5): while the event is ready, a kernel wakeup source is active. The
+     * kernel drops the flag silently without CAP_BLOCK_SUSPEND (or without CONFIG_PM_SLEEP).
+     */
+    public static final int EPOLLWAKEUP = 1 << 29;
+
     // <asm-generic/fcntl.h>.
     /** {@code O_RDONLY}. */
     public static final int O_RDONLY = 0;

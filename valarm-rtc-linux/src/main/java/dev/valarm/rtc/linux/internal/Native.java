@@ -293,6 +293,26 @@ public final class Native {
     }
 
     /**
+     * {@code sizeof(struct epoll_event)}: 12 on x86-64 (the kernel declares it packed there), 16 on
+     * aarch64; {@code events} is the 32-bit word at offset 0, {@code data} the 64-bit one after it.
+     *
+     * @return the size in bytes
+     */
+    public static int epollEventSize() {
+        final String arch = System.getProperty("os.arch", "");
+        return "amd64".equals(arch) || "x86_64".equals(arch) ? 12 : 16;
+    }
+
+    /**
+     * The offset of {@code data} in {@code struct epoll_event}.
+     *
+     * @return 4 on x86-64, 8 on aarch64
+     */
+    public static int epollDataOffset() {
+        return epollEventSize() == 12 ? 4 : 8;
+    }
+
+    /**
      * Reads a small file whole (sysfs attributes), as ASCII without the trailing newline.
      *
      * @param path the path

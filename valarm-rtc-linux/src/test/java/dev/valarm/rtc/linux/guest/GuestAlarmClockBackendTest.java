@@ -59,12 +59,17 @@ final class GuestAlarmClockBackendTest {
         backend.setAlarmListener(() -> fired.add(System.nanoTime()));
 
         final long now = backend.readTime().toNanos();
-        final Timespec far = Timespec.ofNanos(now + TimeUnit.HOURS.toNanos(30));
+        final Timespec far = Timespec.ofNanos(now + TimeUnit.HOURS.toNanos(20));
         backend.programAlarm(far);
         final WakeAlarm back = backend.readAlarm();
         assertTrue(back.enabled());
         assertTrue(Math.abs(back.time().toNanos() - far.toNanos()) < TimeUnit.MILLISECONDS.toNanos(500),
                 "read back " + back.time() + ", programmed " + far);
+        // Beyond what rtc_cmos holds the timer is clamped to 24 h - 1 s (else this kernel refuses to suspend).
+        backend.programAlarm(Timespec.ofNanos(backend.readTime().toNanos() + TimeUnit.HOURS.toNanos(30)));
+        final long ahead = backend.readAlarm().time().toNanos() - backend.readTime().toNanos();
+        assertTrue(Math.abs(ahead - TimeUnit.SECONDS.toNanos(86_399)) < TimeUnit.MILLISECONDS.toNanos(500),
+                "a 30 h alarm reads back " + ahead + " ns ahead, expected the 24 h - 1 s clamp");
 
         // A cancelled alarm must not fire: program one 1 s ahead and cancel it, then one 2 s ahead.
         backend.programAlarm(Timespec.ofNanos(backend.readTime().toNanos() + TimeUnit.SECONDS.toNanos(1)));

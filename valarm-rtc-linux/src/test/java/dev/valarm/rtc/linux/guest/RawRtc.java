@@ -16,10 +16,13 @@ import jnr.ffi.types.u_int64_t;
  * checks what the real driver does independently of the backends under test (which have their own
  * binding). Numbers from {@code include/uapi/linux/rtc.h} on x86-64.
  *
+ * <p>Also the few raw clock and timer calls the suspend tier ({@code dev.valarm.rtc.linux.guest.suspend})
+ * needs: {@code clock_gettime}, {@code clock_settime} and an alarm-clock timerfd.
+ *
  * <p>Not thread-safe: one instance per test; {@link #close} releases the device (the kernel allows
- * one opener).
+ * one opener). The static methods are thread-safe.
  */
-final class RawRtc implements AutoCloseable {
+public final class RawRtc implements AutoCloseable {
 
     /** The libc calls used. */
     public interface C {
@@ -37,9 +40,16 @@ final class RawRtc implements AutoCloseable {
         int clock_getres(int clockId, Pointer timespec);
 
         int clock_gettime(int clockId, Pointer timespec);
+
+        int clock_settime(int clockId, Pointer timespec);
+
+        int timerfd_create(int clockId, int flags);
+
+        int timerfd_settime(int fd, int flags, Pointer newValue, Pointer oldValue);
     }
 
     static final long RTC_RD_TIME = 0x80247009L;
+    static final long RTC_SET_TIME = 0x4024700aL;
     static final long RTC_WKALM_SET = 0x4028700fL;
     static final long RTC_WKALM_RD = 0x80287010L;
     static final int RTC_IRQF = 0x80;
@@ -53,6 +63,12 @@ final class RawRtc implements AutoCloseable {
     static final int EBUSY = 16;
     static final int CLOCK_BOOTTIME_ALARM = 9;
     static final int CLOCK_REALTIME_ALARM = 8;
+    /** {@code CLOCK_REALTIME}. */
+    public static final int CLOCK_REALTIME = 0;
+    /** {@code CLOCK_MONOTONIC}. */
+    public static final int CLOCK_MONOTONIC = 1;
+    /** {@code CLOCK_BOOTTIME}. */
+    public static final int CLOCK_BOOTTIME = 7;
 
     private static final C LIBC = LibraryLoader.create(C.class).load("c");
     private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -61,9 +77,10 @@ final class RawRtc implements AutoCloseable {
     private final int fd;
 
     /** A failed call with its errno. */
-    static final class ErrnoException extends RuntimeException {
+    public static final class ErrnoException extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final int errno;
+        /** The errno. */
+        public final int errno;
 
         ErrnoException(final int errno, final String what) {
             super(what + " failed: errno " + errno);
@@ -76,7 +93,14 @@ final class RawRtc implements AutoCloseable {
         this.fd = fd;
     }
 
-    static RawRtc open(final String path, final int flags) {
+    /**
+     * Opens an RTC device.
+     *
+     * @param path the device
+     * @param flags extra open flags
+     * @return the open device
+     */
+    public static RawRtc open(final String path, final int flags) {
         final int fd = LIBC.open(path, flags | O_CLOEXEC);
         if (fd < 0) {
             throw new ErrnoException(LastError.getLastError(RUNTIME), "open(" + path + ")");
@@ -84,37 +108,72 @@ final class RawRtc implements AutoCloseable {
         return new RawRtc(path, fd);
     }
 
-    static RawRtc open(final String path) {
+    /**
+     * Opens an RTC device read-only.
+     *
+     * @param path the device
+     * @return the open device
+     */
+    public static RawRtc open(final String path) {
         return open(path, O_RDONLY);
     }
 
-    /** RTC_RD_TIME as seconds since the epoch (the RTC keeps UTC in the guest). */
-    long readTime() {
+    /**
+     * RTC_RD_TIME as seconds since the epoch (the RTC keeps UTC in the guest).
+     *
+     * @return the RTC's time
+     */
+    public long readTime() {
         final Pointer tm = Memory.allocateDirect(RUNTIME, 36);
         check(LIBC.ioctl(fd, RTC_RD_TIME, tm), "ioctl(RTC_RD_TIME)");
         return toEpoch(tm, 0);
     }
 
-    /** RTC_WKALM_SET with a full date. */
-    void setWakeAlarm(final boolean enabled, final long epochSeconds) {
+    /**
+     * RTC_SET_TIME.
+     *
+     * @param epochSeconds the new RTC time
+     */
+    public void setTime(final long epochSeconds) {
+        final Pointer tm = Memory.allocateDirect(RUNTIME, 36);
+        fill(tm, 0, epochSeconds);
+        check(LIBC.ioctl(fd, RTC_SET_TIME, tm), "ioctl(RTC_SET_TIME, " + epochSeconds + ")");
+    }
+
+    /**
+     * RTC_WKALM_SET with a full date.
+     *
+     * @param enabled whether to enable the alarm
+     * @param epochSeconds the alarm time
+     */
+    public void setWakeAlarm(final boolean enabled, final long epochSeconds) {
         final Pointer a = Memory.allocateDirect(RUNTIME, 40);
         a.putByte(0, (byte) (enabled ? 1 : 0));
         a.putByte(1, (byte) 0);
-        final LocalDateTime t = LocalDateTime.ofEpochSecond(epochSeconds, 0, ZoneOffset.UTC);
-        a.putInt(4, t.getSecond());
-        a.putInt(8, t.getMinute());
-        a.putInt(12, t.getHour());
-        a.putInt(16, t.getDayOfMonth());
-        a.putInt(20, t.getMonthValue() - 1);
-        a.putInt(24, t.getYear() - 1900);
-        a.putInt(28, -1);
-        a.putInt(32, -1);
-        a.putInt(36, -1);
-        check(LIBC.ioctl(fd, RTC_WKALM_SET, a), "ioctl(RTC_WKALM_SET, enabled=" + enabled + ", " + t + ")");
+        fill(a, 4, epochSeconds);
+        check(LIBC.ioctl(fd, RTC_WKALM_SET, a), "ioctl(RTC_WKALM_SET, enabled=" + enabled + ", "
+                + LocalDateTime.ofEpochSecond(epochSeconds, 0, ZoneOffset.UTC) + ")");
     }
 
-    /** RTC_WKALM_RD: {enabled, pending, epoch seconds}. */
-    long[] readWakeAlarm() {
+    private static void fill(final Pointer p, final int off, final long epochSeconds) {
+        final LocalDateTime t = LocalDateTime.ofEpochSecond(epochSeconds, 0, ZoneOffset.UTC);
+        p.putInt(off, t.getSecond());
+        p.putInt(off + 4, t.getMinute());
+        p.putInt(off + 8, t.getHour());
+        p.putInt(off + 12, t.getDayOfMonth());
+        p.putInt(off + 16, t.getMonthValue() - 1);
+        p.putInt(off + 20, t.getYear() - 1900);
+        p.putInt(off + 24, -1);
+        p.putInt(off + 28, -1);
+        p.putInt(off + 32, -1);
+    }
+
+    /**
+     * RTC_WKALM_RD.
+     *
+     * @return {enabled, pending, epoch seconds}
+     */
+    public long[] readWakeAlarm() {
         final Pointer a = Memory.allocateDirect(RUNTIME, 40);
         check(LIBC.ioctl(fd, RTC_WKALM_RD, a), "ioctl(RTC_WKALM_RD)");
         return new long[] {a.getByte(0), a.getByte(1), toEpoch(a, 4)};
@@ -141,6 +200,65 @@ final class RawRtc implements AutoCloseable {
         pfd.putShort(6, (short) 0);
         check(LIBC.poll(pfd, 1, timeoutMillis), "poll(" + path + ")");
         return pfd.getShort(6);
+    }
+
+    /**
+     * clock_gettime.
+     *
+     * @param clockId the clock
+     * @return its time in nanoseconds
+     */
+    public static long clockNanos(final int clockId) {
+        final Pointer ts = Memory.allocateDirect(RUNTIME, 16);
+        if (LIBC.clock_gettime(clockId, ts) != 0) {
+            throw new ErrnoException(LastError.getLastError(RUNTIME), "clock_gettime(" + clockId + ")");
+        }
+        return ts.getLong(0) * 1_000_000_000L + ts.getLong(8);
+    }
+
+    /**
+     * clock_settime.
+     *
+     * @param clockId the clock (CLOCK_REALTIME)
+     * @param nanos the new time in nanoseconds
+     */
+    public static void clockSet(final int clockId, final long nanos) {
+        final Pointer ts = Memory.allocateDirect(RUNTIME, 16);
+        ts.putLong(0, Math.floorDiv(nanos, 1_000_000_000L));
+        ts.putLong(8, Math.floorMod(nanos, 1_000_000_000L));
+        if (LIBC.clock_settime(clockId, ts) != 0) {
+            throw new ErrnoException(LastError.getLastError(RUNTIME), "clock_settime(" + clockId + ", " + nanos + ")");
+        }
+    }
+
+    /**
+     * A {@code CLOCK_BOOTTIME_ALARM} timerfd armed {@code seconds} ahead (relative), bypassing valarm.
+     *
+     * @param seconds how far ahead
+     * @return the fd; close it with {@link #closeFd}
+     */
+    public static int armedAlarmTimer(final long seconds) {
+        final int tfd = LIBC.timerfd_create(CLOCK_BOOTTIME_ALARM, O_CLOEXEC);
+        if (tfd < 0) {
+            throw new ErrnoException(LastError.getLastError(RUNTIME), "timerfd_create(CLOCK_BOOTTIME_ALARM)");
+        }
+        final Pointer spec = Memory.allocateDirect(RUNTIME, 32);
+        spec.putLong(16, seconds);
+        if (LIBC.timerfd_settime(tfd, 0, spec, null) != 0) {
+            final int err = LastError.getLastError(RUNTIME);
+            LIBC.close(tfd);
+            throw new ErrnoException(err, "timerfd_settime(+" + seconds + " s)");
+        }
+        return tfd;
+    }
+
+    /**
+     * close(2).
+     *
+     * @param fd the fd
+     */
+    public static void closeFd(final int fd) {
+        LIBC.close(fd);
     }
 
     /** clock_getres on a clock id; returns the errno, 0 on success. */

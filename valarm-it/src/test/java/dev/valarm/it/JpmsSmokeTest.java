@@ -1,0 +1,189 @@
+package dev.valarm.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Proves the published jars work on the module path: a consumer module that requires dev.valarm.impl,
+ * dev.valarm.junit and dev.valarm.micrometer is compiled against the real module descriptors and run with
+ * {@code java -m}, every jar (valarm's and its dependencies') on the module path, none on the class path.
+ * It uses the exported API and the simulated machine, must not reach the internal package, finds the Linux
+ * provider as a service in its own named module and gets the Linux backend from {@code openDefault()}
+ * (where the host is Linux), binds a device to Micrometer, and runs a {@code @VirtualTime} test through the
+ * JUnit Platform launcher, the extension being loaded from the dev.valarm.junit module.
+ */
+final class JpmsSmokeTest {
+
+    private static final String MODULE_INFO = String.join("\n",
+            "module smoke {",
+            "  requires dev.valarm.impl;",
+            "  requires dev.valarm.junit;",
+            "  requires dev.valarm.micrometer;",
+            "  requires org.junit.platform.launcher;",
+            "  opens smoke to org.junit.platform.commons;", // JUnit instantiates the test class reflectively
+            "}");
+
+    private static final String MAIN = String.join("\n",
+            "package smoke;",
+            "import dev.valarm.*;",
+            "import dev.valarm.impl.Valarm;",
+            "import dev.valarm.impl.sim.SimulatedMachine;",
+            "import dev.valarm.micrometer.ValarmMetrics;",
+            "import io.micrometer.core.instrument.simple.SimpleMeterRegistry;",
+            "import java.time.Duration;",
+            "import org.junit.platform.launcher.LauncherDiscoveryRequest;",
+            "import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;",
+            "import org.junit.platform.launcher.core.LauncherFactory;",
+            "import org.junit.platform.launcher.listeners.SummaryGeneratingListener;",
+            "import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;",
+            "public final class Main {",
+            "  public static void main(String[] a) throws Exception {",
+            "    SimulatedMachine m = SimulatedMachine.builder().build();",
+            "    SimpleMeterRegistry registry = new SimpleMeterRegistry();",
+            "    ValarmMetrics metrics = ValarmMetrics.builder(registry).build();",
+            "    try (ValarmDevice d = m.newDevice(b -> b.listener(metrics.listener()))) {",
+            "      metrics.bind(d);",
+            "      AlarmHandle h = d.createInstance().open(OpenMode.READ_WRITE);",
+            "      Timespec now = h.getTime(AlarmType.RTC_WAKEUP);",
+            "      h.set(AlarmType.RTC_WAKEUP, Timespec.ofSeconds(now.seconds() + 3));",
+            "      m.advance(Duration.ofSeconds(4));",
+            "      System.out.println(\"events=\" + h.await(Duration.ZERO).mask());",
+            "      System.out.println(\"fired-metric=\" + registry.get(ValarmMetrics.ALARMS_FIRED).functionCounter().count());",
+            "    }",
+            "    System.out.println(\"internal-exported=\" + Valarm.class.getModule().isExported(\"dev.valarm.impl.internal\"));",
+            "    System.out.println(\"providers=\" + Valarm.providers().stream()",
+            "        .map(p -> p.name() + \"@\" + p.getClass().getModule().getName()).toList());",
+            "    try (ValarmDevice d = Valarm.openDefault()) {",
+            "      System.out.println(\"default=\" + d.describe());",
+            "    }",
+            "    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()",
+            "        .selectors(selectClass(VirtualTimeCheck.class)).build();",
+            "    SummaryGeneratingListener summary = new SummaryGeneratingListener();",
+            "    LauncherFactory.create().execute(request, summary);",
+            "    summary.getSummary().getFailures().forEach(f -> f.getException().printStackTrace(System.out));",
+            "    System.out.println(\"junit found=\" + summary.getSummary().getTestsFoundCount() + \" succeeded=\"",
+            "        + summary.getSummary().getTestsSucceededCount());",
+            "    System.out.println(\"junit-extension-module=\" + dev.valarm.junit.VirtualTimeExtension.class.getModule().getName());",
+            "    System.out.println(\"bridge-module=\" + ModuleLayer.boot().findModule(\"dev.valarm.bridge\")",
+            "        .map(b -> b.getDescriptor().isAutomatic() ? \"automatic\" : \"named\").orElse(\"missing\"));",
+            "    Module impl = Valarm.class.getModule();",
+            "    System.out.println(\"daemon-module=\" + ModuleLayer.boot().findModule(\"dev.valarm.daemon\")",
+            "        .map(dm -> (dm.getDescriptor().isAutomatic() ? \"automatic\" : \"named\") + \" reads-internal=\"",
+            "            + impl.isExported(\"dev.valarm.impl.internal\", dm)).orElse(\"missing\"));",
+            "    System.out.println(\"internal-to-others=\" + impl.isExported(\"dev.valarm.impl.internal\", Main.class.getModule()));",
+            "  }",
+            "}");
+
+    private static final String TEST = String.join("\n",
+            "package smoke;",
+            "import static org.junit.jupiter.api.Assertions.assertEquals;",
+            "import dev.valarm.junit.VirtualTime;",
+            "import dev.valarm.junit.VirtualTimeControl;",
+            "import java.time.Clock;",
+            "import java.time.Duration;",
+            "import java.time.Instant;",
+            "import org.junit.jupiter.api.Test;",
+            "@VirtualTime(start = \"2030-06-01T12:00:00Z\")",
+            "public class VirtualTimeCheck {",
+            "  @Test",
+            "  void timeMovesOnlyWhenTold(Clock clock, VirtualTimeControl time) {",
+            "    assertEquals(Instant.parse(\"2030-06-01T12:00:00Z\"), clock.instant());",
+            "    time.advance(Duration.ofMinutes(31));",
+            "    assertEquals(Instant.parse(\"2030-06-01T12:31:00Z\"), clock.instant());",
+            "  }",
+            "}");
+
+    /** What goes on the module path: valarm's jars and their dependencies, nothing of surefire's. */
+    private static final Pattern MODULE_JARS = Pattern.compile(
+            "(valarm-(api|impl|rtc-linux|bridge|daemon|junit|micrometer)|slf4j-(api|simple)|jnr-|jffi-|asm-|junit-|opentest4j-|apiguardian-"
+                    + "|micrometer-|HdrHistogram-|LatencyUtils-|jspecify-).*");
+
+    private static String modulePath;
+
+    @BeforeAll
+    static void modulePath() {
+        final List<String> entries = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> !e.contains("valarm-it"))
+                .filter(e -> MODULE_JARS.matcher(moduleFileName(e)).matches())
+                .collect(Collectors.toList());
+        modulePath = String.join(File.pathSeparator, entries);
+        for (final String m : List.of("valarm-api", "valarm-impl", "valarm-rtc-linux", "valarm-bridge", "valarm-daemon", "valarm-junit",
+                "valarm-micrometer")) {
+            assertTrue(entries.stream().anyMatch(e -> e.contains(m)), m + " is on the module path: " + entries);
+        }
+    }
+
+    /** The jar's file name, or for a reactor module's classes directory its module folder's name. */
+    private static String moduleFileName(final String entry) {
+        final Path p = Path.of(entry);
+        if (Files.isDirectory(p) && p.getParent() != null && p.getParent().getParent() != null) {
+            return p.getParent().getParent().getFileName().toString();
+        }
+        return p.getFileName().toString();
+    }
+
+    @Test
+    void everyModuleWorksOnTheModulePath(@TempDir final Path dir) throws Exception {
+        final Path src = dir.resolve("src");
+        Files.createDirectories(src.resolve("smoke"));
+        Files.writeString(src.resolve("module-info.java"), MODULE_INFO);
+        Files.writeString(src.resolve("smoke/Main.java"), MAIN);
+        Files.writeString(src.resolve("smoke/VirtualTimeCheck.java"), TEST);
+        final Path out = dir.resolve("out");
+        final String javacOut = run(List.of(tool("javac"), "--module-path", modulePath, "-d", out.toString(),
+                src.resolve("module-info.java").toString(), src.resolve("smoke/Main.java").toString(),
+                src.resolve("smoke/VirtualTimeCheck.java").toString()));
+        assertTrue(javacOut.startsWith("exit=0"), "the consumer module compiles against the exported API: " + javacOut);
+
+        final String output = run(List.of(tool("java"), "--module-path", out + File.pathSeparator + modulePath,
+                "-m", "smoke/smoke.Main"));
+        System.out.println(output);
+        assertTrue(output.startsWith("exit=0"), output);
+        assertTrue(output.contains("events=1\n"), output);
+        assertTrue(output.contains("fired-metric=1.0\n"), "valarm-micrometer counts on the module path: " + output);
+        assertTrue(output.contains("internal-exported=false\n"), "the internal package is not exported: " + output);
+        assertTrue(output.contains("junit found=1 succeeded=1\n"), "the @VirtualTime test ran and passed: " + output);
+        assertTrue(output.contains("junit-extension-module=dev.valarm.junit\n"), output);
+        // valarm-bridge has no module descriptor yet: its Automatic-Module-Name must at least resolve.
+        assertTrue(output.contains("bridge-module=automatic\n") || output.contains("bridge-module=named\n"), output);
+        // valarm-daemon (automatic too) reads valarm-impl's internal package, exported to it alone.
+        assertTrue(output.contains("daemon-module=automatic reads-internal=true\n"), output);
+        assertTrue(output.contains("internal-to-others=false\n"), output);
+        if (System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")) {
+            assertTrue(output.contains("providers=[linux@dev.valarm.rtc.linux, jdk@dev.valarm.impl]\n"),
+                    "the Linux provider is a service of its own named module: " + output);
+            assertTrue(output.contains("default=linux-clocks + "),
+                    "openDefault() chose the Linux backend (jnr-ffi loads on the module path): " + output);
+        }
+    }
+
+    private static String tool(final String name) {
+        return Path.of(System.getProperty("java.home"), "bin", name).toString();
+    }
+
+    /** Runs a command; returns "exit=N" and its output (stdout and stderr). */
+    private static String run(final List<String> cmd) throws IOException, InterruptedException {
+        final Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true).start();
+        final byte[] bytes = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished: " + cmd);
+        final String text = new String(bytes, StandardCharsets.UTF_8);
+        assertEquals(text, text.replace("\r", ""));
+        return "exit=" + p.exitValue() + "\n" + text;
+    }
+}
