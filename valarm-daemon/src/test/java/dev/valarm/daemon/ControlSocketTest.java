@@ -128,6 +128,65 @@ class ControlSocketTest {
     }
 
     @Test
+    void snapshotRestoreUnshareAndNodePermissionsWorkThroughTheSocket() throws Exception {
+        Host.requireFuse();
+        final Path dir = Host.dir("commands");
+        Files.createDirectories(dir.resolve("m"));
+        final String conf = "[instance a]\ntransport = fuse\nmount = " + dir.resolve("m") + "\nnode = alarm-a\nmode = 0666\n"
+                + "wall-clock-offset = -1d\n";
+        try (DaemonProcess d = DaemonProcess.start(dir, conf); Clients clients = new Clients()) {
+            final Path churn = CBinaries.binary(CBinaries.Client.CHURN);
+            final Clients.Run owner = clients.start(churn, "--node", dir.resolve("m/alarm-a").toString(), "--own");
+            owner.awaitLine("owned errno=-", 30);
+            final Map<String, Object> a = instance(d, "a");
+            assertTrue(((Number) a.get("armed")).intValue() != 0 && Boolean.TRUE.equals(a.get("owned")), a.toString());
+
+            // Node permissions at run time: the file's mode changes, and the list says so.
+            d.ok(Map.of("cmd", "set-node", "name", "a", "mode", "0640"));
+            assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("m/alarm-a"))));
+            assertEquals("0640", instance(d, "a").get("mode"));
+
+            // Snapshot, then restore it as a new instance: its armed alarm comes along, its owner does not.
+            final String snapshot = (String) d.ok(Map.of("cmd", "snapshot", "name", "a")).get("snapshot");
+            d.ok(Map.of("cmd", "restore", "name", "r", "snapshot", snapshot, "transport", "fuse",
+                    "mount", dir.resolve("m").toString(), "node", "alarm-r", "mode", "0666"));
+            final Map<String, Object> r = instance(d, "r");
+            assertEquals(a.get("armed"), r.get("armed"), r.toString());
+            assertEquals(false, r.get("owned"), r.toString());
+            assertEquals(a.get("wall_clock_offset"), r.get("wall_clock_offset"), "follow-host keeps the offset: " + r);
+
+            // Unshare: a child on the parent's clocks, with its alarms when asked.
+            d.ok(Map.of("cmd", "unshare", "parent", "a", "name", "k", "copy_alarms", true, "transport", "fuse",
+                    "mount", dir.resolve("m").toString(), "node", "alarm-k", "mode", "0666"));
+            final Map<String, Object> k = instance(d, "k");
+            assertEquals(a.get("armed"), k.get("armed"), k.toString());
+            assertEquals(a.get("wall_clock_offset"), k.get("wall_clock_offset"), k.toString());
+
+            // Both new nodes serve a process (and nobody owns them yet: a SET succeeds).
+            for (final String node : List.of("alarm-r", "alarm-k")) {
+                final Clients.Run t = clients.start(churn, "--node", dir.resolve("m").resolve(node).toString(), "--try-set");
+                assertEquals(0, t.await(30), t.output());
+                assertTrue(t.output().contains("try-set errno=-"), node + ": " + t.output());
+            }
+            d.ok(Map.of("cmd", "destroy", "name", "r"));
+            d.ok(Map.of("cmd", "destroy", "name", "k"));
+            assertFalse(Files.exists(dir.resolve("m/alarm-r")));
+            assertFalse(Files.exists(dir.resolve("m/alarm-k")));
+            assertEquals(1, ((List<?>) d.ok(Map.of("cmd", "list")).get("instances")).size());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> instance(final DaemonProcess d, final String name) {
+        for (final Map<String, Object> m : (List<Map<String, Object>>) d.ok(Map.of("cmd", "list")).get("instances")) {
+            if (name.equals(m.get("name"))) {
+                return m;
+            }
+        }
+        throw new AssertionError("no instance " + name + " in the list");
+    }
+
+    @Test
     void aThousandInstancesAreCreatedAndDestroyedThroughTheSocket() throws Exception {
         Host.requireFuse();
         final Path dir = Host.dir("thousand");
