@@ -113,6 +113,29 @@ class ServeProcessTest {
     }
 
     @Test
+    void anExplicitBackendThatCannotBeHonouredFailsTheStartInsteadOfFallingBack() throws Exception {
+        Host.requireFuse();
+        final Path dir = Host.dir("backend");
+        Files.createDirectories(dir.resolve("m"));
+        final String instance = "[instance a]\ntransport = fuse\nmount = " + dir.resolve("m") + "\n";
+        // A provider that does not exist, and the Linux provider's RTC backend on a device that does not exist.
+        final List<List<String>> cases = List.of(List.of("backend = nope\n", "", "nope"),
+                List.of("backend = linux\n", "-Dvalarm.rtc.backend=rtc-device:/dev/rtc-none-" + ProcessHandle.current().pid(),
+                        "/dev/rtc-none-"));
+        for (final List<String> c : cases) {
+            final DaemonProcess d = DaemonProcess.prepare(dir, c.get(0) + instance, List.of());
+            final Process p = new ProcessBuilder(DaemonProcess.command(c.get(1).isEmpty() ? List.of() : List.of(c.get(1)),
+                    "serve", "--config", d.config.toString())).redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains(c.get(2)), "the refusal names the choice: " + out);
+            assertTrue(mountsUnder(dir).isEmpty(), "nothing served: " + mountsUnder(dir));
+            d.close();
+        }
+    }
+
+    @Test
     void aStartThatFailsHalfWayServesNothingHalf() throws Exception {
         Host.requireFuse();
         final Path dir = Host.dir("half");
