@@ -71,11 +71,7 @@ class ServeProcessTest {
             assertTrue(((Number) stats.get("requests_served")).longValue() > 100, stats.toString());
 
             // A second daemon on the same state directory is refused (exit 1), the first serves on.
-            final Process second = new ProcessBuilder(DaemonProcess.command(List.of(), "serve", "--config",
-                    d.config.toString())).redirectErrorStream(true).start();
-            final String out = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(second.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(1, second.exitValue(), out);
+            final String out = serveToExit(List.of(), d.config, 1);
             assertTrue(out.contains("another valarm daemon (pid " + d.process().pid() + ")"), out);
             assertEquals(d.process().pid(), d.servingPid());
         }
@@ -89,11 +85,7 @@ class ServeProcessTest {
         Files.createDirectories(dir.resolve("m"));
         final DaemonProcess d = DaemonProcess.prepare(dir, "[instance ok]\ntransport = fuse\nmount = " + dir.resolve("m")
                 + "\n[instance bad]\ntransport = fuse\nmount = " + dir.resolve("m") + "\nnode = other\nmode = 0999\n", List.of());
-        final Process p = new ProcessBuilder(DaemonProcess.command(List.of(), "serve", "--config", d.config.toString()))
-                .redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(2, p.exitValue(), out);
+        final String out = serveToExit(List.of(), d.config, 2);
         // line 1 is the state-dir the test prepends: the bad mode is on line 9
         assertTrue(out.contains(d.config + ":9: mode: must be octal"), out);
         assertTrue(out.contains("0999"), out);
@@ -124,11 +116,7 @@ class ServeProcessTest {
                         "/dev/rtc-none-"));
         for (final List<String> c : cases) {
             final DaemonProcess d = DaemonProcess.prepare(dir, c.get(0) + instance, List.of());
-            final Process p = new ProcessBuilder(DaemonProcess.command(c.get(1).isEmpty() ? List.of() : List.of(c.get(1)),
-                    "serve", "--config", d.config.toString())).redirectErrorStream(true).start();
-            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(1, p.exitValue(), out);
+            final String out = serveToExit(c.get(1).isEmpty() ? List.of() : List.of(c.get(1)), d.config, 1);
             assertTrue(out.contains(c.get(2)), "the refusal names the choice: " + out);
             assertTrue(mountsUnder(dir).isEmpty(), "nothing served: " + mountsUnder(dir));
             d.close();
@@ -149,11 +137,7 @@ class ServeProcessTest {
                     + dir.resolve("ok") + "\n[instance second]\ntransport = fuse\nmount = " + dir.resolve("busy") + "\n",
                     List.of());
             try (d) {
-                final Process p = new ProcessBuilder(DaemonProcess.command(List.of(), "serve", "--config", d.config.toString()))
-                        .redirectErrorStream(true).start();
-                final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-                assertEquals(1, p.exitValue(), out);
+                final String out = serveToExit(List.of(), d.config, 1);
                 assertTrue(out.contains("mount point busy"), out);
                 assertEquals(List.of(dir.resolve("busy").toString()), mountsUnder(dir), "the first instance's mount is gone");
                 final long keeper = d.keeperPid();
@@ -177,6 +161,16 @@ class ServeProcessTest {
                 out.add(f[4]);
             }
         }
+        return out;
+    }
+
+    /** Runs {@code serve --config config} as a process to its end (at most 60 s) and checks its exit status. */
+    private static String serveToExit(final List<String> jvmOptions, final Path config, final int status) throws Exception {
+        final Process p = new ProcessBuilder(DaemonProcess.command(jvmOptions, "serve", "--config", config.toString()))
+                .redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(status, p.exitValue(), out);
         return out;
     }
 }
