@@ -2,12 +2,12 @@ package dev.valarm.bridge;
 
 import dev.valarm.Errno;
 import dev.valarm.ValarmInstance;
+import dev.valarm.bridge.internal.Channels;
 import dev.valarm.bridge.internal.Connection;
 import dev.valarm.bridge.internal.CuseNodes;
 import dev.valarm.bridge.internal.CuseRequests;
 import dev.valarm.bridge.internal.FuseNodes;
 import dev.valarm.bridge.internal.FuseRequests;
-import dev.valarm.bridge.internal.Handshake;
 import dev.valarm.bridge.internal.Mounts;
 import dev.valarm.bridge.internal.Native;
 import dev.valarm.bridge.internal.PendingWaits;
@@ -126,18 +126,10 @@ public final class AlarmBridge implements AutoCloseable {
             checkOpen(what);
             final int major = cuseMajor(what);
             final int minor = major == 0 ? 0 : instance.minor();
-            CuseNodes.checkFree(devDirectory, spec.name(), major, minor, what);
-            final int fd = CuseNodes.openChannel(what);
-            final CuseNodes.Created created;
-            final int protocolMinor;
-            try {
-                protocolMinor = Handshake.cuseInit(fd, spec.name(), major, minor, what);
-                created = CuseNodes.setUp(devDirectory, spec, what);
-            } catch (final RuntimeException e) {
-                Native.get().libc().close(fd);
-                throw e;
-            }
-            final Connection c = new Connection(fd, Connection.Kind.CUSE, "CUSE " + created.node(), protocolMinor);
+            final Channels.OpenedCuse opened = Channels.openCuse(devDirectory, spec, major, minor, what);
+            final CuseNodes.Created created = opened.created();
+            final Connection c = opened.connection();
+            final int protocolMinor = c.protocolMinor();
             c.handler(new CuseRequests(waits, instance, () -> {
                 if (created.madeByBridge()) {
                     Native.get().libc().unlink(created.node().toString());
@@ -177,25 +169,9 @@ public final class AlarmBridge implements AutoCloseable {
         final String what = "mount FUSE on " + abs;
         synchronized (this) {
             checkOpen(what);
-            if (Native.get().libc().geteuid() != 0) {
-                throw new BridgeException(Errno.EPERM, what, "not root (euid " + Native.get().libc().geteuid()
-                        + "): mounting needs CAP_SYS_ADMIN");
-            }
-            Mounts.clearStale(abs, what); // before looking at the directory: a stale mount hides it (ENOTCONN)
-            if (!Files.isDirectory(abs)) {
-                throw new BridgeException(Files.exists(abs) ? 20 : Errno.ENOENT, what, abs + " is not a directory");
-            }
-            final int fd = Mounts.mount(abs, 0755, what);
-            final int protocolMinor;
-            try {
-                protocolMinor = Handshake.fuseInit(fd, what);
-            } catch (final RuntimeException e) {
-                Native.get().libc().close(fd);
-                Mounts.unmount(abs);
-                throw e;
-            }
+            final Connection c = Channels.openFuse(abs, 0755, what);
+            final int protocolMinor = c.protocolMinor();
             final FuseNodes nodes = new FuseNodes();
-            final Connection c = new Connection(fd, Connection.Kind.FUSE, "FUSE " + abs, protocolMinor);
             c.handler(new FuseRequests(waits, nodes, 0, 0, 0755, () -> Mounts.unmount(abs)));
             session.attach(c);
             final FuseMount m = new FuseMount(session, c, nodes, abs);

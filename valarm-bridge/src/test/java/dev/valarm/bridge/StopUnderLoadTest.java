@@ -1,6 +1,7 @@
 package dev.valarm.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.valarm.ValarmDevice;
@@ -37,6 +38,7 @@ class StopUnderLoadTest {
 
     private ValarmDevice device;
     private final List<Process> processes = new ArrayList<>();
+    private final List<Thread> pumps = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -72,7 +74,7 @@ class StopUnderLoadTest {
                         dir.resolve("alarm" + i).toString(), "--hold-wait", Integer.toString(PER_INSTANCE))
                         .redirectErrorStream(true).start();
                 processes.add(p);
-                pump(p, lines);
+                pumps.add(pump(p, lines));
             }
             // An event, not a sleep: the bridge's request table holds all 50 WAITs.
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -87,7 +89,12 @@ class StopUnderLoadTest {
         for (final Process p : processes) {
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a blocked client never returned: " + lines);
         }
-        Thread.sleep(100); // let the output pumps drain the last lines (the processes have exited)
+        // The processes have exited: wait for the output pumps to reach the end of their pipes (a loaded machine
+        // can take far longer than any fixed pause).
+        for (final Thread t : pumps) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(t.isAlive(), "an output pump did not reach the end of its pipe: " + lines);
+        }
         final List<Long> latencies = new ArrayList<>();
         for (final String line : lines) {
             final Matcher mt = RETURNED.matcher(line);
@@ -110,7 +117,7 @@ class StopUnderLoadTest {
         }
     }
 
-    private static void pump(final Process p, final ConcurrentLinkedQueue<String> lines) {
+    private static Thread pump(final Process p, final ConcurrentLinkedQueue<String> lines) {
         final Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -123,5 +130,6 @@ class StopUnderLoadTest {
         });
         t.setDaemon(true);
         t.start();
+        return t;
     }
 }

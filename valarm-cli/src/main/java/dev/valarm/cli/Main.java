@@ -21,6 +21,8 @@ public final class Main {
         register(new DemoCommand());
         register(new ProbeCommand());
         register(new TimelineCommand());
+        register(new ServeCommand());
+        register(new CtlCommand());
     }
 
     private Main() {

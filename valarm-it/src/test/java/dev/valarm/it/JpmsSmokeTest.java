@@ -82,6 +82,11 @@ final class JpmsSmokeTest {
             "    System.out.println(\"junit-extension-module=\" + dev.valarm.junit.VirtualTimeExtension.class.getModule().getName());",
             "    System.out.println(\"bridge-module=\" + ModuleLayer.boot().findModule(\"dev.valarm.bridge\")",
             "        .map(b -> b.getDescriptor().isAutomatic() ? \"automatic\" : \"named\").orElse(\"missing\"));",
+            "    Module impl = Valarm.class.getModule();",
+            "    System.out.println(\"daemon-module=\" + ModuleLayer.boot().findModule(\"dev.valarm.daemon\")",
+            "        .map(dm -> (dm.getDescriptor().isAutomatic() ? \"automatic\" : \"named\") + \" reads-internal=\"",
+            "            + impl.isExported(\"dev.valarm.impl.internal\", dm)).orElse(\"missing\"));",
+            "    System.out.println(\"internal-to-others=\" + impl.isExported(\"dev.valarm.impl.internal\", Main.class.getModule()));",
             "  }",
             "}");
 
@@ -106,7 +111,7 @@ final class JpmsSmokeTest {
 
     /** What goes on the module path: valarm's jars and their dependencies, nothing of surefire's. */
     private static final Pattern MODULE_JARS = Pattern.compile(
-            "(valarm-(api|impl|rtc-linux|bridge|junit|micrometer)|slf4j-(api|simple)|jnr-|jffi-|asm-|junit-|opentest4j-|apiguardian-"
+            "(valarm-(api|impl|rtc-linux|bridge|daemon|junit|micrometer)|slf4j-(api|simple)|jnr-|jffi-|asm-|junit-|opentest4j-|apiguardian-"
                     + "|micrometer-|HdrHistogram-|LatencyUtils-|jspecify-).*");
 
     private static String modulePath;
@@ -118,7 +123,7 @@ final class JpmsSmokeTest {
                 .filter(e -> MODULE_JARS.matcher(moduleFileName(e)).matches())
                 .collect(Collectors.toList());
         modulePath = String.join(File.pathSeparator, entries);
-        for (final String m : List.of("valarm-api", "valarm-impl", "valarm-rtc-linux", "valarm-bridge", "valarm-junit",
+        for (final String m : List.of("valarm-api", "valarm-impl", "valarm-rtc-linux", "valarm-bridge", "valarm-daemon", "valarm-junit",
                 "valarm-micrometer")) {
             assertTrue(entries.stream().anyMatch(e -> e.contains(m)), m + " is on the module path: " + entries);
         }
@@ -157,6 +162,9 @@ final class JpmsSmokeTest {
         assertTrue(output.contains("junit-extension-module=dev.valarm.junit\n"), output);
         // valarm-bridge has no module descriptor yet: its Automatic-Module-Name must at least resolve.
         assertTrue(output.contains("bridge-module=automatic\n") || output.contains("bridge-module=named\n"), output);
+        // valarm-daemon (automatic too) reads valarm-impl's internal package, exported to it alone.
+        assertTrue(output.contains("daemon-module=automatic reads-internal=true\n"), output);
+        assertTrue(output.contains("internal-to-others=false\n"), output);
         if (System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")) {
             assertTrue(output.contains("providers=[linux@dev.valarm.rtc.linux, jdk@dev.valarm.impl]\n"),
                     "the Linux provider is a service of its own named module: " + output);

@@ -38,8 +38,12 @@ public final class Connection {
     private final OpenFiles files = new OpenFiles();
     private final AtomicInteger writers = new AtomicInteger();
     private volatile boolean closing;
+    private volatile boolean relinquished;
     private boolean closed;
     private Handler handler;
+    private StateHook hook = StateHook.NONE;
+    private long id = -1;
+    private int kernelMinor;
     private int index = -1;
 
     /**
@@ -55,6 +59,7 @@ public final class Connection {
         this.kind = kind;
         this.description = description;
         this.protocolMinor = protocolMinor;
+        this.kernelMinor = protocolMinor;
     }
 
     /** Answers the requests of one connection. Called on the serving loop only. */
@@ -137,6 +142,84 @@ public final class Connection {
         this.handler = h;
     }
 
+    /**
+     * The durability hook (default {@link StateHook#NONE}).
+     *
+     * @return the hook
+     */
+    public StateHook hook() {
+        return hook;
+    }
+
+    /**
+     * Sets the durability hook (before the loop sees the connection).
+     *
+     * @param h the hook, not null
+     */
+    public void hook(final StateHook h) {
+        this.hook = java.util.Objects.requireNonNull(h, "hook");
+    }
+
+    /**
+     * The id a daemon gave this connection (stable across processes), or -1.
+     *
+     * @return the id
+     */
+    public long id() {
+        return id;
+    }
+
+    /**
+     * Sets the connection's id.
+     *
+     * @param id the id
+     */
+    public void id(final long id) {
+        this.id = id;
+    }
+
+    /**
+     * The protocol minor the kernel offered in INIT (7.40 and later can re-send requests a dead server had
+     * read: {@code FUSE_NOTIFY_RESEND}).
+     *
+     * @return the kernel's minor
+     */
+    public int kernelMinor() {
+        return kernelMinor;
+    }
+
+    /**
+     * Records the kernel's offered minor.
+     *
+     * @param minor the minor from INIT
+     */
+    public void kernelMinor(final int minor) {
+        this.kernelMinor = minor;
+    }
+
+    /**
+     * Hands the connection over: from now on this process writes nothing to it (late WAIT answers are
+     * dropped; the successor answers them) and {@link #close} leaves the fd to the kernel's own cleanup when
+     * the process exits. The kernel connection lives on in the successor's copy of the fd.
+     */
+    public void relinquish() {
+        relinquished = true;
+    }
+
+    /** Undoes {@link #relinquish} (a hand-over that did not happen). */
+    public void unrelinquish() {
+        relinquished = false;
+    }
+
+    /**
+     * Whether {@link #relinquish} was called.
+     *
+     * @return true once handed over
+     */
+    public boolean isRelinquished() {
+        return relinquished;
+    }
+
     int index() {
         return index;
     }
@@ -153,6 +236,9 @@ public final class Connection {
      * @return true if the kernel took it
      */
     public boolean write(final Reply reply, final int length) {
+        if (relinquished) {
+            return false;
+        }
         final long n = nat.libc().write(fd, reply.pointer(), length);
         if (n == length) {
             return true;
@@ -172,7 +258,7 @@ public final class Connection {
     public boolean writeFromAnyThread(final Reply reply, final int length) {
         writers.incrementAndGet();
         try {
-            if (closing) {
+            if (closing || relinquished) {
                 return false;
             }
             return write(reply, length);

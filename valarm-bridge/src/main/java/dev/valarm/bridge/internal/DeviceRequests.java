@@ -112,6 +112,7 @@ public abstract class DeviceRequests implements Connection.Handler {
                 FuseAbi.FOPEN_DIRECT_IO | FuseAbi.FOPEN_NONSEEKABLE);
         reply.buffer().putInt(OUT_HEADER_SIZE + 12, 0);
         req.markAnswered();
+        c.hook().opened(c, req.unique(), fh, h, reply, len);
         if (!c.write(reply, len)) {
             // The opener is gone (killed during open): no RELEASE will come for this fh.
             c.files().remove(fh);
@@ -120,11 +121,17 @@ public abstract class DeviceRequests implements Connection.Handler {
     }
 
     private void release(final Connection c, final Request req, final Reply reply) {
-        final AlarmHandle h = c.files().remove(req.int64(FuseAbi.RELEASE_IN_FH));
-        if (h != null) {
-            h.close();
+        final long fh = req.int64(FuseAbi.RELEASE_IN_FH);
+        final AlarmHandle h = c.files().remove(fh);
+        if (h == null) {
+            error(c, req, reply, 0);
+            return;
         }
-        error(c, req, reply, 0);
+        h.close();
+        final int len = reply.header(req.unique(), 0, 0);
+        req.markAnswered();
+        c.hook().released(c, req.unique(), fh, h, reply, len);
+        c.write(reply, len);
     }
 
     /**

@@ -260,6 +260,20 @@ public final class FuseAbi {
     /** {@code sizeof(struct fuse_ioctl_iovec)}: {@code base} at 0, {@code len} at 8. */
     public static final int IOCTL_IOVEC_SIZE = 16;
 
+    // Re-sending requests after a server died (protocol 7.40, Linux 6.9)
+    /**
+     * {@code FUSE_NOTIFY_RESEND}: a notification (a write with {@code unique} 0 and this code in
+     * {@code error}) that makes the kernel queue again every request a server had read and not answered.
+     * Kernels before 7.40 refuse it with EINVAL.
+     */
+    public static final int NOTIFY_RESEND = 7;
+    /** The first protocol minor whose kernels accept {@link #NOTIFY_RESEND}. */
+    public static final int RESEND_MINOR = 40;
+    /** {@code FUSE_UNIQUE_RESEND}: the bit a re-sent request's id carries. */
+    public static final long UNIQUE_RESEND = 1L << 63;
+    /** {@code FUSE_INT_REQ_BIT}: the bit of an interrupt request's own id. */
+    public static final long UNIQUE_INTERRUPT = 1L;
+
     // struct fuse_interrupt_in
     /** {@code fuse_interrupt_in.unique}. */
     public static final int INTERRUPT_IN_UNIQUE = 0;

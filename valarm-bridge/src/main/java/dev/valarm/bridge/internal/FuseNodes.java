@@ -37,10 +37,55 @@ public final class FuseNodes {
      * @throws IllegalArgumentException if the name is taken
      */
     public synchronized Node add(final ValarmInstance instance, final NodeSpec spec) {
+        return add(nextId.getAndIncrement(), instance, spec);
+    }
+
+    /**
+     * Adds a file with the node id a predecessor process gave it (the kernel's cached inodes keep using it,
+     * so a mount taken over must answer for the same ids); later files get higher ids.
+     *
+     * @param nodeId the id, above the root's
+     * @param instance the instance it serves
+     * @param spec its name, owner and mode
+     * @return the node
+     * @throws IllegalArgumentException if the name or the id is taken
+     */
+    public synchronized Node adopt(final long nodeId, final ValarmInstance instance, final NodeSpec spec) {
+        if (nodeId <= FuseAbi.ROOT_ID || byId.containsKey(nodeId)) {
+            throw new IllegalArgumentException("node id " + nodeId + " is taken or reserved");
+        }
+        nextId.accumulateAndGet(nodeId + 1, Math::max);
+        return add(nodeId, instance, spec);
+    }
+
+    /**
+     * Changes a file's owner, group and mode (its name stays); the kernel sees them at the next access, since
+     * it caches no attributes.
+     *
+     * @param name the file's name
+     * @param spec the new spec, with the same name
+     * @return the updated node, or null if there is no such file
+     * @throws IllegalArgumentException if the spec names another file
+     */
+    public synchronized Node respec(final String name, final NodeSpec spec) {
+        if (!spec.name().equals(name)) {
+            throw new IllegalArgumentException("a respec keeps the name: " + name + " vs " + spec.name());
+        }
+        final Node old = byName.get(name);
+        if (old == null) {
+            return null;
+        }
+        final Node n = new Node(old.nodeId(), name, old.instance(), spec);
+        byName.put(name, n);
+        byId.put(n.nodeId(), n);
+        return n;
+    }
+
+    private Node add(final long nodeId, final ValarmInstance instance, final NodeSpec spec) {
         if (byName.containsKey(spec.name())) {
             throw new IllegalArgumentException("a file named \"" + spec.name() + "\" is already in the mount");
         }
-        final Node n = new Node(nextId.getAndIncrement(), spec.name(), instance, spec);
+        final Node n = new Node(nodeId, spec.name(), instance, spec);
         byName.put(n.name(), n);
         byId.put(n.nodeId(), n);
         order.add(n.name());

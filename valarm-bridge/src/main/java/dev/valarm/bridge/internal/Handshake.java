@@ -28,14 +28,23 @@ public final class Handshake {
     }
 
     /**
+     * What INIT settled.
+     *
+     * @param minor the protocol minor both sides speak
+     * @param kernelMinor the minor the kernel offered (7.40 and later accept {@code FUSE_NOTIFY_RESEND})
+     */
+    public record Negotiated(int minor, int kernelMinor) {
+    }
+
+    /**
      * Answers FUSE_INIT on a freshly mounted connection.
      *
      * @param fd the {@code /dev/fuse} fd given to {@code mount(2)}
      * @param what for errors, such as {@code "mount FUSE on /run/x"}
-     * @return the negotiated minor
+     * @return the negotiated minor and the kernel's
      * @throws BridgeException if INIT does not come or speaks another major
      */
-    public static int fuseInit(final int fd, final String what) {
+    public static Negotiated fuseInit(final int fd, final String what) {
         final Native nat = Native.get();
         final ByteBuffer in = ByteBuffer.allocateDirect(Session.READ_BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         final int n = readOne(nat, fd, in, what);
@@ -67,7 +76,7 @@ public final class Handshake {
         b.putInt(OUT_HEADER_SIZE + FuseAbi.INIT_OUT_MAX_WRITE, MAX_WRITE);
         b.putInt(OUT_HEADER_SIZE + FuseAbi.INIT_OUT_TIME_GRAN, 1);
         write(nat, fd, r, r.header(unique, 0, FuseAbi.INIT_OUT_SIZE), what);
-        return minor;
+        return new Negotiated(minor, kminor);
     }
 
     /**
@@ -79,10 +88,10 @@ public final class Handshake {
      * @param devMajor the major (0: the kernel picks a free one)
      * @param devMinor the minor
      * @param what for errors
-     * @return the negotiated minor
+     * @return the negotiated minor and the kernel's
      * @throws BridgeException if CUSE_INIT does not come
      */
-    public static int cuseInit(final int fd, final String devName, final int devMajor, final int devMinor,
+    public static Negotiated cuseInit(final int fd, final String devName, final int devMajor, final int devMinor,
             final String what) {
         final Native nat = Native.get();
         final ByteBuffer in = ByteBuffer.allocateDirect(Session.READ_BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -108,7 +117,7 @@ public final class Handshake {
         b.putInt(OUT_HEADER_SIZE + FuseAbi.CUSE_INIT_OUT_DEV_MINOR, devMinor);
         b.put(OUT_HEADER_SIZE + FuseAbi.CUSE_INIT_OUT_SIZE, info);
         write(nat, fd, r, r.header(unique, 0, FuseAbi.CUSE_INIT_OUT_SIZE + info.length), what);
-        return Math.min(kminor, FuseAbi.KERNEL_MINOR_VERSION);
+        return new Negotiated(Math.min(kminor, FuseAbi.KERNEL_MINOR_VERSION), kminor);
     }
 
     private static int readOne(final Native nat, final int fd, final ByteBuffer in, final String what) {

@@ -20,6 +20,7 @@ import static dev.valarm.bridge.internal.FuseAbi.OUT_HEADER_SIZE;
 
 import dev.valarm.AlarmHandle;
 import dev.valarm.Errno;
+import dev.valarm.OpenMode;
 import dev.valarm.impl.abi.AlarmIoctlCodec;
 import dev.valarm.impl.abi.AlarmIoctlCodec.Abi;
 import java.nio.ByteBuffer;
@@ -97,13 +98,18 @@ public final class IoctlRequests {
         }
         final int avail = Math.min(inSize, req.bodyLength() - IOCTL_IN_SIZE);
         final ByteBuffer arg = needOut > 0 ? outView(reply, needOut) : req.bodyView(IOCTL_IN_SIZE, Math.max(avail, 0));
+        final long fh = req.int64(IOCTL_IN_FH);
         final int r = codec.ioctlDeferringWait(handle, cmd, arg);
         if (r == AlarmIoctlCodec.WAIT_DEFERRED) {
             req.markAnswered();
-            waits.park(c, unique, handle, cmd);
+            waits.park(c, unique, fh, handle, cmd);
             return;
         }
-        result(c, req, reply, r, r == 0 ? needOut : 0);
+        final int len = resultReply(req, reply, r, r == 0 ? needOut : 0);
+        if (needOut == 0 && handle.mode() == OpenMode.READ_WRITE) {
+            c.hook().changed(c, unique, fh, handle, reply, len);
+        }
+        c.write(reply, len);
     }
 
     /** A view of the reply's data area after {@code fuse_ioctl_out} (GET_TIME writes there). */
@@ -119,6 +125,11 @@ public final class IoctlRequests {
 
     private static void result(final Connection c, final Request req, final Reply reply, final int result,
             final int dataLength) {
+        c.write(reply, resultReply(req, reply, result, dataLength));
+    }
+
+    /** Builds an ioctl reply with {@code result} and marks the request answered; returns its length. */
+    private static int resultReply(final Request req, final Reply reply, final int result, final int dataLength) {
         final int len = reply.header(req.unique(), 0, IOCTL_OUT_SIZE + dataLength);
         final ByteBuffer b = reply.buffer();
         b.putInt(OUT_HEADER_SIZE + IOCTL_OUT_RESULT, result);
@@ -126,7 +137,7 @@ public final class IoctlRequests {
         b.putInt(OUT_HEADER_SIZE + IOCTL_OUT_IN_IOVS, 0);
         b.putInt(OUT_HEADER_SIZE + IOCTL_OUT_OUT_IOVS, 0);
         req.markAnswered();
-        c.write(reply, len);
+        return len;
     }
 
     private static void retry(final Connection c, final Request req, final Reply reply, final long arg,

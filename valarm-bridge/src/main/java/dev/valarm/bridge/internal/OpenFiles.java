@@ -44,6 +44,66 @@ public final class OpenFiles {
     }
 
     /**
+     * Puts a handle back at the {@code fh} a predecessor process gave it (the kernel keeps using that
+     * {@code fh} for the open file), so that a connection taken over keeps its open files.
+     *
+     * @param fh the file handle, as {@link #add} made it
+     * @param handle the handle
+     * @throws IllegalArgumentException if {@code fh} is malformed or in use
+     */
+    public void adopt(final long fh, final AlarmHandle handle) {
+        final int i = (int) fh;
+        final int gen = (int) (fh >>> 32);
+        if (i < 0 || i > (1 << 24)) {
+            throw new IllegalArgumentException("not a file handle of this table: 0x" + Long.toHexString(fh));
+        }
+        while (used <= i) {
+            if (used == handles.length) {
+                handles = java.util.Arrays.copyOf(handles, used * 2);
+                generations = java.util.Arrays.copyOf(generations, used * 2);
+                free = java.util.Arrays.copyOf(free, used * 2);
+            }
+            free[freeCount++] = used++;
+        }
+        if (handles[i] != null) {
+            throw new IllegalArgumentException("file handle 0x" + Long.toHexString(fh) + " is already in use");
+        }
+        for (int k = 0; k < freeCount; k++) {
+            if (free[k] == i) {
+                free[k] = free[--freeCount];
+                break;
+            }
+        }
+        handles[i] = handle;
+        generations[i] = gen;
+        open++;
+    }
+
+    /** Sees one open file. */
+    public interface Visitor {
+        /**
+         * One open file.
+         *
+         * @param fh its file handle
+         * @param handle its handle
+         */
+        void visit(long fh, AlarmHandle handle);
+    }
+
+    /**
+     * Visits every open file.
+     *
+     * @param v the visitor
+     */
+    public void forEach(final Visitor v) {
+        for (int i = 0; i < used; i++) {
+            if (handles[i] != null) {
+                v.visit((long) generations[i] << 32 | i, handles[i]);
+            }
+        }
+    }
+
+    /**
      * The handle of an {@code fh}.
      *
      * @param fh the file handle

@@ -58,8 +58,16 @@ public final class PendingWaits {
         }
     }
 
-    /** One pending WAIT: what a successor needs to know about it. */
-    public record Pending(long unique, Connection connection, AlarmHandle handle, int cmd) {
+    /**
+     * One pending WAIT: what a successor needs to know about it.
+     *
+     * @param unique the request id
+     * @param connection the connection it came from
+     * @param fh the open file's handle
+     * @param handle the handle
+     * @param cmd the request number
+     */
+    public record Pending(long unique, Connection connection, long fh, AlarmHandle handle, int cmd) {
     }
 
     /**
@@ -68,19 +76,23 @@ public final class PendingWaits {
      *
      * @param connection the connection the request came from
      * @param unique the request id
+     * @param fh the open file's handle (for the snapshot and the durability hook)
      * @param handle the handle
      * @param cmd the request number (for the snapshot)
      */
-    public void park(final Connection connection, final long unique, final AlarmHandle handle, final int cmd) {
+    public void park(final Connection connection, final long unique, final long fh, final AlarmHandle handle,
+            final int cmd) {
         final Slot s = take();
         final int gen;
         synchronized (s) {
             s.connection = connection;
             s.unique = unique;
+            s.fh = fh;
             s.handle = handle;
             s.cmd = cmd;
             gen = s.generation;
         }
+        connection.hook().parked(connection, unique, fh, handle, cmd);
         final CompletableFuture<AlarmEvents> f;
         try {
             f = handle.awaitAsync();
@@ -152,7 +164,7 @@ public final class PendingWaits {
         for (final Slot s : slotsSnapshot()) {
             synchronized (s) {
                 if (s.connection != null) {
-                    out.add(new Pending(s.unique, s.connection, s.handle, s.cmd));
+                    out.add(new Pending(s.unique, s.connection, s.fh, s.handle, s.cmd));
                 }
             }
         }
@@ -223,6 +235,7 @@ public final class PendingWaits {
         int generation;
         Connection connection;
         long unique;
+        long fh;
         AlarmHandle handle;
         int cmd;
         CompletableFuture<AlarmEvents> future;
@@ -269,6 +282,7 @@ public final class PendingWaits {
                 }
                 c = connection;
                 u = unique;
+                final AlarmHandle h = handle;
                 generation++;
                 connection = null;
                 handle = null;
@@ -276,7 +290,9 @@ public final class PendingWaits {
                 final int len = reply.header(u, 0, IOCTL_OUT_SIZE);
                 reply.clearBody(IOCTL_OUT_SIZE);
                 reply.buffer().putInt(FuseAbi.OUT_HEADER_SIZE + FuseAbi.IOCTL_OUT_RESULT, result);
-                c.writeFromAnyThread(reply, len);
+                if (c.hook().answered(c, u, fh, h, reply, len)) {
+                    c.writeFromAnyThread(reply, len);
+                }
             }
             giveBack(this);
             return true;

@@ -53,9 +53,10 @@ public final class Session implements AutoCloseable {
     private final Pointer eventsPtr;
     private final ByteBuffer ctl = ByteBuffer.allocateDirect(16).order(ByteOrder.LITTLE_ENDIAN);
     private final Pointer ctlPtr = nat.pointer(ctl);
-    private final ByteBuffer readBuf = ByteBuffer.allocateDirect(READ_BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final Pointer readPtr = nat.pointer(readBuf);
-    private final Request request = new Request(readBuf);
+    private final ByteBuffer readBuf;
+    private final Pointer readPtr;
+    private final Request request;
+    private final InFlight inFlight;
     private final Reply reply = new Reply(REPLY_BUFFER_SIZE);
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -65,12 +66,79 @@ public final class Session implements AutoCloseable {
     private long requestsServed;
 
     /**
+     * Where the loop reads requests, and what it tells about the one it is serving: a daemon keeps this in a
+     * file mapping that outlives the process, so that a successor finds the request a crashed predecessor had
+     * read and not finished (on kernels that cannot re-send it).
+     */
+    public interface InFlight {
+        /**
+         * The read buffer: direct, little-endian, at least {@link #READ_BUFFER_SIZE} bytes, position 0.
+         *
+         * @return the buffer
+         */
+        ByteBuffer buffer();
+
+        /**
+         * The loop is about to read a request of {@code c} into the buffer.
+         *
+         * @param c the connection
+         */
+        void reading(Connection c);
+
+        /**
+         * The request {@code unique} in the buffer is finished: answered, or parked in the request table.
+         *
+         * @param unique its id
+         */
+        void done(long unique);
+    }
+
+    /** A plain buffer, nothing recorded. */
+    private static final class Volatile implements InFlight {
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+
+        @Override
+        public ByteBuffer buffer() {
+            return buf;
+        }
+
+        @Override
+        public void reading(final Connection c) {
+        }
+
+        @Override
+        public void done(final long unique) {
+        }
+    }
+
+    /**
      * Starts a loop.
      *
      * @param threadName the loop thread's name
      * @throws BridgeException if epoll or eventfd cannot be created
      */
     public Session(final String threadName) {
+        this(threadName, new Volatile());
+    }
+
+    /**
+     * Starts a loop that reads into {@code inFlight}'s buffer and reports each request to it.
+     *
+     * @param threadName the loop thread's name
+     * @param inFlight the read buffer and its observer
+     * @throws BridgeException if epoll or eventfd cannot be created
+     * @throws IllegalArgumentException if the buffer is not direct or too small
+     */
+    public Session(final String threadName, final InFlight inFlight) {
+        this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
+        final ByteBuffer b = inFlight.buffer();
+        if (!b.isDirect() || b.capacity() < READ_BUFFER_SIZE) {
+            throw new IllegalArgumentException("the read buffer must be direct with at least " + READ_BUFFER_SIZE
+                    + " bytes: " + b);
+        }
+        readBuf = b.order(ByteOrder.LITTLE_ENDIAN);
+        readPtr = nat.pointer(readBuf);
+        request = new Request(readBuf);
         epfd = nat.libc().epoll_create1(Native.EPOLL_CLOEXEC);
         if (epfd < 0) {
             throw new BridgeException(nat.errno(), "start the serving loop", "epoll_create1 failed: "
@@ -155,6 +223,56 @@ public final class Session implements AutoCloseable {
         call("park", () -> {
             parked = true;
             return null;
+        });
+    }
+
+    /**
+     * Hands every connection over to a successor process: the loop parks at a request boundary and this
+     * process stops writing to any connection (see {@link Connection#relinquish}); nothing is answered,
+     * closed, unmounted or removed. What is pending stays for the successor, which holds its own copies of
+     * the fds. Afterwards only {@link #resumeAfterFailedHandover} or the end of the process make sense.
+     */
+    public void relinquishAll() {
+        call("relinquish", () -> {
+            parked = true;
+            for (final Connection c : connections()) {
+                c.relinquish();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Takes the connections back after a hand-over that did not happen (the successor failed before it
+     * served anything): writes are allowed again and the loop reads again.
+     */
+    public void resumeAfterFailedHandover() {
+        call("take back", () -> {
+            for (final Connection c : connections()) {
+                c.unrelinquish();
+            }
+            parked = false;
+            return null;
+        });
+    }
+
+    /**
+     * Serves the request that is already in the read buffer (left there by a predecessor process that read
+     * it and died before finishing it), as if it had just been read from {@code c}. Runs on the loop.
+     *
+     * @param c an attached connection
+     * @return the request's id, or 0 if the buffer holds no well-formed request
+     */
+    public long serveBuffered(final Connection c) {
+        return call("serve the buffered request", () -> {
+            final int len = readBuf.getInt(FuseAbi.IN_LEN);
+            if (len < FuseAbi.IN_HEADER_SIZE || len > READ_BUFFER_SIZE) {
+                return 0L;
+            }
+            request.reset(len);
+            final long unique = request.unique();
+            handle(c);
+            return unique;
         });
     }
 
@@ -338,6 +456,7 @@ public final class Session implements AutoCloseable {
     }
 
     private void serveOne(final Connection c) {
+        inFlight.reading(c);
         final long n = nat.libc().read(c.fd(), readPtr, READ_BUFFER_SIZE);
         if (n < 0) {
             final int e = nat.errno();
@@ -362,7 +481,16 @@ public final class Session implements AutoCloseable {
             return;
         }
         request.reset((int) n);
+        handle(c);
+    }
+
+    /** Answers (or parks) the request in the buffer; never throws. */
+    private void handle(final Connection c) {
         requestsServed++;
+        if ((request.unique() & FuseAbi.UNIQUE_RESEND) != 0 && replayed(c)) {
+            inFlight.done(request.unique());
+            return;
+        }
         try {
             c.handler().onRequest(c, request, reply);
         } catch (final RuntimeException | Error e) {
@@ -380,6 +508,25 @@ public final class Session implements AutoCloseable {
             final int len = reply.header(request.unique(), -dev.valarm.Errno.EIO, 0);
             c.write(reply, len);
         }
+        inFlight.done(request.unique());
+    }
+
+    /** A re-sent request whose answer the predecessor recorded: answers it with that record. */
+    private boolean replayed(final Connection c) {
+        final int len;
+        try {
+            len = c.hook().replay(c, request.unique(), reply);
+        } catch (final RuntimeException e) {
+            LOG.error("{}: looking up re-sent request {} failed: {}; serving it anew", c, request.unique(), e.toString(), e);
+            return false;
+        }
+        if (len < 0) {
+            return false;
+        }
+        LOG.info("{}: re-sent {} request {} answered with its recorded reply", c, FuseAbi.opcodeName(request.opcode()),
+                Long.toUnsignedString(request.unique() & ~FuseAbi.UNIQUE_RESEND));
+        c.write(reply, len);
+        return true;
     }
 
     private static boolean expectsReply(final int opcode) {

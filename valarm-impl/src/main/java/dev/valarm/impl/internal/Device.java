@@ -473,6 +473,36 @@ public final class Device implements ValarmDevice {
     }
 
     /**
+     * Restores a snapshot with given clock offsets, no translation: the instance continues exactly where a
+     * crashed or upgraded process left it on this same boot (its clocks are the host's plus the same
+     * offsets). Armed alarms are armed again (one already due fires at once), the pending events and the
+     * time-change bit are the snapshot's. All or nothing, as {@link #restore(InstanceSnapshot, RestoreOptions)}.
+     */
+    ValarmInstance restoreExact(final InstanceSnapshot snapshot, final long rtOffset, final long btOffset,
+            final long monoOffset) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        final Instance in;
+        final boolean wake;
+        lock.lock();
+        try {
+            final int minor = pickMinor(snapshot.minor());
+            checkClocks("restored " + who(snapshot.name(), minor), new long[] {rtOffset, btOffset, monoOffset},
+                    new Duration[] {Duration.ofNanos(rtOffset), Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
+            in = new Instance(this, minor, snapshot.name(), rtOffset, btOffset, monoOffset);
+            install(in);
+            wake = in.restoreState(snapshot, false);
+        } finally {
+            lock.unlock();
+        }
+        if (wake) {
+            wakeDispatcher();
+        }
+        LOG.debug("restored instance {} (minor {}) exactly: armed {}, pending {}", in.name(), in.minor,
+                snapshot.armedTypes(), snapshot.pendingEvents());
+        return in;
+    }
+
+    /**
      * The offset that makes an instance clock of base {@code b} continue from the snapshot's {@code value}
      * (checked: in the clock range; the difference of two values in the range always fits).
      */

@@ -2,6 +2,7 @@ package dev.valarm.impl.internal;
 
 import dev.valarm.AlarmHandle;
 import dev.valarm.AlarmType;
+import dev.valarm.InstanceSnapshot;
 import dev.valarm.ValarmDevice;
 import dev.valarm.ValarmInstance;
 import java.util.Objects;
@@ -79,6 +80,76 @@ public final class DriverAccess {
      */
     public static boolean holdsAnyLock(final ValarmDevice device) {
         return device(device).holdsAnyLock();
+    }
+
+    /** Number of longs {@link #image} writes. */
+    public static final int IMAGE_LONGS = 4 + 2 * AlarmType.COUNT;
+
+    /**
+     * The instance's durable state, atomically and without allocating: {@code out[0]} the armed type bits,
+     * {@code out[1]} the pending bits (time-change included), {@code out[2]} the wall-clock offset (ns),
+     * {@code out[3]} 1 if the instance is closed, then per type its armed time on the instance's clock
+     * ({@code out[4 + t]}) and its tolerance window ({@code out[4 + COUNT + t]}), 0 when not armed.
+     *
+     * @param instance an instance of a valarm-impl device
+     * @param out at least {@link #IMAGE_LONGS} longs
+     * @return the owning handle, or null
+     * @throws IllegalArgumentException if the instance is not one of valarm-impl's
+     */
+    public static AlarmHandle image(final ValarmInstance instance, final long[] out) {
+        final Instance in = cast(instance);
+        in.device.lock.lock();
+        try {
+            out[0] = in.enabled;
+            out[1] = in.pending;
+            out[2] = in.offset(0);
+            out[3] = in.closed ? 1 : 0;
+            for (int t = 0; t < AlarmType.COUNT; t++) {
+                final boolean armed = (in.enabled & (1 << t)) != 0;
+                out[4 + t] = armed ? in.alarmNanos[t] : 0L;
+                out[4 + AlarmType.COUNT + t] = armed ? in.windowNanos[t] : 0L;
+            }
+            return in.owner;
+        } finally {
+            in.device.lock.unlock();
+        }
+    }
+
+    /**
+     * The instance's three clock offsets from the host clocks: wall clock (changes with SET_RTC), boot time
+     * and monotonic time (fixed at creation).
+     *
+     * @param instance an instance of a valarm-impl device
+     * @return {realtime, boottime, monotonic} offsets in nanoseconds
+     * @throws IllegalArgumentException if the instance is not one of valarm-impl's
+     */
+    public static long[] offsets(final ValarmInstance instance) {
+        final Instance in = cast(instance);
+        return new long[] {in.offset(0), in.offset(1), in.offset(2)};
+    }
+
+    /**
+     * Restores a snapshot on the same boot with exact clock offsets (no translation, no time-change added):
+     * for a process that takes over a crashed or upgraded predecessor's instances. The snapshot's clock values
+     * are ignored; its minor, name, armed alarms with their windows and pending events are used. Armed alarms
+     * already due fire at once.
+     *
+     * @param device a valarm-impl device
+     * @param snapshot what to restore
+     * @param realtimeOffset the wall-clock offset, ns
+     * @param boottimeOffset the boot-time offset, ns
+     * @param monotonicOffset the monotonic offset, ns
+     * @return the instance, without an owner
+     * @throws dev.valarm.ValarmLimitException (EEXIST) if the minor is taken, (ENOSPC) at the instance limit
+     * @throws IllegalArgumentException if the device is not one of valarm-impl's
+     */
+    public static ValarmInstance restoreExact(final ValarmDevice device, final InstanceSnapshot snapshot,
+            final long realtimeOffset, final long boottimeOffset, final long monotonicOffset) {
+        Objects.requireNonNull(device, "device");
+        if (!(device instanceof Device)) {
+            throw new IllegalArgumentException("not a valarm-impl device: " + device.getClass().getName());
+        }
+        return ((Device) device).restoreExact(snapshot, realtimeOffset, boottimeOffset, monotonicOffset);
     }
 
     /**
