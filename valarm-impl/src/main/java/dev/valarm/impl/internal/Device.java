@@ -482,20 +482,22 @@ public final class Device implements ValarmDevice {
             final long monoOffset) {
         Objects.requireNonNull(snapshot, "snapshot");
         final Instance in;
-        final boolean wake;
         lock.lock();
         try {
             final int minor = pickMinor(snapshot.minor());
             checkClocks("restored " + who(snapshot.name(), minor), new long[] {rtOffset, btOffset, monoOffset},
                     new Duration[] {Duration.ofNanos(rtOffset), Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
             in = new Instance(this, minor, snapshot.name(), rtOffset, btOffset, monoOffset);
+            // As restore(): nobody can know the new instance yet, so it is armed before anyone sees it half restored.
+            in.lock.lock();
             install(in);
-            wake = in.restoreState(snapshot, false);
         } finally {
             lock.unlock();
         }
-        if (wake) {
-            wakeDispatcher();
+        try {
+            in.restoreState(snapshot, false);
+        } finally {
+            in.lock.unlock();
         }
         LOG.debug("restored instance {} (minor {}) exactly: armed {}, pending {}", in.name(), in.minor,
                 snapshot.armedTypes(), snapshot.pendingEvents());

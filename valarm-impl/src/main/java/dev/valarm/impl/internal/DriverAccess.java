@@ -98,7 +98,7 @@ public final class DriverAccess {
      */
     public static AlarmHandle image(final ValarmInstance instance, final long[] out) {
         final Instance in = cast(instance);
-        in.device.lock.lock();
+        in.lock.lock();
         try {
             out[0] = in.enabled;
             out[1] = in.pending;
@@ -106,12 +106,12 @@ public final class DriverAccess {
             out[3] = in.closed ? 1 : 0;
             for (int t = 0; t < AlarmType.COUNT; t++) {
                 final boolean armed = (in.enabled & (1 << t)) != 0;
-                out[4 + t] = armed ? in.alarmNanos[t] : 0L;
-                out[4 + AlarmType.COUNT + t] = armed ? in.windowNanos[t] : 0L;
+                out[4 + t] = armed ? in.get(t, Instance.ALARM) : 0L;
+                out[4 + AlarmType.COUNT + t] = armed ? in.get(t, Instance.WINDOW) : 0L;
             }
             return in.owner;
         } finally {
-            in.device.lock.unlock();
+            in.lock.unlock();
         }
     }
 
