@@ -80,7 +80,7 @@ if [ $quick = 1 ]; then mode=quick; else mode=full; fi
 out="$here/results/$suite-$mode"
 [ $mode = smoke ] && out="$here/results/tmp/$suite-smoke"   # not committed (see .gitignore)
 if [ "$suite" = bridge ] && [ "$bridge_halves" != "fuse cuse" ]; then
-  rm -f "$out/$bridge_halves.json" "$out/run.log"   # one half of the bridge suite: keep the other's results
+  rm -f "$out/$bridge_halves.json" "$out/$bridge_halves-run.json" "$out/run.log"   # one half: keep the other's
 else
   rm -rf "$out"
 fi
@@ -199,7 +199,13 @@ bridge_suite() {
   if [ $mode = full ]; then forks=(-f 2); cuse_seconds=10; fi
   [ $mode = smoke ] && cuse_seconds=1
   case " $bridge_halves " in *" fuse "*)
+    local fuse_started fuse_load
+    fuse_started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    fuse_load="$(cut -d' ' -f1-3 /proc/loadavg)"
     jmh fuse BridgeIoctlBenchmark "${forks[@]}"
+    # when and at what load this half ran (machine.json is the whole run's; a --cuse-only rerun replaces it)
+    printf '{"started":"%s","finished":"%s","loadavgBefore":"%s","loadavgAfter":"%s"}\n' "$fuse_started" \
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$fuse_load" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$out/fuse-run.json"
     # keep the scores, percentiles and -prof gc figures; drop SampleTime's raw histograms (megabytes)
     python3 - "$out/fuse.json" <<'PY'
 import json, sys

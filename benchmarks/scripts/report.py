@@ -353,6 +353,12 @@ def bridge_report(result_dir):
     out = []
     if fuse:
         out.append("#### FUSE on the host (JMH BridgeIoctlBenchmark)\n")
+        run_path = os.path.join(result_dir, "fuse-run.json")
+        if os.path.exists(run_path):
+            with open(run_path) as f:
+                run = json.load(f)
+            out.append(f"Load average (1/5/15 min) before: {run['loadavgBefore']}, after: {run['loadavgAfter']} "
+                       f"({run['started']} .. {run['finished']}).\n")
         out.append("| operation | client threads | server | ioctls/s | p50 µs/op | p99 µs/op | B/op (all threads) | "
                    "bridge throughput / floor's |")
         out.append("|---|---|---|---:|---:|---:|---:|---:|")
