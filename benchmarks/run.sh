@@ -5,6 +5,15 @@
 #   benchmarks/run.sh mux  [--quick] [--dry]            the multiplexer vs ScheduledThreadPoolExecutor
 #   benchmarks/run.sh sched [--quick] [--dry]           InstanceScheduler vs ScheduledThreadPoolExecutor and
 #                                                       Netty's HashedWheelTimer: schedule/cancel, fire, re-arm
+#   benchmarks/run.sh bridge [--quick] [--fuse-only|--cuse-only]
+#                                               one ioctl through the kernel, valarm-bridge vs a libfuse no-op
+#                                               floor: FUSE on the host (JMH BridgeIoctlBenchmark) and CUSE in
+#                                               the qemu guest (GET_TIME, C load client, QemuCuseRoundTripTest)
+#                                               --quick: the benchmark's own settings (1 fork, 3 x 1 s + 5 x 1 s)
+#                                               and 3 s CUSE cells, ~5 min; full: 2 forks and 10 s CUSE cells.
+#                                               Needs root, /dev/fuse, gcc, libfuse3-dev (pkg-config fuse3) and,
+#                                               for the CUSE half, the qemu tier's tools; it stops with exit 3
+#                                               and says what is missing rather than skip a half.
 #
 # --quick  one fork, 2 x 0.5 s warm-up, 4 x 0.5 s measurement, sizes 65536 and 1048576 (idle poll at
 #          1048576 and build + drain at 65536 only), reschedule mixes 100 and 50 % later, and issue 3's
@@ -27,22 +36,48 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-usage() { echo "usage: benchmarks/run.sh heap|mux|sched [--quick] [--huge] [--dry]" >&2; exit 2; }
+usage() { echo "usage: benchmarks/run.sh heap|mux|sched|bridge [--quick] [--huge] [--dry] [--fuse-only|--cuse-only]" >&2; exit 2; }
 
 suite="${1:-}"
 [ $# -gt 0 ] && shift
 quick=0
 huge=0
 dry=0
+bridge_halves="fuse cuse"
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
     --huge) huge=1 ;;
     --dry) dry=1 ;;
+    --fuse-only) [ "$suite" = bridge ] || usage; bridge_halves="fuse" ;;
+    --cuse-only) [ "$suite" = bridge ] || usage; bridge_halves="cuse" ;;
     *) usage ;;
   esac
 done
-case "$suite" in heap|mux|sched) ;; *) usage ;; esac
+case "$suite" in heap|mux|sched|bridge) ;; *) usage ;; esac
+
+# The bridge suite talks to the kernel: say exactly what is missing, before anything runs or is replaced.
+if [ "$suite" = bridge ]; then
+  missing=()
+  [ "$(id -u)" = 0 ] || missing+=("root (mounting FUSE and opening /dev/cuse need CAP_SYS_ADMIN; this is uid $(id -u))")
+  command -v gcc >/dev/null 2>&1 || missing+=("gcc (apt-get install gcc): the floors and the load client are compiled")
+  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists fuse3; then
+    missing+=("libfuse 3 (apt-get install pkg-config libfuse3-dev): the floor servers are libfuse programs")
+  fi
+  case " $bridge_halves " in *" fuse "*)
+    [ -c /dev/fuse ] || missing+=("/dev/fuse (no FUSE in this kernel, or not visible in this container)") ;;
+  esac
+  case " $bridge_halves " in *" cuse "*)
+    command -v mvn >/dev/null 2>&1 || missing+=("mvn: the CUSE half runs as valarm-bridge's QemuCuseRoundTripTest")
+    bash "$root/valarm-rtc-linux/src/test/qemu/run-guest-tests.sh" --check >/dev/null 2>&1 \
+      || missing+=("the qemu tier's tools (run valarm-rtc-linux/src/test/qemu/run-guest-tests.sh --check for the list)") ;;
+  esac
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "benchmarks/run.sh bridge: cannot run ($bridge_halves); missing:" >&2
+    for m in "${missing[@]}"; do echo "  - $m" >&2; done
+    exit 3
+  fi
+fi
 
 jar="$here/target/benchmarks.jar"
 jmh_lock=()
@@ -57,7 +92,11 @@ if [ $quick = 1 ]; then mode=quick; else mode=full; fi
 [ $dry = 1 ] && mode="$mode-dry"
 out="$here/results/$suite-$mode"
 case "$mode" in smoke|*-dry) out="$here/results/tmp/$suite-$mode" ;; esac   # not committed (see .gitignore)
-rm -rf "$out"
+if [ "$suite" = bridge ] && [ "$bridge_halves" != "fuse cuse" ]; then
+  rm -f "$out/$bridge_halves.json" "$out/$bridge_halves-run.json" "$out/run.log"   # one half: keep the other's
+else
+  rm -rf "$out"
+fi
 mkdir -p "$out"
 log="$out/run.log"
 
@@ -176,6 +215,48 @@ sched_suite() {
   else
     jmh sched-periodic SchedulerPeriodicBenchmark
   fi
+}
+
+bridge_suite() {
+  # the benchmark jar holds valarm-bridge too: rebuild when its sources are newer
+  if [ -n "$(find "$root/valarm-bridge/src/main" "$root/valarm-bridge/pom.xml" -newer "$jar" -print -quit)" ]; then
+    echo "building $jar (valarm-bridge changed) ..."
+    (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip)
+  fi
+  local forks=() cuse_seconds=3
+  # --quick keeps the benchmark's own annotations (one fork, 3 x 1 s + 5 x 1 s): there is no grid to shorten
+  [ $mode = quick ] && jmh_mode=()
+  if [ $mode = full ]; then forks=(-f 2); cuse_seconds=10; fi
+  [ $mode = smoke ] && cuse_seconds=1
+  case " $bridge_halves " in *" fuse "*)
+    local fuse_started fuse_load
+    fuse_started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    fuse_load="$(cut -d' ' -f1-3 /proc/loadavg)"
+    jmh fuse BridgeIoctlBenchmark "${forks[@]}"
+    # when and at what load this half ran (machine.json is the whole run's; a --cuse-only rerun replaces it)
+    printf '{"started":"%s","finished":"%s","loadavgBefore":"%s","loadavgAfter":"%s"}\n' "$fuse_started" \
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$fuse_load" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$out/fuse-run.json"
+    # keep the scores, percentiles and -prof gc figures; drop SampleTime's raw histograms (megabytes)
+    python3 - "$out/fuse.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+for r in rows:
+    r["primaryMetric"].pop("rawDataHistogram", None)
+json.dump(rows, open(sys.argv[1], "w"), indent=1)
+PY
+    ;;
+  esac
+  case " $bridge_halves " in *" cuse "*)
+    echo "== cuse: QemuCuseRoundTripTest, ${cuse_seconds} s cells" | tee -a "$log"
+    if ! (cd "$root" && mvn -B -q -pl valarm-bridge -am test -Dtest=QemuCuseRoundTripTest \
+          -Dsurefire.failIfNoSpecifiedTests=false -Dvalarm.bench.cuse.out="$out/cuse.json" \
+          -Dvalarm.bench.cuse.seconds=$cuse_seconds) >>"$log" 2>&1; then
+      echo "the CUSE half failed (see $log and valarm-bridge/target/qemu/bench-results/console.log)" >&2
+      tail -30 "$log" >&2
+      exit 1
+    fi
+    ;;
+  esac
 }
 
 "${suite}_suite"

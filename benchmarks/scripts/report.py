@@ -4,7 +4,8 @@
 usage: report.py heap RESULT_DIR   (reads RESULT_DIR/*.json, aux.jsonl, footprint.json)
        report.py mux RESULT_DIR    (reads RESULT_DIR/*.json, lateness.json)
        report.py sched RESULT_DIR  (reads RESULT_DIR/*.json)
-       report.py bridge RESULT_DIR (reads RESULT_DIR/jmh.json of BridgeIoctlBenchmark)
+       report.py bridge RESULT_DIR (reads RESULT_DIR/*.json: BridgeIoctlBenchmark's JMH JSON, FUSE on the host;
+                                    cuse.json: the qemu guest's GET_TIME round trips through CUSE)
 
 Scores are the median of the measurement iterations (all forks) of JMH's AverageTime mode; B/op is
 gc.alloc.rate.norm from -prof gc, also the median over iterations. Each row's ratio is its ns/op divided
@@ -418,35 +419,94 @@ def sched_report(result_dir):
     return "\n".join(out)
 
 
+BRIDGE_OPS = [("setClear", "SET+CLEAR (ELAPSED)", 2), ("getTime", "GET_TIME (EOPNOTSUPP on FUSE)", 1)]
+BRIDGE_SERVERS = [("bridge", "bridge"), ("libfuse", "libfuse floor")]
+
+
 def bridge_report(result_dir):
-    """BridgeIoctlBenchmark's jmh.json (throughput and SampleTime modes of one run)."""
-    with open(os.path.join(result_dir, "jmh.json")) as f:
-        rows = json.load(f)
-    cells = {}
-    for r in rows:
-        name = r["benchmark"].split(".")[-1]
-        op, _, threads = name.partition("_")
-        key = (op, int(threads.replace("threads", "").replace("thread", "")), r["params"]["server"])
-        c = cells.setdefault(key, {})
-        pm = r["primaryMetric"]
+    """The FUSE half (JMH: Throughput and SampleTime modes, -prof gc) and the CUSE half (cuse.json, the C load
+    client in the qemu guest); each with the bridge's throughput divided by the floor's."""
+    fuse = {}  # (op, threads, server) -> {"thrpt": ops/s, "p50", "p99", "bop"}
+    for r in load(result_dir):
+        method = r["benchmark"].rsplit(".", 1)[-1]
+        op, _, _ = method.partition("_")
+        c = fuse.setdefault((op, r["threads"], r["params"]["server"]), {})
         if r["mode"] == "thrpt":
-            per_op = 2 if op == "setClear" else 1
-            c["ioctls"] = pm["score"] * 1e6 * per_op
-            c["bytes"] = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
-        else:
-            c["p50"] = pm["scorePercentiles"]["50.0"]
-            c["p99"] = pm["scorePercentiles"]["99.0"]
-    names = {"setClear": "SET+CLEAR (ELAPSED)", "getTime": "GET_TIME (EOPNOTSUPP on FUSE)"}
-    out = ["| operation | client threads | server | ioctls/s | p50 µs/op | p99 µs/op | B/op (all threads) | "
-           "bridge throughput / floor's |", "|---|---|---|---|---|---|---|---|"]
-    for (op, threads, server) in sorted(cells, key=lambda k: (k[0] != "setClear", k[1], k[2] != "bridge")):
-        c = cells[(op, threads, server)]
-        floor = cells.get((op, threads, "libfuse"), {}).get("ioctls")
-        ratio = f"{c['ioctls'] / floor:.2f}" if server == "bridge" and floor else ""
-        label = "libfuse floor" if server == "libfuse" else server
-        out.append(f"| {names.get(op, op)} | {threads} | {label} | {c.get('ioctls', 0):,.0f} | {c.get('p50', 0):.1f} | "
-                   f"{c.get('p99', 0):.1f} | {fmt_b(c.get('bytes'))} | {ratio} |")
-    out.append("")
+            c["thrpt"] = median_score(r) * 1e6  # ops/us -> ops/s
+            c["bop"] = median_alloc(r)
+        elif r["mode"] == "sample":
+            pct = r["primaryMetric"]["scorePercentiles"]
+            c["p50"], c["p99"] = pct["50.0"], pct["99.0"]
+    out = []
+    if fuse:
+        out.append("#### FUSE on the host (JMH BridgeIoctlBenchmark)\n")
+        run_path = os.path.join(result_dir, "fuse-run.json")
+        if os.path.exists(run_path):
+            with open(run_path) as f:
+                run = json.load(f)
+            out.append(f"Load average (1/5/15 min) before: {run['loadavgBefore']}, after: {run['loadavgAfter']} "
+                       f"({run['started']} .. {run['finished']}).\n")
+        out.append("| operation | client threads | server | ioctls/s | p50 µs/op | p99 µs/op | B/op (all threads) | "
+                   "bridge throughput / floor's |")
+        out.append("|---|---|---|---:|---:|---:|---:|---:|")
+        for op, label, per_op in BRIDGE_OPS:
+            for threads in sorted({k[1] for k in fuse if k[0] == op}):
+                for server, name in BRIDGE_SERVERS:
+                    c = fuse.get((op, threads, server), {})
+                    floor = fuse.get((op, threads, "libfuse"), {})
+                    ratio = (f"{c['thrpt'] / floor['thrpt']:.2f}" if server == "bridge" and c.get("thrpt")
+                             and floor.get("thrpt") else "")
+                    ios = f"{c['thrpt'] * per_op:,.0f}" if c.get("thrpt") else "n/a"
+                    p50 = f"{c['p50']:.1f}" if "p50" in c else "n/a"
+                    p99 = f"{c['p99']:.1f}" if "p99" in c else "n/a"
+                    out.append(f"| {label} | {threads} | {name} | {ios} | {p50} | {p99} | {fmt_b(c.get('bop'))} | "
+                               f"{ratio} |")
+        out.append("")
+        out.append("One op of SET+CLEAR is two ioctls (the ioctls/s column counts both); p50/p99 are per op "
+                   "(SampleTime).")
+        out.append("")
+    cuse_path = os.path.join(result_dir, "cuse.json")
+    if os.path.exists(cuse_path):
+        with open(cuse_path) as f:
+            cuse = json.load(f)
+        g = cuse["guest"]
+        cells = {}  # (server, threads) -> the rounds' cells
+        for c in g["cells"]:
+            cells.setdefault((c["server"], c["threads"]), []).append(c)
+        rounds = max(len(v) for v in cells.values())
+        out.append(f"#### CUSE in the qemu guest (TCG, {g['cpus']} vCPUs, kernel {g['kernel']}): GET_TIME "
+                   f"through the retry, C load client, {rounds} alternating round(s)\n")
+        out.append(f"Host load average (1/5/15 min) before: {cuse['host']['loadavgBefore']}, after: "
+                   f"{cuse['host']['loadavgAfter']} ({cuse['started']} .. {cuse['finished']}).\n")
+        out.append("| client threads | server | ioctls/s | p50 µs | p99 µs | max µs | server CPU µs/ioctl | "
+                   "client CPU µs/ioctl | bridge throughput / floor's: median (per round) |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+
+        def med(cs, f):
+            return statistics.median(f(c) for c in cs)
+
+        for threads in sorted({k[1] for k in cells}):
+            for server, name in BRIDGE_SERVERS:
+                cs = cells.get((server, threads))
+                if not cs:
+                    continue
+                ratio = ""
+                floor = {c.get("round"): c for c in cells.get(("libfuse", threads), [])}
+                per_round = [c["opsPerSec"] / floor[c.get("round")]["opsPerSec"] for c in cs if c.get("round") in floor]
+                if server == "bridge" and per_round:
+                    ratio = f"{statistics.median(per_round):.2f} ({', '.join(f'{r:.2f}' for r in per_round)})"
+                ops = sum(c["ops"] for c in cs)
+                server_cpu = f"{sum(c.get('serverCpuS', 0) for c in cs) * 1e6 / ops:,.0f}" if ops else "n/a"
+                client_cpu = f"{sum(c['cpuUserS'] + c['cpuSysS'] for c in cs) * 1e6 / ops:,.0f}" if ops else "n/a"
+                out.append(f"| {threads} | {name} | {med(cs, lambda c: c['opsPerSec']):,.0f} | "
+                           f"{med(cs, lambda c: c['p50Us']):,.0f} | {med(cs, lambda c: c['p99Us']):,.0f} | "
+                           f"{max(c['maxUs'] for c in cs):,.0f} | {server_cpu} | {client_cpu} | {ratio} |")
+        out.append("")
+        out.append("ioctls/s, p50 and p99: the median over the rounds; max: the worst round's; CPU: the rounds' sum "
+                   "per ioctl, as the guest accounts it.")
+        out.append("")
+    if not out:
+        out.append(f"(no bridge results in {result_dir})")
     return "\n".join(out)
 
 

@@ -70,34 +70,55 @@ final class CClient {
      *
      * @return its path
      */
-    static synchronized Path binary(final Build build) {
+    static Path binary(final Build build) {
+        return compile("alarm_conformance-" + build.name().toLowerCase(), List.of("alarm_conformance.c"), build.flags,
+                List.of("-pthread"));
+    }
+
+    /**
+     * Compiles C sources of {@code src/test/c} with gcc into {@code target/c/NAME-HASH} (once per version of the
+     * sources, {@code alarm_dev.h} and the flags).
+     *
+     * @param name the binary's name
+     * @param sources the sources, relative to {@code src/test/c}
+     * @param flags gcc's flags before the sources
+     * @param libs gcc's arguments after the sources (libraries)
+     * @return its path
+     */
+    static synchronized Path compile(final String name, final List<String> sources, final List<String> flags,
+            final List<String> libs) {
         final Path src = basedir().resolve("src/test/c");
         try {
             final MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(Files.readAllBytes(src.resolve("alarm_conformance.c")));
+            for (final String s : sources) {
+                md.update(Files.readAllBytes(src.resolve(s)));
+            }
             md.update(Files.readAllBytes(src.resolve("alarm_dev.h")));
-            md.update(build.flags.toString().getBytes(StandardCharsets.UTF_8));
+            md.update((flags + " " + libs).getBytes(StandardCharsets.UTF_8));
             final String tag = HexFormat.of().formatHex(md.digest()).substring(0, 12);
-            final Path out = basedir().resolve("target/c/alarm_conformance-" + build.name().toLowerCase() + "-" + tag);
+            final Path out = basedir().resolve("target/c/" + name + "-" + tag);
             if (Files.isExecutable(out)) {
                 return out;
             }
             Files.createDirectories(out.getParent());
             final Path tmp = out.resolveSibling(out.getFileName() + ".tmp" + ProcessHandle.current().pid());
             final List<String> cmd = new ArrayList<>(List.of("gcc"));
-            cmd.addAll(build.flags);
-            cmd.addAll(List.of("-Wall", "-Wextra", "-Werror", "-o", tmp.toString(),
-                    src.resolve("alarm_conformance.c").toString(), "-pthread"));
+            cmd.addAll(flags);
+            cmd.addAll(List.of("-Wall", "-Wextra", "-Werror", "-o", tmp.toString()));
+            for (final String s : sources) {
+                cmd.add(src.resolve(s).toString());
+            }
+            cmd.addAll(libs);
             final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             final String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                fail("compiling the C client (" + String.join(" ", cmd) + ") failed:\n" + log);
+                fail("compiling " + name + " (" + String.join(" ", cmd) + ") failed:\n" + log);
             }
             Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             return out;
         } catch (final IOException | NoSuchAlgorithmException e) {
-            throw new AssertionError("building the C client: " + e, e);
+            throw new AssertionError("building " + name + ": " + e, e);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,34 +33,62 @@ class QemuCuseTest {
     @Timeout(value = 420, unit = TimeUnit.SECONDS)
     void cuseInTheGuest() throws Exception {
         assumeTrue(!Boolean.getBoolean("valarm.qemu.skip"), "skipped on request (-Dvalarm.qemu.skip=true)");
-        Tier.require(System.getProperty("os.name", "").startsWith("Linux") && "amd64".equals(System.getProperty("os.arch")),
-                "the qemu tier needs an x86-64 Linux host");
-        Tier.require(CClient.gccAvailable(), "no gcc");
-        final Path base = CClient.basedir();
-        final Path script = base.resolve("../valarm-rtc-linux/src/test/qemu/run-guest-tests.sh").normalize();
-        assertTrue(Files.isRegularFile(script), "missing " + script);
-        final Process check = new ProcessBuilder("bash", script.toString(), "--check").inheritIO().start();
-        assertTrue(check.waitFor(30, TimeUnit.SECONDS));
-        Tier.require(check.exitValue() == 0, "qemu tier tools missing (apt-get install qemu-system-x86 busybox-static xz-utils)");
+        requireGuestTier();
         Tier.require(CClient.multilibAvailable(), "gcc -m32 -static does not work (apt-get install gcc-multilib)");
         final Path c64 = CClient.binary(CClient.Build.LP64_STATIC);
         final Path c32 = CClient.binary(CClient.Build.COMPAT32_STATIC);
-        final Path results = base.resolve("target/qemu/results");
-        final List<String> cmd = new ArrayList<>(List.of("bash", script.toString(),
+        runInGuest("target/qemu/results", 330, List.of("-Dvalarm.bridge.client64=" + c64,
+                "-Dvalarm.bridge.client32=" + c32), List.of("--select-package", "dev.valarm.bridge.guest"));
+    }
+
+    /** x86-64 Linux, gcc and the qemu tier's tools (skips, or fails on CI, without them). */
+    static void requireGuestTier() throws IOException, InterruptedException {
+        Tier.require(System.getProperty("os.name", "").startsWith("Linux") && "amd64".equals(System.getProperty("os.arch")),
+                "the qemu tier needs an x86-64 Linux host");
+        Tier.require(CClient.gccAvailable(), "no gcc");
+        final Process check = new ProcessBuilder("bash", script().toString(), "--check").inheritIO().start();
+        assertTrue(check.waitFor(30, TimeUnit.SECONDS));
+        Tier.require(check.exitValue() == 0, "qemu tier tools missing (apt-get install qemu-system-x86 busybox-static xz-utils)");
+    }
+
+    private static Path script() {
+        final Path script = CClient.basedir().resolve("../valarm-rtc-linux/src/test/qemu/run-guest-tests.sh").normalize();
+        assertTrue(Files.isRegularFile(script), "missing " + script);
+        return script;
+    }
+
+    /**
+     * Boots the guest with {@code fuse.ko} and {@code cuse.ko} and runs the selected guest tests there on this
+     * test class path; fails unless they ran (at least one, none skipped) and passed.
+     *
+     * @param resultsDir the results directory, relative to the module
+     * @param guestTimeout the guest's limit in seconds
+     * @param jvmArgs the guest JVM's extra arguments
+     * @param select the console launcher's selectors
+     * @return the results directory
+     */
+    static Path runInGuest(final String resultsDir, final int guestTimeout, final List<String> jvmArgs,
+            final List<String> select) throws IOException, InterruptedException {
+        final Path base = CClient.basedir();
+        final Path results = base.resolve(resultsDir);
+        final List<String> cmd = new ArrayList<>(List.of("bash", script().toString(),
                 "--classpath", guestClassPath(),
                 "--launcher", base.resolve("target/qemu/lib/junit-platform-console-standalone.jar").toString(),
                 "--results", results.toString(),
                 "--java", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--timeout", "330",
-                "--insmod", "kernel/fs/fuse/cuse",
-                "--jvm-arg", "-Dvalarm.bridge.client64=" + c64,
-                "--jvm-arg", "-Dvalarm.bridge.client32=" + c32,
-                "--", "--select-package", "dev.valarm.bridge.guest", "--include-engine=junit-jupiter"));
+                "--timeout", Integer.toString(guestTimeout),
+                "--insmod", "kernel/fs/fuse/cuse"));
+        for (final String a : jvmArgs) {
+            cmd.addAll(List.of("--jvm-arg", a));
+        }
+        cmd.add("--");
+        cmd.addAll(select);
+        cmd.add("--include-engine=junit-jupiter");
         final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).inheritIO().start();
-        if (!p.waitFor(400, TimeUnit.SECONDS)) {
+        if (!p.waitFor(guestTimeout + 70L, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("the qemu script did not finish in 400 s");
+            throw new AssertionError("the qemu script did not finish in " + (guestTimeout + 70) + " s");
         }
         assertEquals(0, p.exitValue(), "guest CUSE tests failed (script exit " + p.exitValue() + "; console "
                 + results.resolve("console.log") + ", reports " + results.resolve("reports") + ")");
@@ -68,6 +97,7 @@ class QemuCuseTest {
         assertTrue(m.find(), "no <testsuite> in " + report);
         assertTrue(Integer.parseInt(m.group(1)) > 0, "the guest ran no tests");
         assertEquals(0, Integer.parseInt(m.group(2)), "guest tests were skipped in the guest");
+        return results;
     }
 
     private static String guestClassPath() {

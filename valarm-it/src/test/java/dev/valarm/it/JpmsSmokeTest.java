@@ -26,13 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
  * It uses the exported API and the simulated machine, must not reach the internal package, finds the Linux
  * provider as a service in its own named module and gets the Linux backend from {@code openDefault()}
  * (where the host is Linux), binds a device to Micrometer, and runs a {@code @VirtualTime} test through the
- * JUnit Platform launcher, the extension being loaded from the dev.valarm.junit module.
+ * JUnit Platform launcher, the extension being loaded from the dev.valarm.junit module. It also requires
+ * dev.valarm.bridge (a named module) and, as root with /dev/fuse, serves an instance as a FUSE file from the
+ * module path (jnr-ffi's generated libc binding of the bridge's internal package included) and reads it.
  */
 final class JpmsSmokeTest {
 
     private static final String MODULE_INFO = String.join("\n",
             "module smoke {",
             "  requires dev.valarm.impl;",
+            "  requires dev.valarm.bridge;",
             "  requires dev.valarm.junit;",
             "  requires dev.valarm.micrometer;",
             "  requires org.junit.platform.launcher;",
@@ -42,6 +45,13 @@ final class JpmsSmokeTest {
     private static final String MAIN = String.join("\n",
             "package smoke;",
             "import dev.valarm.*;",
+            "import dev.valarm.bridge.AlarmBridge;",
+            "import dev.valarm.bridge.BridgeException;",
+            "import dev.valarm.bridge.NodeSpec;",
+            "import java.io.IOException;",
+            "import java.io.InputStream;",
+            "import java.nio.file.Files;",
+            "import java.nio.file.Path;",
             "import dev.valarm.impl.Valarm;",
             "import dev.valarm.impl.sim.SimulatedMachine;",
             "import dev.valarm.micrometer.ValarmMetrics;",
@@ -87,6 +97,24 @@ final class JpmsSmokeTest {
             "        .map(dm -> (dm.getDescriptor().isAutomatic() ? \"automatic\" : \"named\") + \" reads-internal=\"",
             "            + impl.isExported(\"dev.valarm.impl.internal\", dm)).orElse(\"missing\"));",
             "    System.out.println(\"internal-to-others=\" + impl.isExported(\"dev.valarm.impl.internal\", Main.class.getModule()));",
+            "    System.out.println(\"bridge-internal-exported=\" + AlarmBridge.class.getModule().isExported(\"dev.valarm.bridge.internal\")",
+            "        + \" to-smoke=\" + AlarmBridge.class.getModule().isExported(\"dev.valarm.bridge.internal\", Main.class.getModule()));",
+            // serve an instance through the kernel from the module path: a FUSE file, stat'ed and read by this process
+            "    Path file = Path.of(a[0]).resolve(\"alarm\");",
+            "    try (AlarmBridge bridge = AlarmBridge.builder().shutdownHook(false).build();",
+            "         ValarmDevice d = m.newDevice()) {",
+            "      bridge.mountFuse(Path.of(a[0]), d.createInstance(), NodeSpec.of(\"alarm\").mode(0640));",
+            "      String read;",
+            "      try (InputStream in = Files.newInputStream(file)) {",
+            "        read = \"read returned \" + in.read();",
+            "      } catch (IOException e) {",
+            "        read = e.getMessage();",
+            "      }",
+            "      System.out.println(\"bridge-served=\" + Integer.toOctalString((Integer) Files.getAttribute(file, \"unix:mode\") & 0777)",
+            "          + \" read=\" + read);",
+            "    } catch (BridgeException e) {",
+            "      System.out.println(\"bridge-refused=\" + e.errno() + \" \" + e.getMessage());",
+            "    }",
             "  }",
             "}");
 
@@ -151,8 +179,9 @@ final class JpmsSmokeTest {
                 src.resolve("smoke/VirtualTimeCheck.java").toString()));
         assertTrue(javacOut.startsWith("exit=0"), "the consumer module compiles against the exported API: " + javacOut);
 
+        final Path mountPoint = Files.createDirectories(dir.resolve("mnt-" + ProcessHandle.current().pid()));
         final String output = run(List.of(tool("java"), "--module-path", out + File.pathSeparator + modulePath,
-                "-m", "smoke/smoke.Main"));
+                "-m", "smoke/smoke.Main", mountPoint.toString()));
         System.out.println(output);
         assertTrue(output.startsWith("exit=0"), output);
         assertTrue(output.contains("events=1\n"), output);
@@ -160,8 +189,17 @@ final class JpmsSmokeTest {
         assertTrue(output.contains("internal-exported=false\n"), "the internal package is not exported: " + output);
         assertTrue(output.contains("junit found=1 succeeded=1\n"), "the @VirtualTime test ran and passed: " + output);
         assertTrue(output.contains("junit-extension-module=dev.valarm.junit\n"), output);
-        // valarm-bridge has no module descriptor yet: its Automatic-Module-Name must at least resolve.
-        assertTrue(output.contains("bridge-module=automatic\n") || output.contains("bridge-module=named\n"), output);
+        assertTrue(output.contains("bridge-module=named\n"), "valarm-bridge is a named module: " + output);
+        // exported only for jnr-ffi's generated binding (an unnamed module), not API
+        assertTrue(output.contains("bridge-internal-exported=true to-smoke=true\n"), output);
+        if (bridgeCanMount()) {
+            // the serving loop (jnr-ffi's binding of libc in dev.valarm.bridge.internal) works on the module path:
+            // the kernel asked the bridge for the file's attributes and its open, and read got the driver's EINVAL
+            assertTrue(output.contains("bridge-served=640 read=Invalid argument\n"),
+                    "a FUSE file served from the module path: " + output);
+        } else {
+            assertTrue(output.contains("bridge-refused="), "no root or no /dev/fuse: a typed refusal: " + output);
+        }
         // valarm-daemon (automatic too) reads valarm-impl's internal package, exported to it alone.
         assertTrue(output.contains("daemon-module=automatic reads-internal=true\n"), output);
         assertTrue(output.contains("internal-to-others=false\n"), output);
@@ -171,6 +209,15 @@ final class JpmsSmokeTest {
             assertTrue(output.contains("default=linux-clocks + "),
                     "openDefault() chose the Linux backend (jnr-ffi loads on the module path): " + output);
         }
+    }
+
+    /** Root and /dev/fuse (CI has both): the smoke consumer must then serve a FUSE file. */
+    private static boolean bridgeCanMount() {
+        final boolean can = "root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/fuse"));
+        if (!can && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("CI=true: the module-path bridge check needs root and /dev/fuse");
+        }
+        return can;
     }
 
     private static String tool(final String name) {

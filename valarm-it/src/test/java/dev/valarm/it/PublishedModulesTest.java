@@ -18,7 +18,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * The published modules, the BOM and the README agree: every module of the reactor that is deployed is
- * listed in valarm-bom (and nothing else is), and README.md names it.
+ * listed in valarm-bom (and nothing else is), and README.md names it; every published library is a named module
+ * (JpmsSmokeTest runs them on the module path).
  */
 final class PublishedModulesTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -47,6 +48,24 @@ final class PublishedModulesTest {
         final String readme = Files.readString(ROOT.resolve("README.md"));
         for (final String m : published) {
             assertTrue(readme.contains("`" + m + "`"), "README.md names " + m);
+        }
+    }
+
+    @Test
+    void everyPublishedLibraryIsANamedModule() throws Exception {
+        for (final String module : children(pom(ROOT.resolve("pom.xml")).getDocumentElement(), "modules", "module")) {
+            final Element project = pom(ROOT.resolve(module).resolve("pom.xml")).getDocumentElement();
+            final String artifactId = text(project, "artifactId");
+            final boolean library = !"true".equals(property(project, "maven.deploy.skip"))
+                    // the BOM; the command line application; the daemon, still an automatic module (it reads
+                    // valarm-impl's internal package through an export to it alone; its descriptor is open work)
+                    && !List.of("valarm-bom", "valarm-cli", "valarm-daemon").contains(artifactId);
+            if (library) {
+                assertTrue(Files.isRegularFile(ROOT.resolve(module).resolve("src/main/java/module-info.java")),
+                        artifactId + " has a module descriptor (not only an Automatic-Module-Name)");
+                final String pomText = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
+                assertTrue(!pomText.contains("Automatic-Module-Name"), artifactId + " carries no Automatic-Module-Name");
+            }
         }
     }
 

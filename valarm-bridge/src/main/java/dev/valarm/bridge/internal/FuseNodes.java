@@ -28,6 +28,11 @@ public final class FuseNodes {
     /** When the mount was made: the files' times, in seconds since the epoch. */
     private final long epochSeconds = System.currentTimeMillis() / 1000;
 
+    /** An empty mount: the root directory only. */
+    public FuseNodes() {
+        // the fields hold the state
+    }
+
     /**
      * Adds a file.
      *

@@ -20,6 +20,11 @@ public final class OpenFiles {
     private int used;
     private int open;
 
+    /** An empty table. */
+    public OpenFiles() {
+        // the fields hold the state
+    }
+
     /**
      * Adds a handle.
      *
