@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * (EPERM), the argument, then ownership (EBUSY or claim) for everything but GET_TIME and SET_RTC.
  */
 final class Handle implements AlarmHandle {
+    // HotSpot lays references out in declaration order: what SET and CLEAR read first sits together.
+    private final OpenMode mode;
     private final Instance in;
     /**
      * The instance's lock, kept here too: SET and CLEAR on a random one of many instances are bound by
@@ -32,13 +34,15 @@ final class Handle implements AlarmHandle {
      * instance's (see {@link #touch}) instead of after it.
      */
     private final InstanceLock lock;
+    /** The instance's per-type slots, kept here for the same reason as {@link #lock}. */
+    private final long[] slots;
     private final Device device;
-    private final OpenMode mode;
     private volatile boolean closed; // written under the instance lock, read lock-free by GET_TIME
 
     Handle(final Instance in, final OpenMode mode) {
         this.in = in;
         this.lock = in.lock;
+        this.slots = in.slots;
         this.device = in.device;
         this.mode = mode;
     }
@@ -98,15 +102,17 @@ final class Handle implements AlarmHandle {
     }
 
     /**
-     * Reads the instance's first line and type {@code t}'s slots before the lock is taken, so that their
-     * cache misses overlap the lock's instead of following it (the lock's CAS is a fence: loads after it
-     * wait for it). The values are not used; volatile reads, so they are not optimised away.
+     * Loads every line that a SET or CLEAR of type {@code t} uses (the instance's fields, its lock and the
+     * type's slots) before the lock is taken, all at once: the three addresses are in this handle, so their
+     * cache misses overlap each other instead of following one another, and the lock's CAS (a fence: later
+     * loads wait for it) finds them on their way. The values are not used; volatile reads, so they are not
+     * optimised away.
      */
     private void touch(final int t) {
-        if (in.closed) {
-            return;
-        }
-        in.heapKey(t);
+        final boolean handleClosed = closed;
+        Instance.touch(slots, t);
+        in.touch();
+        lock.touch();
     }
 
     @Override

@@ -32,7 +32,11 @@ import java.util.concurrent.locks.Condition;
  * dispatcher's (guarded by the device's heap lock).
  */
 final class Instance implements ValarmInstance {
-    /** Per type, {@link #STRIDE} longs of {@link #slots}: one cache line's worth per type. */
+    /**
+     * Per type, {@link #STRIDE} longs of {@link #slots}: one cache line's worth per type. The fields a SET or
+     * CLEAR uses come first ({@link #ALARM} .. {@link #CLEARED_AT}, 40 bytes), the dispatcher's entry handles
+     * after them, so that the caller's part spans as few lines as it can (see {@link Handle}'s touch).
+     */
     static final int STRIDE = 8;
     /** The armed alarm's time on the instance's clock (guarded by {@link #lock}). */
     static final int ALARM = 0;
@@ -42,14 +46,14 @@ final class Instance implements ValarmInstance {
     static final int HOST_START = 2;
     /** The key of the type's end-heap entry, {@code Long.MAX_VALUE} if none (written by the heap-lock holder, volatile). */
     static final int HEAP_KEY = 3;
-    /** The end-heap entry's handle (heap lock). */
-    static final int END_ENTRY = 4;
-    /** The start-heap entry's handle, windowed alarms only (heap lock). */
-    static final int START_ENTRY = 5;
-    /** The wake-key-heap entry's handle, windowed wakeup alarms only (heap lock). */
-    static final int WAKE_ENTRY = 6;
     /** The CLEAR count at the type's last CLEAR (guarded by {@link #lock}; see {@link #giveBack}). */
-    static final int CLEARED_AT = 7;
+    static final int CLEARED_AT = 4;
+    /** The end-heap entry's handle (heap lock). */
+    static final int END_ENTRY = 5;
+    /** The start-heap entry's handle, windowed alarms only (heap lock). */
+    static final int START_ENTRY = 6;
+    /** The wake-key-heap entry's handle, windowed wakeup alarms only (heap lock). */
+    static final int WAKE_ENTRY = 7;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle QUEUED;
@@ -82,7 +86,8 @@ final class Instance implements ValarmInstance {
     private Condition changed;
 
     // Guarded by lock.
-    Handle owner;
+    /** The owning handle (volatile only so that {@link #touch} can read it ahead of the lock). */
+    volatile Handle owner;
     /** Armed types. Read without the lock by the heap-lock holder (see {@link #queuedTypes}). */
     int enabled;
     int pending;
@@ -134,12 +139,36 @@ final class Instance implements ValarmInstance {
 
     /** The key of type {@code t}'s end-heap entry as the heap-lock holder last published it (MAX: none). */
     long heapKey(final int t) {
+        return heapKey(slots, t);
+    }
+
+    /** {@link #heapKey(int)} of the instance whose slots are {@code slots}. */
+    static long heapKey(final long[] slots, final int t) {
         return (long) LONGS.getVolatile(slots, t * STRIDE + HEAP_KEY);
+    }
+
+    /**
+     * Reads both ends of type {@code t}'s caller fields in {@code slots} ahead of a SET or CLEAR (see
+     * {@link Handle}'s touch); the values are not used (volatile reads, so they are not optimised away).
+     */
+    static void touch(final long[] slots, final int t) {
+        LONGS.getVolatile(slots, t * STRIDE + ALARM);
+        LONGS.getVolatile(slots, t * STRIDE + CLEARED_AT);
     }
 
     /** Publishes the key of type {@code t}'s end-heap entry. Heap lock held. */
     void publishHeapKey(final int t, final long key) {
         LONGS.setVolatile(slots, t * STRIDE + HEAP_KEY, key);
+    }
+
+    /**
+     * Reads this object's lines ahead of a SET or CLEAR (see {@link Handle}'s touch): HotSpot lays the longs
+     * out first and the booleans and references last, so a volatile field of each end covers the object.
+     */
+    void touch() {
+        final long first = realtimeOffset;
+        final boolean middle = closed;
+        final Handle last = owner;
     }
 
     /** Marks types as changed; returns the types marked before (0: the caller must queue the instance). */

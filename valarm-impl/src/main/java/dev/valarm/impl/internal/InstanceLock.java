@@ -83,6 +83,11 @@ public final class InstanceLock extends AbstractQueuedSynchronizer implements Lo
         return isHeldExclusively();
     }
 
+    /** Reads the lock's line ahead of its CAS (see {@link Handle}'s touch); the value is not used. */
+    void touch() {
+        getState();
+    }
+
     /** Tries before queueing: holds are short (a SET, a firing), and queueing allocates an AQS node. */
     private static final int SPINS = 64;
 
