@@ -200,6 +200,9 @@ heap_suite() {
 mux_suite() {
   jmh setclear-1 MuxSetClearBenchmark -t 1
   jmh setclear-2 MuxSetClearBenchmark -t 2
+  # the same operation with every instance in cache (the CPU part of the cost), and what a miss costs here
+  jmh setclear-1-cached MuxSetClearBenchmark -t 1 -p instances=1000
+  jmh memory MemoryLatencyBenchmark
   echo "== lateness" | tee -a "$log"
   java -Xms1g -Xmx1g -cp "$jar" dev.valarm.bench.MuxLateness "$out/lateness.json" $([ $mode != full ] && echo --quick) \
       2>>"$log" | tee -a "$log"

@@ -272,12 +272,20 @@ def mux_report(result_dir):
            "| ratio JVM CPU |",
            "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     cells = {}
+    cached = {}  # impl -> ops/s with 1 000 instances (everything in cache)
+    memory = {}  # working set MiB -> ns per dependent load
     for r in rows:
         bench = r["benchmark"].split("bench.", 1)[-1]
+        if bench.startswith("MemoryLatencyBenchmark"):
+            memory[int(r["params"]["megabytes"])] = median_score(r)
+            continue
         if not bench.startswith("MuxSetClearBenchmark"):
             continue
         impl = r["params"].get("impl")
         threads = r["threads"]
+        if int(r["params"].get("instances", "100000")) != 100000:
+            cached[impl] = median_score(r)
+            continue
         raw = [x for fork in r["primaryMetric"].get("rawData", []) for x in fork]
         score = statistics.median(raw) if raw else r["primaryMetric"]["score"]
         unit = r["primaryMetric"]["scoreUnit"]
@@ -288,7 +296,7 @@ def mux_report(result_dir):
         cells[(threads, impl)] = (score, median_alloc(r))
     cpu = {}  # (threads, impl) -> ([caller cpu per op, every thread], [jvm cpu per op])
     for a in aux_measurements(result_dir):
-        if a.get("benchmark") != "setClear":
+        if a.get("benchmark") != "setClear" or a.get("size") != 100000:
             continue
         threads = int(a["params"].split("=")[1])
         c, p = cpu.setdefault((threads, a["impl"]), ([], []))
@@ -333,6 +341,20 @@ def mux_report(result_dir):
                "threads); JVM CPU = every thread of the fork (the dispatcher or the executor's worker included) per "
                "operation of all threads.")
     out.append("")
+    if cached:
+        out.append("#### the same, 1 thread, 1 000 instances (every instance's lines in cache: the CPU part)\n")
+        out.append("| impl | ops/s (wall) | ns/op | ratio wall |")
+        out.append("|---|---:|---:|---:|")
+        for impl in sorted(cached):
+            ratio = f"{cached[impl] / cached['executor']:.2f}" if impl != "executor" and "executor" in cached else ""
+            out.append(f"| {impl} | {cached[impl]:,.0f} | {1e9 / cached[impl]:,.0f} | {ratio} |")
+        out.append("")
+    if memory:
+        out.append("#### this machine: one dependent load at random in a working set (MemoryLatencyBenchmark), ns\n")
+        out.append("| " + " | ".join(f"{m} MiB" for m in sorted(memory)) + " |")
+        out.append("|" + "---:|" * len(memory))
+        out.append("| " + " | ".join(fmt_ns(memory[m]) for m in sorted(memory)) + " |")
+        out.append("")
     lat_path = os.path.join(result_dir, "lateness.json")
     if os.path.exists(lat_path):
         with open(lat_path) as f:
