@@ -155,9 +155,12 @@ public final class Device implements ValarmDevice {
      * Cache lines. A SET or CLEAR of a random one of 100 000 instances is bound by dependent cache misses
      * (handle -> instance -> lock and slots), not by instructions. So: the per-instance lock is one object
      * (InstanceLock, on AQS; a ReentrantLock is two), allocated right after the instance together with
-     * its per-type slots (one long[] of 8 longs per type: the SET/CLEAR fields of a type share a line);
-     * the handle keeps the lock's reference and reads the instance's line and the type's slot before
-     * taking the lock, so the three misses overlap instead of queueing behind the lock's CAS; and the
+     * its per-type slots (one long[] of 8 longs per type, the type's SET/CLEAR fields first, 40 bytes);
+     * the handle keeps the lock's and the slots' references, and before taking the lock it reads every
+     * line the operation will use (both ends of the instance, both ends of the type's SET/CLEAR fields,
+     * the lock), so that all those misses are in flight at once instead of queueing behind each other or
+     * behind the lock's CAS (a fence): a SET or CLEAR is two dependent misses, the handle and then all the
+     * rest (the executor's cancel + schedule is four to five, through its heap's levels); and the
      * armed/SET counts are per instance (summed by stats()), so the path writes nothing shared.
      *
      * In-module clients (InternalAlarms): a SET in nanoseconds (the scheduler; the ABI codec the bridge
