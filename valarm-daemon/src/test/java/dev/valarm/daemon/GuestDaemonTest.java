@@ -47,8 +47,12 @@ class GuestDaemonTest {
                     .append("\nmode = 0666\nwall-clock-offset = ").append(offsets[i] == 0 ? "0" : offsets[i] < 0 ? "-1d" : "1d")
                     .append('\n');
         }
-        try (DaemonProcess d = DaemonProcess.start(base, conf.toString(), List.of("-XX:TieredStopAtLevel=1",
+        // The first start in the emulated guest (a JVM, then the keeper's JVM) gets the restarts' 240 s: 90 s was
+        // not enough once with the host's 2 cores loaded (load average 5-7), the log stopping after "device on".
+        try (DaemonProcess d = DaemonProcess.prepare(base, conf.toString(), List.of("-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC", "-XX:-UsePerfData")); Clients clients = new Clients()) {
+            d.launch();
+            d.awaitReady(1, 240);
             final Path[] nodes = new Path[offsets.length];
             for (int i = 0; i < nodes.length; i++) {
                 nodes[i] = Path.of("/dev/valarm-" + tag + "-" + i);
