@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JUnit Platform launcher, the extension being loaded from the dev.valarm.junit module. It also requires
  * dev.valarm.bridge (a named module) and, as root with /dev/fuse, serves an instance as a FUSE file from the
  * module path (jnr-ffi's generated libc binding of the bridge's internal package included) and reads it.
+ * It requires dev.valarm.daemon (a named module that reads valarm-impl's internal package, exported to it alone).
  */
 final class JpmsSmokeTest {
 
@@ -36,6 +37,7 @@ final class JpmsSmokeTest {
             "module smoke {",
             "  requires dev.valarm.impl;",
             "  requires dev.valarm.bridge;",
+            "  requires dev.valarm.daemon;",
             "  requires dev.valarm.junit;",
             "  requires dev.valarm.micrometer;",
             "  requires org.junit.platform.launcher;",
@@ -48,6 +50,7 @@ final class JpmsSmokeTest {
             "import dev.valarm.bridge.AlarmBridge;",
             "import dev.valarm.bridge.BridgeException;",
             "import dev.valarm.bridge.NodeSpec;",
+            "import dev.valarm.daemon.ControlClient;",
             "import java.io.IOException;",
             "import java.io.InputStream;",
             "import java.nio.file.Files;",
@@ -97,6 +100,11 @@ final class JpmsSmokeTest {
             "        .map(dm -> (dm.getDescriptor().isAutomatic() ? \"automatic\" : \"named\") + \" reads-internal=\"",
             "            + impl.isExported(\"dev.valarm.impl.internal\", dm)).orElse(\"missing\"));",
             "    System.out.println(\"internal-to-others=\" + impl.isExported(\"dev.valarm.impl.internal\", Main.class.getModule()));",
+            "    Module daemon = ControlClient.class.getModule();",
+            "    System.out.println(\"daemon-exports=\" + java.util.List.of(\"dev.valarm.daemon\", \"dev.valarm.daemon.internal.keeper\",",
+            "        \"dev.valarm.daemon.internal.serve\", \"dev.valarm.daemon.internal.journal\").stream()",
+            "        .map(pk -> pk.substring(pk.lastIndexOf('.') + 1) + \"=\" + daemon.isExported(pk, Main.class.getModule())).toList());",
+            "    System.out.println(\"daemon-request=\" + ControlClient.toJson(java.util.Map.of(\"cmd\", \"list\")));",
             "    System.out.println(\"bridge-internal-exported=\" + AlarmBridge.class.getModule().isExported(\"dev.valarm.bridge.internal\")",
             "        + \" to-smoke=\" + AlarmBridge.class.getModule().isExported(\"dev.valarm.bridge.internal\", Main.class.getModule()));",
             // serve an instance through the kernel from the module path: a FUSE file, stat'ed and read by this process
@@ -200,9 +208,12 @@ final class JpmsSmokeTest {
         } else {
             assertTrue(output.contains("bridge-refused="), "no root or no /dev/fuse: a typed refusal: " + output);
         }
-        // valarm-daemon (automatic too) reads valarm-impl's internal package, exported to it alone.
-        assertTrue(output.contains("daemon-module=automatic reads-internal=true\n"), output);
+        // valarm-daemon (a named module) reads valarm-impl's internal package, exported to it alone.
+        assertTrue(output.contains("daemon-module=named reads-internal=true\n"), output);
         assertTrue(output.contains("internal-to-others=false\n"), output);
+        // its API package, and its keeper package for jnr-ffi's generated socket binding (an unnamed module); no other
+        assertTrue(output.contains("daemon-exports=[daemon=true, keeper=true, serve=false, journal=false]\n"), output);
+        assertTrue(output.contains("daemon-request={\"cmd\":\"list\"}\n"), output);
         if (System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")) {
             assertTrue(output.contains("providers=[linux@dev.valarm.rtc.linux, jdk@dev.valarm.impl]\n"),
                     "the Linux provider is a service of its own named module: " + output);
