@@ -4,7 +4,7 @@
  * {@code dev.valarm.impl.internal} to the daemon alone ({@code DriverAccess}: an instance's exact state image and
  * its exact restore on the same boot, for crash takeover and upgrades).
  */
-// "module": the daemon (an automatic module) is not in this module's build, so javac cannot find the export's target.
+// "module": the daemon is built after this module (it requires it), so javac cannot find the export's target.
 @SuppressWarnings("module")
 module dev.valarm.impl {
     requires transitive dev.valarm.api;

@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  * ./valarm serve --config /etc/valarm/daemon.conf [--takeover]
  * java -cp ... dev.valarm.daemon.ValarmDaemon serve --config FILE [--takeover]
  * java -cp ... dev.valarm.daemon.ValarmDaemon keeper --socket PATH      (the keeper process, for a unit)
+ * java -p ... -m dev.valarm.daemon/dev.valarm.daemon.ValarmDaemon serve --config FILE   (as a module)
  * </pre>
+ *
+ * A keeper the daemon starts itself ({@code keeper = spawn}) runs the way the daemon does: from the same class
+ * path, or as the module from the same module path.
  *
  * Exit status: 0 after a stop, 1 if it could not serve (another daemon serves the state directory, a node
  * could not be made, ...), 2 for a bad config or bad arguments (nothing is served).

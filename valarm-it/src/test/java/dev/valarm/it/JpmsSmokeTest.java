@@ -2,9 +2,14 @@ package dev.valarm.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.valarm.daemon.ControlClient;
+import dev.valarm.daemon.ValarmDaemon;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +17,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * JUnit Platform launcher, the extension being loaded from the dev.valarm.junit module. It also requires
  * dev.valarm.bridge (a named module) and, as root with /dev/fuse, serves an instance as a FUSE file from the
  * module path (jnr-ffi's generated libc binding of the bridge's internal package included) and reads it.
+ * It requires dev.valarm.daemon (a named module that reads valarm-impl's internal package, exported to it alone),
+ * and, as root with /dev/fuse, runs the daemon itself from the module path ({@code java -m dev.valarm.daemon/...}):
+ * it serves a FUSE instance, spawns its keeper on the same module path and answers on its control socket.
  */
 final class JpmsSmokeTest {
 
@@ -36,6 +47,7 @@ final class JpmsSmokeTest {
             "module smoke {",
             "  requires dev.valarm.impl;",
             "  requires dev.valarm.bridge;",
+            "  requires dev.valarm.daemon;",
             "  requires dev.valarm.junit;",
             "  requires dev.valarm.micrometer;",
             "  requires org.junit.platform.launcher;",
@@ -48,6 +60,7 @@ final class JpmsSmokeTest {
             "import dev.valarm.bridge.AlarmBridge;",
             "import dev.valarm.bridge.BridgeException;",
             "import dev.valarm.bridge.NodeSpec;",
+            "import dev.valarm.daemon.ControlClient;",
             "import java.io.IOException;",
             "import java.io.InputStream;",
             "import java.nio.file.Files;",
@@ -97,6 +110,11 @@ final class JpmsSmokeTest {
             "        .map(dm -> (dm.getDescriptor().isAutomatic() ? \"automatic\" : \"named\") + \" reads-internal=\"",
             "            + impl.isExported(\"dev.valarm.impl.internal\", dm)).orElse(\"missing\"));",
             "    System.out.println(\"internal-to-others=\" + impl.isExported(\"dev.valarm.impl.internal\", Main.class.getModule()));",
+            "    Module daemon = ControlClient.class.getModule();",
+            "    System.out.println(\"daemon-exports=\" + java.util.List.of(\"dev.valarm.daemon\", \"dev.valarm.daemon.internal.keeper\",",
+            "        \"dev.valarm.daemon.internal.serve\", \"dev.valarm.daemon.internal.journal\").stream()",
+            "        .map(pk -> pk.substring(pk.lastIndexOf('.') + 1) + \"=\" + daemon.isExported(pk, Main.class.getModule())).toList());",
+            "    System.out.println(\"daemon-request=\" + ControlClient.toJson(java.util.Map.of(\"cmd\", \"list\")));",
             "    System.out.println(\"bridge-internal-exported=\" + AlarmBridge.class.getModule().isExported(\"dev.valarm.bridge.internal\")",
             "        + \" to-smoke=\" + AlarmBridge.class.getModule().isExported(\"dev.valarm.bridge.internal\", Main.class.getModule()));",
             // serve an instance through the kernel from the module path: a FUSE file, stat'ed and read by this process
@@ -200,14 +218,86 @@ final class JpmsSmokeTest {
         } else {
             assertTrue(output.contains("bridge-refused="), "no root or no /dev/fuse: a typed refusal: " + output);
         }
-        // valarm-daemon (automatic too) reads valarm-impl's internal package, exported to it alone.
-        assertTrue(output.contains("daemon-module=automatic reads-internal=true\n"), output);
+        // valarm-daemon (a named module) reads valarm-impl's internal package, exported to it alone.
+        assertTrue(output.contains("daemon-module=named reads-internal=true\n"), output);
         assertTrue(output.contains("internal-to-others=false\n"), output);
+        // its API package, and its keeper package for jnr-ffi's generated socket binding (an unnamed module); no other
+        assertTrue(output.contains("daemon-exports=[daemon=true, keeper=true, serve=false, journal=false]\n"), output);
+        assertTrue(output.contains("daemon-request={\"cmd\":\"list\"}\n"), output);
         if (System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")) {
             assertTrue(output.contains("providers=[linux@dev.valarm.rtc.linux, jdk@dev.valarm.impl]\n"),
                     "the Linux provider is a service of its own named module: " + output);
             assertTrue(output.contains("default=linux-clocks + "),
                     "openDefault() chose the Linux backend (jnr-ffi loads on the module path): " + output);
+        }
+    }
+
+    /**
+     * The daemon run as the module dev.valarm.daemon ({@code java -p ... -m dev.valarm.daemon/...ValarmDaemon serve}),
+     * with a FUSE instance and the default {@code keeper = spawn}: it gets ready (the Linux backend found as a
+     * service, the keeper started, jnr-ffi's socket binding, the journal, the control socket's peer credentials
+     * through jdk.net), its keeper runs as the module too, the instance is a file and a control client lists it,
+     * and a shutdown ends both processes and removes the mount.
+     */
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theDaemonServesFromTheModulePath(@TempDir final Path dir) throws Exception {
+        assumeTrue(bridgeCanMount(), "the daemon's module-path run needs root and /dev/fuse");
+        final Path state = dir.resolve("state");
+        final Path mount = Files.createDirectories(dir.resolve("m"));
+        final Path config = dir.resolve("daemon.conf");
+        Files.writeString(config, "state-dir = " + state + "\n[instance a]\ntransport = fuse\nmount = " + mount
+                + "\nmode = 0640\n");
+        final Process daemon = new ProcessBuilder(tool("java"), "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "--module-path", modulePath, "-m", "dev.valarm.daemon/" + ValarmDaemon.class.getName(),
+                "serve", "--config", config.toString()).redirectErrorStream(true).start();
+        final StringBuffer output = new StringBuffer();
+        final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        final Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    output.append(line).append('\n');
+                    if (line.startsWith(ValarmDaemon.READY)) {
+                        ready.complete(true);
+                    }
+                }
+            } catch (final IOException e) {
+                output.append("reading the daemon's output: ").append(e).append('\n');
+            }
+            ready.complete(false);
+        }, "daemon-output");
+        reader.start();
+        final List<ProcessHandle> children = new ArrayList<>();
+        try {
+            assertTrue(ready.get(120, TimeUnit.SECONDS), "the daemon got ready: " + output);
+            children.addAll(daemon.descendants().collect(Collectors.toList()));
+            assertTrue(children.stream().anyMatch(c -> c.info().commandLine().orElse("")
+                            .contains("-m dev.valarm.daemon/dev.valarm.daemon.internal.keeper.Keeper --socket " + state)),
+                    "the keeper runs as the module too: "
+                            + children.stream().map(c -> c.info().commandLine().orElse("?")).collect(Collectors.toList()));
+            assertEquals(0640, (Integer) Files.getAttribute(mount.resolve("a"), "unix:mode") & 0777, output::toString);
+            try (ControlClient c = ControlClient.connect(state.resolve("control.sock"))) {
+                final Map<String, Object> listed = c.call(Map.of("cmd", "list"));
+                assertEquals(true, listed.get("ok"), listed::toString);
+                final List<?> instances = (List<?>) listed.get("instances");
+                assertEquals(1, instances.size(), listed::toString);
+                assertEquals("a", ((Map<?, ?>) instances.get(0)).get("name"), listed::toString);
+                assertEquals(true, c.call(Map.of("cmd", "shutdown")).get("ok"), output::toString);
+            }
+            assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "the daemon exits after a shutdown: " + output);
+            assertEquals(0, daemon.exitValue(), output::toString);
+            for (final ProcessHandle child : children) {
+                child.onExit().get(60, TimeUnit.SECONDS);
+            }
+            assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().noneMatch(l -> l.contains(" " + mount + " ")),
+                    "the shutdown removed the mount");
+        } finally {
+            daemon.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+            reader.join(TimeUnit.SECONDS.toMillis(30));
+            if (Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(" " + mount + " "))) {
+                new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 

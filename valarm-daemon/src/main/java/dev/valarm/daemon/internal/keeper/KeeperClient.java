@@ -119,6 +119,35 @@ public final class KeeperClient {
         return out;
     }
 
+    /**
+     * The arguments that start the keeper's class the way this daemon was started: as the module
+     * {@code dev.valarm.daemon} from the same module path ({@code java -p ... -m}) when this class is in a named
+     * module of the boot layer, else from the same class path (the shaded {@code valarm-cli.jar}, the tests).
+     *
+     * @param module the module of {@link Keeper}
+     * @param modulePath this JVM's module path ({@code jdk.module.path}), or null if it has none
+     * @param classPath this JVM's class path ({@code java.class.path}), possibly empty
+     * @return the launcher arguments, main class last
+     */
+    static List<String> launch(final Module module, final String modulePath, final String classPath) {
+        final List<String> args = new ArrayList<>();
+        if (module.isNamed() && modulePath != null && module.getLayer() == ModuleLayer.boot()) {
+            args.add("--module-path");
+            args.add(modulePath);
+            if (!classPath.isEmpty()) {
+                args.add("-cp");
+                args.add(classPath);
+            }
+            args.add("-m");
+            args.add(module.getName() + "/" + Keeper.class.getName());
+        } else {
+            args.add("-cp");
+            args.add(classPath);
+            args.add(Keeper.class.getName());
+        }
+        return args;
+    }
+
     /** Makes the keeper close every fd and exit. */
     public void exit() {
         request("EXIT", -1, false);
@@ -135,9 +164,12 @@ public final class KeeperClient {
         final String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // (java.io.tmpdir: where jnr-ffi writes its native stub; it must be writable and executable.)
-        final List<String> cmd = List.of(java, "-Xmx16m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:-UsePerfData", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-cp",
-                System.getProperty("java.class.path"), Keeper.class.getName(), "--socket", socket.toString());
+        final List<String> cmd = new ArrayList<>(List.of(java, "-Xmx16m", "-Xss512k", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
+        cmd.addAll(launch(Keeper.class.getModule(), System.getProperty("jdk.module.path"),
+                System.getProperty("java.class.path", "")));
+        cmd.add("--socket");
+        cmd.add(socket.toString());
         Files.createDirectories(log.getParent());
         final Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
