@@ -135,11 +135,11 @@ public final class Handover {
      * @param why the successor's reason, for the log
      */
     public void abort(final String why) {
-        final int rewritten;
         synchronized (lock) {
             if (!prepared || committed.isDone()) {
                 return;
             }
+            final int rewritten;
             synchronized (d.lock) {
                 d.journal.unfreeze();
                 d.journal.append(new Record.Started(ProcessHandle.current().pid()));
@@ -150,9 +150,10 @@ public final class Handover {
                 d.refuse(null);
             }
             prepared = false;
+            // Under the lock: a second abort (ctl upgrade's, see there) returns only once this one is logged.
+            LOG.warn("the hand-over to pid {} did not happen ({}); serving on ({} recorded answer(s) the kernel had "
+                    + "not taken written again)", successorPid, why, rewritten);
         }
-        LOG.warn("the hand-over to pid {} did not happen ({}); serving on ({} recorded answer(s) the kernel had not "
-                + "taken written again)", successorPid, why, rewritten);
     }
 
     /**
@@ -210,8 +211,12 @@ public final class Handover {
             final CompletableFuture<Object> exited = p.onExit().thenApply(x -> (Object) x);
             final Object first = CompletableFuture.anyOf(committed, exited).get(UPGRADE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (!committed.isDone()) {
+                final int status = ((Process) first).exitValue();
+                // The take-back is done (by this call or by the successor's closed control connection) before
+                // the caller is told that this daemon serves on.
+                abort("the new daemon (pid " + p.pid() + ") exited with status " + status + " before the commit");
                 throw new Daemon.CommandException(Errno.EIO, "upgrade: the new daemon (pid " + p.pid() + ") exited with status "
-                        + ((Process) first).exitValue() + " before taking over; this daemon serves on (see its log above)");
+                        + status + " before taking over; this daemon serves on (see its log above)");
             }
         } catch (final TimeoutException e) {
             p.destroyForcibly();
