@@ -199,7 +199,8 @@ public final class Connection {
 
     /**
      * Hands the connection over: from now on this process writes nothing to it (late WAIT answers are
-     * dropped; the successor answers them) and {@link #close} leaves the fd to the kernel's own cleanup when
+     * dropped; the successor answers them from its journal, or this process does, from the same journal, if
+     * the hand-over does not happen) and {@link #close} leaves the fd to the kernel's own cleanup when
      * the process exits. The kernel connection lives on in the successor's copy of the fd.
      */
     public void relinquish() {

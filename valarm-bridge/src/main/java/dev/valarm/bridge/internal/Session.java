@@ -230,7 +230,8 @@ public final class Session implements AutoCloseable {
      * Hands every connection over to a successor process: the loop parks at a request boundary and this
      * process stops writing to any connection (see {@link Connection#relinquish}); nothing is answered,
      * closed, unmounted or removed. What is pending stays for the successor, which holds its own copies of
-     * the fds. Afterwards only {@link #resumeAfterFailedHandover} or the end of the process make sense.
+     * the fds. Afterwards only {@link #unrelinquishAll} (then {@link #resume}) or the end of the process make
+     * sense.
      */
     public void relinquishAll() {
         call("relinquish", () -> {
@@ -244,14 +245,14 @@ public final class Session implements AutoCloseable {
 
     /**
      * Takes the connections back after a hand-over that did not happen (the successor failed before it
-     * served anything): writes are allowed again and the loop reads again.
+     * served anything): writes are allowed again, and the loop stays parked until {@link #resume}, so that
+     * answers dropped meanwhile can be written again before the loop answers anything new.
      */
-    public void resumeAfterFailedHandover() {
+    public void unrelinquishAll() {
         call("take back", () -> {
             for (final Connection c : connections()) {
                 c.unrelinquish();
             }
-            parked = false;
             return null;
         });
     }

@@ -1,6 +1,7 @@
 package dev.valarm.daemon.internal.serve;
 
 import dev.valarm.Errno;
+import dev.valarm.bridge.internal.Channels;
 import dev.valarm.daemon.internal.journal.Record;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * <li>The successor rebuilds everything from the journal and the keeper's copies of the connection fds, then
  * asks {@code handover-commit}: this process exits at once; the successor serves, answering the blocked WAITs
  * under their original request ids. If the successor fails or disconnects before the commit, this process
- * takes everything back and serves on, writing the WAIT answers it held back.</li>
+ * takes everything back and serves on, writing the WAIT answers it held back, then every recorded answer
+ * again, as a successor does (a WAIT answer recorded before the freeze can have met a connection already
+ * relinquished, which dropped it; the kernel ignores the answers it already took).</li>
  * </ol>
  *
  * <p>Thread-safety: thread-safe.
@@ -136,16 +139,53 @@ public final class Handover {
             if (!prepared || committed.isDone()) {
                 return;
             }
+            final int rewritten;
             synchronized (d.lock) {
                 d.journal.unfreeze();
                 d.journal.append(new Record.Started(ProcessHandle.current().pid()));
                 d.hook.releaseHeld();
-                d.session.resumeAfterFailedHandover();
+                d.session.unrelinquishAll();
+                rewritten = writeRecordedAnswersAgain();
+                d.session.resume();
                 d.refuse(null);
             }
             prepared = false;
+            // Under the lock: a second abort (ctl upgrade's, see there) returns only once this one is logged.
+            LOG.warn("the hand-over to pid {} did not happen ({}); serving on ({} recorded answer(s) the kernel had "
+                    + "not taken written again)", successorPid, why, rewritten);
         }
-        LOG.warn("the hand-over to pid {} did not happen ({}); serving on", successorPid, why);
+    }
+
+    /**
+     * During a take-back, once the connections take writes again and while the loop is still parked (so every
+     * answer of a request the loop read is already written, and the loop writes nothing meanwhile): writes
+     * every recorded answer of every connection again and returns how many the kernel took. A WAIT completing
+     * while the hand-over was prepared records its answer while the journal is not frozen yet, and its write
+     * can then meet the connection already relinquished, which drops it (the successor would have written it
+     * from the journal): without this its caller would stay blocked for ever. An answer recorded after the
+     * unfreeze and dropped before the connections took writes again is in the journal by now too. The kernel
+     * refuses (ENOENT) the answers it already took, as on a successor's start; a WAIT answer being written
+     * right now is the same bytes. Daemon lock held.
+     */
+    private int writeRecordedAnswersAgain() {
+        final List<Record.Answer> recorded;
+        synchronized (d.journal.lock()) {
+            recorded = d.journal.state().recentAnswers();
+        }
+        int took = 0;
+        for (final ServedConnection sc : d.connections.values()) {
+            if (sc.connection.isClosing()) {
+                continue;
+            }
+            for (final Record.Answer a : recorded) {
+                if (a.connection() == sc.id() && Channels.writeRecorded(sc.connection.fd(), a.reply()) == 0) {
+                    took++;
+                    LOG.info("{}: request {} answered from the journal (its answer was dropped while the connection "
+                            + "was handed over)", sc, Long.toUnsignedString(a.unique()));
+                }
+            }
+        }
+        return took;
     }
 
     /**
@@ -171,8 +211,12 @@ public final class Handover {
             final CompletableFuture<Object> exited = p.onExit().thenApply(x -> (Object) x);
             final Object first = CompletableFuture.anyOf(committed, exited).get(UPGRADE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (!committed.isDone()) {
+                final int status = ((Process) first).exitValue();
+                // The take-back is done (by this call or by the successor's closed control connection) before
+                // the caller is told that this daemon serves on.
+                abort("the new daemon (pid " + p.pid() + ") exited with status " + status + " before the commit");
                 throw new Daemon.CommandException(Errno.EIO, "upgrade: the new daemon (pid " + p.pid() + ") exited with status "
-                        + ((Process) first).exitValue() + " before taking over; this daemon serves on (see its log above)");
+                        + status + " before taking over; this daemon serves on (see its log above)");
             }
         } catch (final TimeoutException e) {
             p.destroyForcibly();
