@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,8 @@ public final class Journal implements AutoCloseable {
     private static final int FRAME_HEADER = 8;
     private static final int MAX_PAYLOAD = 1 << 16;
 
+    // Lock order: syncLock -> lock (awaitDurable reads the channel under lock while it holds syncLock); nothing
+    // that holds lock takes syncLock (a checkpoint under lock once did, and deadlocked against a waiting force).
     private final Object lock = new Object();
     private final Object syncLock = new Object();
     private final Path dir;
@@ -51,8 +55,15 @@ public final class Journal implements AutoCloseable {
     private final ByteBuffer batch = ByteBuffer.allocateDirect(256 * 1024).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32 crc = new CRC32();
     private FileChannel channel;
+    /** Bytes in the current file (lock). */
     private long written;
-    private volatile long synced;
+    /**
+     * The position of the current file's first byte: positions ({@link #append}'s, {@link #synced}) are
+     * {@code base + written} and never go back, across checkpoints too (lock).
+     */
+    private long base;
+    /** Everything before this position is on the disk ({@link DaemonConfig.Sync#DATA}); only raised. */
+    private final AtomicLong synced = new AtomicLong();
     private long checkpointBytes;
     private boolean frozen;
     private boolean closed;
@@ -201,7 +212,7 @@ public final class Journal implements AutoCloseable {
             commits++;
             appended += records.length;
             commitNanos += System.nanoTime() - t0;
-            final long end = written;
+            final long end = base + written;
             if (written - checkpointBytes > COMPACT_BYTES) {
                 try {
                     checkpoint();
@@ -222,25 +233,36 @@ public final class Journal implements AutoCloseable {
      * @throws JournalException if the force fails
      */
     public void awaitDurable(final long position) {
-        if (sync == DaemonConfig.Sync.NONE || synced >= position) {
+        if (sync == DaemonConfig.Sync.NONE || synced.get() >= position) {
             return;
         }
         synchronized (syncLock) {
-            if (synced >= position) {
+            if (synced.get() >= position) {
                 return;
             }
             final FileChannel ch;
             final long target;
+            final long compactionsBefore;
             synchronized (lock) {
                 ch = channel;
-                target = written;
+                target = base + written;
+                compactionsBefore = compactions;
             }
             try {
                 ch.force(false);
+            } catch (final ClosedChannelException e) {
+                synchronized (lock) {
+                    if (compactions == compactionsBefore || closed) {
+                        throw new JournalException("fdatasync of " + file + " failed: the journal is closed", e);
+                    }
+                }
+                // A checkpoint replaced the file meanwhile: it forced the new one, which holds everything written
+                // before it (synced says so now).
+                return;
             } catch (final IOException e) {
                 throw new JournalException("fdatasync of " + file + " failed: " + e, e);
             }
-            synced = Math.max(synced, target);
+            synced.accumulateAndGet(target, Math::max);
         }
     }
 
@@ -291,14 +313,18 @@ public final class Journal implements AutoCloseable {
             ch.close();
             throw new IOException("the state directory " + dir + " cannot rename atomically", e);
         }
-        synchronized (syncLock) {
-            final FileChannel old = channel;
-            channel = ch;
-            if (old != null) {
-                old.close();
-            }
-            written = n;
-            synced = sync == DaemonConfig.Sync.DATA ? n : synced;
+        // Not under syncLock (see the lock order): a force running on the old channel meets it closed and
+        // finds this checkpoint's count raised, and that everything before it is on the disk.
+        final FileChannel old = channel;
+        final long end = base + written;
+        channel = ch;
+        base = end - n;
+        written = n;
+        if (sync == DaemonConfig.Sync.DATA) {
+            synced.accumulateAndGet(end, Math::max);
+        }
+        if (old != null) {
+            old.close();
         }
         checkpointBytes = n;
         compactions++;

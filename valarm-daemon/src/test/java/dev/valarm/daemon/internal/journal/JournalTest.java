@@ -101,6 +101,51 @@ class JournalTest {
         assertEquals(17, Journal.read(dir).state().state(0).armed());
     }
 
+    /**
+     * Group commit across checkpoints: four threads append and wait for durability while the journal compacts
+     * under them. A checkpoint (under the journal lock) once took the force's lock, which a waiting force holds
+     * while it takes the journal lock: the four threads deadlocked within seconds (JournalCommitBenchmark,
+     * {@code sync = DATA}, 4 threads). On a tmpfs when there is one, so that a force costs nothing.
+     */
+    @Test
+    void groupCommitAcrossCheckpointsNeitherDeadlocksNorLosesAPosition() throws Exception {
+        final Path shm = Path.of("/dev/shm");
+        final Path where = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "valarm-journal-")
+                : dir.resolve("data");
+        Files.createDirectories(where);
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+            final Thread t = new Thread(r, "journal-committer");
+            t.setDaemon(true);
+            return t;
+        });
+        try (Journal j = Journal.start(where, DaemonConfig.Sync.DATA, "b", new DurableState())) {
+            j.append(new Record.Instance("a", 0, false, 1, "n", 0, 0, 0600, 0, 0, 0, 0, 0));
+            final java.util.List<java.util.concurrent.Future<Long>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                final int minor = t;
+                done.add(pool.submit(() -> {
+                    long last = 0;
+                    for (long i = 0; j.stats().compactions() < 3; i++) {
+                        final long pos = j.append(state(minor, (int) (i & 31), -1, 0));
+                        assertTrue(pos > last, "positions only grow, across checkpoints too: " + pos + " after " + last);
+                        j.awaitDurable(pos);
+                        last = pos;
+                    }
+                    return last;
+                }));
+            }
+            for (final java.util.concurrent.Future<Long> f : done) {
+                assertTrue(f.get(120, java.util.concurrent.TimeUnit.SECONDS) > 0, "a committer finished");
+            }
+            assertTrue(j.stats().compactions() >= 3, "it compacted: " + j.stats());
+        } finally {
+            pool.shutdownNow();
+            try (var files = Files.walk(where)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     @Test
     void aFrozenJournalRefusesAppendsUntilUnfrozenAndRecordsTheCleanStop() throws IOException {
         try (Journal j = Journal.start(dir, DaemonConfig.Sync.NONE, "b", new DurableState())) {
