@@ -139,11 +139,6 @@ final class Instance implements ValarmInstance {
 
     /** The key of type {@code t}'s end-heap entry as the heap-lock holder last published it (MAX: none). */
     long heapKey(final int t) {
-        return heapKey(slots, t);
-    }
-
-    /** {@link #heapKey(int)} of the instance whose slots are {@code slots}. */
-    static long heapKey(final long[] slots, final int t) {
         return (long) LONGS.getVolatile(slots, t * STRIDE + HEAP_KEY);
     }
 

@@ -253,7 +253,8 @@ public final class Journal implements AutoCloseable {
             } catch (final ClosedChannelException e) {
                 synchronized (lock) {
                     if (compactions == compactionsBefore || closed) {
-                        throw new JournalException("fdatasync of " + file + " failed: the journal is closed", e);
+                        throw new JournalException("fdatasync of " + file + " failed: "
+                                + (closed ? "the journal is closed" : "its channel was closed: " + e), e);
                     }
                 }
                 // A checkpoint replaced the file meanwhile: it forced the new one, which holds everything written
