@@ -641,8 +641,10 @@ static int hold_wait(int k) {
         printf("hold: cannot own %s\n", node);
         return 1;
     }
+    int parent = 1;
     for (int i = 1; i < k; i++) {
         if (fork() == 0) {
+            parent = 0;
             break;
         }
     }
@@ -653,7 +655,20 @@ static int hold_wait(int k) {
     printf("returned pid=%d result=%d errno_name=%s at_ns=%lld\n", (int)getpid(), r, r < 0 ? strerrorname_np(-r) : "-",
            mono());
     fflush(stdout);
-    return r < 0 ? 0 : 1;
+    int failed = r < 0 ? 0 : 1;
+    if (parent) {
+        /*
+         * The parent exits only after every child: when the process Java started exits, Java drains
+         * and closes the pipe, so a child printing after that would lose its line (and die of SIGPIPE).
+         */
+        int st;
+        while (waitpid(-1, &st, 0) > 0) {
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                failed = 1;
+            }
+        }
+    }
+    return failed;
 }
 
 /* ---------------------------------------------------------------- main */

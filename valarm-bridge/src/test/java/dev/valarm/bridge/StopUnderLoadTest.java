@@ -86,8 +86,11 @@ class StopUnderLoadTest {
         } finally {
             bridge.close();
         }
+        // Each client's parent exits only after its forked children (when the process Java started exits, Java
+        // closes the pipe, and a child printing later would lose its line); its status says every WAIT failed.
         for (final Process p : processes) {
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a blocked client never returned: " + lines);
+            assertEquals(0, p.exitValue(), "a client's WAITs did not all fail as a stop must make them: " + lines);
         }
         // The processes have exited: wait for the output pumps to reach the end of their pipes (a loaded machine
         // can take far longer than any fixed pause).
