@@ -148,10 +148,13 @@ abstract class ScheduledExecutorContract {
         final ScheduledExecutorService e = executor(1);
         final List<Integer> order = new CopyOnWriteArrayList<>();
         final List<ScheduledFuture<?>> fs = new ArrayList<>();
+        // Times from one base half a second ahead, not delays from each submission: on a real clock a loaded
+        // machine can stall the submitting thread between two schedule calls, and the times must not move.
+        final long base = now() + 500 * MS;
         for (final int ms : new int[] {300, 100, 200, 0, 250, 50}) {
-            fs.add(e.schedule(() -> order.add(ms), ms, TimeUnit.MILLISECONDS));
+            fs.add(e.schedule(() -> order.add(ms), base + ms * MS - now(), TimeUnit.NANOSECONDS));
         }
-        pass(Duration.ofMillis(300));
+        pass(Duration.ofMillis(800));
         for (final ScheduledFuture<?> f : fs) {
             get(f);
         }
