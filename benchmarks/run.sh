@@ -202,6 +202,10 @@ mux_suite() {
   jmh setclear-2 MuxSetClearBenchmark -t 2
   # the same operation with every instance in cache (the CPU part of the cost), and what a miss costs here
   jmh setclear-1-cached MuxSetClearBenchmark -t 1 -p instances=1000
+  # a wakeup type: every CLEAR and SET is a change the dispatcher applies to the timer structure
+  jmh setclear-1-wakeup MuxSetClearBenchmark -t 1 -p impl=valarm -p type=ELAPSED_REALTIME_WAKEUP
+  # the dependent loads a set/clear cannot avoid, over the same population
+  jmh floor MuxFloorBenchmark -t 1
   jmh memory MemoryLatencyBenchmark
   echo "== lateness" | tee -a "$log"
   java -Xms1g -Xmx1g -cp "$jar" dev.valarm.bench.MuxLateness "$out/lateness.json" $([ $mode != full ] && echo --quick) \

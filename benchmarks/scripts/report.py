@@ -274,14 +274,21 @@ def mux_report(result_dir):
     cells = {}
     cached = {}  # impl -> ops/s with 1 000 instances (everything in cache)
     memory = {}  # working set MiB -> ns per dependent load
+    floor = {}  # (method, impl) -> ns per op
     for r in rows:
         bench = r["benchmark"].split("bench.", 1)[-1]
         if bench.startswith("MemoryLatencyBenchmark"):
             memory[int(r["params"]["megabytes"])] = median_score(r)
             continue
+        if bench.startswith("MuxFloorBenchmark"):
+            floor[(bench.split(".")[-1], r["params"].get("impl"))] = median_score(r)
+            continue
         if not bench.startswith("MuxSetClearBenchmark"):
             continue
         impl = r["params"].get("impl")
+        wakeup = r["params"].get("type", "ELAPSED_REALTIME").endswith("_WAKEUP")
+        if wakeup:
+            impl += " (wakeup type)"
         threads = r["threads"]
         if int(r["params"].get("instances", "100000")) != 100000:
             cached[impl] = median_score(r)
@@ -299,7 +306,8 @@ def mux_report(result_dir):
         if a.get("benchmark") != "setClear" or a.get("size") != 100000:
             continue
         threads = int(a["params"].split("=")[1])
-        c, p = cpu.setdefault((threads, a["impl"]), ([], []))
+        impl = a["impl"] + (" (wakeup type)" if a.get("type", "").endswith("_WAKEUP") else "")
+        c, p = cpu.setdefault((threads, impl), ([], []))
         c.append(a["threadCpuNsPerOp"])
         if a.get("processCpuNsPerOp", -1) >= 0:
             p.append(a["processCpuNsPerOp"])
@@ -318,9 +326,10 @@ def mux_report(result_dir):
         rc = f"{ecc / cc:.2f}" if mine and cc and ecc else ""
         rp = f"{epc / pc:.2f}" if mine and pc and epc else ""
         out.append(f"| {threads} | {impl} | {score:,.0f} | {fmt_ns(cc)} | {fmt_ns(pc)} | {fmt_b(b)} | {rw} | {rc} | {rp} |")
-        if impl == "valarm":
-            targets.append((b is not None and b < 1, f"allocation, {threads} thread(s): {fmt_b(b)} B/op (target 0)"))
-        if mine and threads == 1:
+        if impl.startswith("valarm"):
+            targets.append((b is not None and b < 1, f"allocation, {impl}, {threads} thread(s): {fmt_b(b)} B/op "
+                                                     f"(target 0)"))
+        if impl == "valarm" and ex is not None and threads == 1:
             targets.append((score / ex[0] >= 3.0, f"set/clear 1 thread, wall: valarm {score:,.0f} ops/s vs executor "
                                                   f"{ex[0]:,.0f} ops/s = {score / ex[0]:.2f}x (target >= 3x)"))
             if cc and ecc:
@@ -349,6 +358,23 @@ def mux_report(result_dir):
             ratio = f"{cached[impl] / cached['executor']:.2f}" if impl != "executor" and "executor" in cached else ""
             out.append(f"| {impl} | {cached[impl]:,.0f} | {1e9 / cached[impl]:,.0f} | {ratio} |")
         out.append("")
+    if floor:
+        out.append("#### the memory floor: only the dependent loads a set/clear cannot avoid, same population "
+                   "and picks (MuxFloorBenchmark), ns/op\n")
+        out.append("| impl | handle line (1 dependent load) | handle, then instance (2) | the same, in turn (latency) |")
+        out.append("|---|---:|---:|---:|")
+        for impl in sorted({i for (_, i) in floor}):
+            out.append(f"| {impl} | {fmt_ns(floor.get(('handleLine', impl)))} | "
+                       f"{fmt_ns(floor.get(('handleThenInstance', impl)))} | "
+                       f"{fmt_ns(floor.get(('handleThenInstanceInTurn', impl)))} |")
+        out.append("")
+        one, mine = cells.get((1, "executor")), cells.get((1, "valarm"))
+        chain = floor.get(("handleThenInstanceInTurn", "valarm"))
+        if one and mine and chain:
+            out.append(f"A 3x set/clear would take {1e9 / one[0] / 3:,.0f} ns/op (a third of the executor's "
+                       f"{1e9 / one[0]:,.0f} ns at 1 thread); valarm's takes {1e9 / mine[0]:,.0f} ns, of which the "
+                       f"two loads, in turn, alone take {chain:,.0f} ns.")
+            out.append("")
     if memory:
         out.append("#### this machine: one dependent load at random in a working set (MemoryLatencyBenchmark), ns\n")
         out.append("| " + " | ".join(f"{m} MiB" for m in sorted(memory)) + " |")

@@ -35,7 +35,10 @@ import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * The multiplexer end to end: set/clear throughput over {@code instances} virtual alarm devices, each
- * with one armed {@code ELAPSED_REALTIME} alarm. One operation clears a random instance's alarm and sets
+ * with one armed alarm of {@code type} ({@code ELAPSED_REALTIME} by default: a non-wakeup type, whose CLEAR
+ * leaves a tombstone and whose SET at or after the entry's key changes nothing in the timer structure, so the
+ * dispatcher stays idle; {@code ELAPSED_REALTIME_WAKEUP}: every CLEAR and SET is a change handed to the
+ * dispatcher, which removes and inserts the entry). One operation clears a random instance's alarm and sets
  * it again to a new deadline (one to two hours ahead, so nothing fires): the replace churn through the
  * public API, with its ownership checks, lock and dispatcher wake-up decisions. The same work on
  * {@code ScheduledThreadPoolExecutor} (one worker, {@code removeOnCancel = true}) is
@@ -54,7 +57,6 @@ import org.openjdk.jmh.infra.ThreadParams;
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 @Threads(1)
 public class MuxSetClearBenchmark {
-    private static final AlarmType TYPE = AlarmType.ELAPSED_REALTIME;
     private static final long HOUR = 3_600_000_000_000L;
     private static final int TABLE = 1 << 16;
     private static final Runnable TASK = () -> { };
@@ -69,6 +71,12 @@ public class MuxSetClearBenchmark {
         /** Virtual alarm devices, each with one armed alarm. */
         @Param({"100000"})
         public int instances;
+
+        /** The alarm type set and cleared (an {@link AlarmType} name; the executor ignores it). */
+        @Param({"ELAPSED_REALTIME"})
+        public String type;
+
+        AlarmType alarmType;
 
         ValarmDevice device;
         AlarmHandle[] handles;
@@ -85,6 +93,7 @@ public class MuxSetClearBenchmark {
             for (int i = 0; i < TABLE; i++) {
                 delays[i] = HOUR + r.nextLong(HOUR);
             }
+            alarmType = AlarmType.valueOf(type);
             if ("valarm".equals(impl)) {
                 final JdkHostClocks clocks = new JdkHostClocks();
                 device = Valarm.builder().hostClocks(clocks).rtcBackend(new NoWakeRtcBackend(clocks))
@@ -94,13 +103,13 @@ public class MuxSetClearBenchmark {
                     final ValarmInstance in = device.createInstance();
                     handles[i] = in.open(OpenMode.READ_WRITE);
                 }
-                final long now = handles[0].getTime(TYPE).toNanos();
+                final long now = handles[0].getTime(alarmType).toNanos();
                 times = new Timespec[TABLE];
                 for (int i = 0; i < TABLE; i++) {
                     times[i] = Timespec.ofNanos(now + delays[i]);
                 }
                 for (int i = 0; i < instances; i++) {
-                    handles[i].set(TYPE, times[i & (TABLE - 1)]);
+                    handles[i].set(alarmType, times[i & (TABLE - 1)]);
                 }
             } else if ("executor".equals(impl)) {
                 executor = new ScheduledThreadPoolExecutor(1);
@@ -137,6 +146,7 @@ public class MuxSetClearBenchmark {
         private int threadIndex;
         private int threadCount;
         private int instances;
+        private String type;
         private long threadCpuAtStart;
         private long processCpuAtStart;
         private int indexAtStart;
@@ -162,6 +172,7 @@ public class MuxSetClearBenchmark {
             threadIndex = thread.getThreadIndex();
             threadCount = n;
             instances = shared.instances;
+            type = shared.type;
         }
 
         /** Starts this iteration's CPU meter (on the benchmark thread). */
@@ -185,10 +196,10 @@ public class MuxSetClearBenchmark {
             final long process = OS.getProcessCpuTime() - processCpuAtStart;
             final long ops = index - indexAtStart;
             CpuMeter.appendAux(String.format(Locale.ROOT,
-                    "{\"benchmark\":\"setClear\",\"impl\":\"%s\",\"size\":%d,\"params\":\"threads=%d\","
+                    "{\"benchmark\":\"setClear\",\"impl\":\"%s\",\"size\":%d,\"params\":\"threads=%d\",\"type\":\"%s\","
                             + "\"iteration\":\"%s\",\"thread\":%d,\"ops\":%d,\"threadCpuNsPerOp\":%.3f,"
                             + "\"processCpuNsPerOp\":%.3f}",
-                    impl, instances, threadCount, iteration.getType(), threadIndex, ops,
+                    impl, instances, threadCount, type, iteration.getType(), threadIndex, ops,
                     ops == 0 ? 0.0 : (double) thread / ops,
                     threadIndex != 0 || ops == 0 ? -1.0 : (double) process / (ops * threadCount)));
         }
@@ -211,8 +222,8 @@ public class MuxSetClearBenchmark {
         final int i = t.picks[k & Workloads.MASK];
         if (shared.handles != null) {
             final AlarmHandle h = shared.handles[i];
-            h.clear(TYPE);
-            h.set(TYPE, shared.times[k & (TABLE - 1)]);
+            h.clear(shared.alarmType);
+            h.set(shared.alarmType, shared.times[k & (TABLE - 1)]);
         } else {
             shared.futures[i].cancel(false);
             shared.futures[i] = shared.executor.schedule(TASK, shared.delays[k & (TABLE - 1)], TimeUnit.NANOSECONDS);
