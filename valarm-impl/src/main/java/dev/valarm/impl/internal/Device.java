@@ -455,20 +455,12 @@ public final class Device implements ValarmDevice {
             checkClocks(who, new long[] {rtOffset, btOffset, monoOffset}, new Duration[] {
                 options.wallClock() == RestoreOptions.WallClock.FOLLOW_HOST ? snapshot.wallClockOffset() : Duration.ofNanos(rtOffset),
                 Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
-            in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
             wallMoved = Sat.add(hostRt, rtOffset) != snapRt;
-            // Nobody can know the new instance yet: its lock is taken under the table lock without a cycle,
-            // so it is armed before any other thread can see it half restored.
-            in.lock.lock();
-            install(in);
+            in = installLocked(minor, name, rtOffset, btOffset, monoOffset);
         } finally {
             lock.unlock();
         }
-        try {
-            in.restoreState(snapshot, wallMoved);
-        } finally {
-            in.lock.unlock();
-        }
+        restoreAndUnlock(in, snapshot, wallMoved);
         LOG.info("restored instance {} (minor {}) from snapshot of {} (minor {}): armed {}, pending {}, wall clock {}{}",
                 in.name(), in.minor, snapshot.name(), snapshot.minor(), snapshot.armedTypes(), snapshot.pendingEvents(),
                 options.wallClock(), wallMoved ? " (moved: time-change raised)" : "");
@@ -490,21 +482,36 @@ public final class Device implements ValarmDevice {
             final int minor = pickMinor(snapshot.minor());
             checkClocks("restored " + who(snapshot.name(), minor), new long[] {rtOffset, btOffset, monoOffset},
                     new Duration[] {Duration.ofNanos(rtOffset), Duration.ofNanos(btOffset), Duration.ofNanos(monoOffset)});
-            in = new Instance(this, minor, snapshot.name(), rtOffset, btOffset, monoOffset);
-            // As restore(): nobody can know the new instance yet, so it is armed before anyone sees it half restored.
-            in.lock.lock();
-            install(in);
+            in = installLocked(minor, snapshot.name(), rtOffset, btOffset, monoOffset);
         } finally {
             lock.unlock();
         }
-        try {
-            in.restoreState(snapshot, false);
-        } finally {
-            in.lock.unlock();
-        }
+        restoreAndUnlock(in, snapshot, false);
         LOG.debug("restored instance {} (minor {}) exactly: armed {}, pending {}", in.name(), in.minor,
                 snapshot.armedTypes(), snapshot.pendingEvents());
         return in;
+    }
+
+    /**
+     * Creates and installs an instance to restore, with its lock held: nobody can know it yet, so its lock is
+     * taken under the table lock without a cycle, and it is armed before any other thread can see it half
+     * restored ({@link #restoreAndUnlock}). Table lock held; every check must come before (this cannot fail).
+     */
+    private Instance installLocked(final int minor, final String name, final long rtOffset, final long btOffset,
+            final long monoOffset) {
+        final Instance in = new Instance(this, minor, name, rtOffset, btOffset, monoOffset);
+        in.lock.lock();
+        install(in);
+        return in;
+    }
+
+    /** Restores the snapshot's state into an instance from {@link #installLocked} and releases its lock. */
+    private static void restoreAndUnlock(final Instance in, final InstanceSnapshot snapshot, final boolean wallMoved) {
+        try {
+            in.restoreState(snapshot, wallMoved);
+        } finally {
+            in.lock.unlock();
+        }
     }
 
     /**
