@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
  * lets the JIT compile the path. (JMH's {@code -prof gc} shows the same for SchedulerPeriodicBenchmark.)
  */
 class PeriodicAllocationTest {
+    /** Measurement windows at most (the first clean one ends the test). */
+    private static final int WINDOWS = 3;
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -49,24 +51,33 @@ class PeriodicAllocationTest {
                     measured.add(t);
                 }
             }
-            final long[] before = allocated(measured);
-            final long r0 = runs.get();
-            awaitRuns(runs, r0 + 20_000);
-            final long[] after = allocated(measured);
-            final long n = runs.get() - r0;
-            f.cancel(false);
-            long total = 0;
-            final StringBuilder per = new StringBuilder();
-            for (int i = 0; i < measured.size(); i++) {
-                final long b = after[i] - before[i];
-                total += b;
-                per.append(measured.get(i).getName()).append('=').append(b).append(" B; ");
+            // Up to three windows of 20 000 runs: a per-run object (16 B at least) shows in every window, a
+            // one-off (a deoptimisation while the machine is loaded, a TLAB refill) only in the window it falls in.
+            final List<String> windows = new ArrayList<>();
+            boolean clean = false;
+            for (int w = 0; w < WINDOWS && !clean; w++) {
+                final long[] before = allocated(measured);
+                final long r0 = runs.get();
+                awaitRuns(runs, r0 + 20_000);
+                final long[] after = allocated(measured);
+                final long n = runs.get() - r0;
+                long total = 0;
+                final StringBuilder per = new StringBuilder();
+                for (int i = 0; i < measured.size(); i++) {
+                    final long b = after[i] - before[i];
+                    total += b;
+                    per.append(measured.get(i).getName()).append('=').append(b).append(" B; ");
+                }
+                final double perRun = (double) total / n;
+                final String line = String.format("%.3f B per run over %d runs (%s)", perRun, n, per);
+                System.out.println("periodic run allocation, window " + (w + 1) + ": " + line);
+                windows.add(line);
+                // A TLAB refill or a rare slow path may show up as a few bytes over thousands of runs; a
+                // per-run object cannot hide under 1 B per run.
+                clean = perRun < 1.0;
             }
-            final double perRun = (double) total / n;
-            System.out.printf("periodic run allocation: %.3f B per run over %d runs (%s)%n", perRun, n, per);
-            // A TLAB refill or a rare slow path may show up as a few bytes over thousands of runs; a per-run
-            // object (16 B at least) cannot hide under 1 B per run.
-            assertTrue(perRun < 1.0, String.format("%.2f B per run over %d runs: %s", perRun, n, per));
+            f.cancel(false);
+            assertTrue(clean, "every window allocated 1 B per run or more: " + windows);
         } finally {
             scheduler.shutdownNow();
             device.close();
