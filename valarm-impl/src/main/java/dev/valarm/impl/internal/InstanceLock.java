@@ -105,6 +105,10 @@ public final class InstanceLock extends AbstractQueuedSynchronizer implements Lo
                 setExclusiveOwnerThread(Thread.currentThread());
                 return;
             }
+            if (i == 0 && getExclusiveOwnerThread() == Thread.currentThread()) {
+                acquire(1); // a reentrant hold: tryAcquire counts it at once, no spin, no queue
+                return;
+            }
             if (i < SPINS) {
                 Thread.onSpinWait();
             } else {
