@@ -134,6 +134,30 @@ class MultiplexerTest extends SimFixture {
     }
 
     /**
+     * A host that steps its clock several times a second (a virtual machine's clock keeping): after each step the
+     * device reads the RTC again, and once moved the clamped alarm on to the new "now + furthest" each time, a
+     * write per step that also put the early wake off for as long as the steps went on. The clamped alarm stays
+     * while it is still ahead and not after what would be written.
+     */
+    @Test
+    void aClampedAlarmStaysArmedWhileTheHostClockIsStepped() throws Exception {
+        rw.set(ELAPSED_REALTIME_WAKEUP, in(rw, ELAPSED_REALTIME_WAKEUP, 2.5 * 86400));
+        machine.awaitIdle();
+        final Timespec armed = machine.rtc().alarm().time();
+        for (int i = 0; i < 40; i++) {
+            machine.advance(Duration.ofMillis(137));
+            machine.jumpRealtime(Duration.ofNanos(3_000));
+            machine.awaitIdle();
+        }
+        assertEquals(1, programs().size(), "no write per host clock step: " + programs());
+        assertEquals(armed, machine.rtc().alarm().time());
+        assertEquals(40, device.stats().clockChanges());
+        final SuspendOutcome early = machine.suspend(Duration.ofDays(10));
+        assertEquals(SuspendOutcome.Result.WOKEN_BY_ALARM, early.result(), "the early wake still comes");
+        assertEquals(2, programs().size(), "re-armed after it");
+    }
+
+    /**
      * The guest's clamp flake (QemuSuspendTest, sysfs-wakealarm), deterministically: the RTC is moved past the
      * clamped wake alarm behind the device's back (RTC_SET_TIME, hwclock), then the host clock changes (on
      * Linux every resume reports one too). The device re-arms from the RTC's new time, and the backend reports

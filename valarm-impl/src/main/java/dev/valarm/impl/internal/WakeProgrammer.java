@@ -79,6 +79,8 @@ final class WakeProgrammer {
     private Hardware hardware = Hardware.NONE;
     /** The alarm time on the RTC's clock while {@link #hardware} is {@link Hardware#ARMED}. */
     private long programmedNanos;
+    /** Whether the armed alarm was clamped to the furthest alarm (an early wake, re-armed when it comes). */
+    private boolean programmedClamped;
     private boolean haveOffset;
     private long rtcMinusBoottime;
     private long rtcMinusRealtime;
@@ -282,10 +284,13 @@ final class WakeProgrammer {
                 return Long.MAX_VALUE;
             }
             remaining = Math.max(0L, remaining);
-            if (!reportToCheck && haveOffset && hardware == Hardware.ARMED
-                    && target(Sat.add(bt, rtcMinusBoottime)) == programmedNanos) {
-                retryBackoff = 0;
-                return Long.MAX_VALUE;
+            if (!reportToCheck && haveOffset && hardware == Hardware.ARMED) {
+                final long estimate = Sat.add(bt, rtcMinusBoottime);
+                final long target = target(estimate);
+                if (holds(estimate, target, target < unclamped(estimate))) {
+                    retryBackoff = 0;
+                    return Long.MAX_VALUE;
+                }
             }
             op = "read RTC time";
             // A backend that cannot wake is never touched: decisions are made against host realtime.
@@ -301,8 +306,8 @@ final class WakeProgrammer {
             placeReport(rtcNow);
             final long target = target(rtcNow);
             final boolean clamped = target < unclamped(rtcNow);
-            if (hardware == Hardware.ARMED && target == programmedNanos) {
-                listener.hardwareUnchanged(Timespec.ofNanos(target));
+            if (holds(rtcNow, target, clamped)) {
+                listener.hardwareUnchanged(Timespec.ofNanos(programmedNanos));
                 retryBackoff = 0;
                 return Long.MAX_VALUE;
             }
@@ -315,6 +320,7 @@ final class WakeProgrammer {
             }
             hardware = Hardware.ARMED;
             programmedNanos = target;
+            programmedClamped = clamped;
             listener.hardwareProgrammed(at, clamped, remaining, canWake);
             if (LOG.isDebugEnabled()) {
                 LOG.debug("wake alarm programmed at RTC {} ({} ahead{})", at, TimeFormat.duration(Timespec.ofNanos(remaining)),
@@ -334,6 +340,24 @@ final class WakeProgrammer {
                     e.getMessage(), retryBackoff / 1_000_000);
             return retryAt;
         }
+    }
+
+    /**
+     * Whether the armed alarm serves as it is: it is the target, or both are clamped and it is still ahead and
+     * not after the target (it wakes early, and the dispatcher re-arms it then). Moving a clamped alarm on
+     * with the clock at every pass would write the chip on every change of any instance (or every host clock
+     * step) and, on a host that steps its clock several times a second, put the early wake off for ever.
+     *
+     * @param rtcNow the RTC's time now (read, or estimated)
+     * @param target {@link #target} at that time
+     * @param clamped whether the target is clamped
+     */
+    private boolean holds(final long rtcNow, final long target, final boolean clamped) {
+        if (hardware != Hardware.ARMED) {
+            return false;
+        }
+        return target == programmedNanos
+                || clamped && programmedClamped && programmedNanos > rtcNow && programmedNanos <= target;
     }
 
     /**

@@ -160,6 +160,44 @@ final class ValarmDeviceOverFuseRtcTest {
 
     @Test
     void clampsToTheChipWindowAndReArmsOnEachEarlyWake() throws Exception {
+        clampScenario();
+    }
+
+    /**
+     * The same while the host clock is stepped every 100 ms (to its own reading: microseconds each time), as the CI
+     * machines' clock keeping does. Every step is a host clock change after which the device reads the 1 s chip
+     * again. Once, each such read moved the clamped alarm on to the new "now + 3 s", so the early wake never came.
+     * Now a clamped alarm stays while it serves: one clamped programming per early wake. (Each read knows the
+     * chip's time only to the second, so the exact alarm of the last seconds may still move by one second at a
+     * step: the offsets are taken fresh from every read, as the wake's accuracy needs.)
+     */
+    @Test
+    void clampsAndReArmsWhileTheHostClockIsSteppedTenTimesASecond() throws Exception {
+        Assumptions.assumeTrue(FuseRtcMount.isRoot(), "stepping the host clock needs root");
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicLong steps = new java.util.concurrent.atomic.AtomicLong();
+        final Thread stepper = new Thread(() -> {
+            while (!stop.get()) {
+                dev.valarm.rtc.linux.guest.RawRtc.clockSet(0, dev.valarm.rtc.linux.guest.RawRtc.clockNanos(0));
+                steps.incrementAndGet();
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+            }
+        }, "host-clock-stepper");
+        stepper.setDaemon(true);
+        stepper.start();
+        try {
+            clampScenario();
+        } finally {
+            stop.set(true);
+            stepper.join(10_000);
+        }
+        assertTrue(steps.get() >= 20, "the host clock was stepped " + steps.get() + " times");
+        assertTrue(device.stats().clockChanges() >= 10, device.stats().toString());
+        assertTrue(recorder.clampedCount() <= chip.firedCount(), "one clamped programming per early wake, not one"
+            + " per host clock step: " + chip.firedCount() + " wakes, programmed " + recorder.programmed);
+    }
+
+    private void clampScenario() throws Exception {
         start(Duration.ofMinutes(-17), Duration.ofSeconds(3), Duration.ofSeconds(3));
         final AlarmHandle h = device.createInstance().open(OpenMode.READ_WRITE);
         final Timespec deadline = in(h, AlarmType.ELAPSED_REALTIME_WAKEUP, 8);
