@@ -193,6 +193,8 @@ public final class Device implements ValarmDevice {
 
     private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** At most one log line a minute for host clock changes (each is counted in the stats). */
+    private static final long CLOCK_CHANGE_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** Guards the instance table (minors, count) and the device's closing. Taken before any instance lock. */
     final ReentrantLock lock = new ReentrantLock();
@@ -255,6 +257,8 @@ public final class Device implements ValarmDevice {
     private volatile long alarmsFired;
     private volatile long lateDeliveries;
     private volatile long clockChanges;
+    /** Host clock changes for the log: some hosts step their clock several times a second. Dispatcher only. */
+    private final RepeatedEventLog clockChangeLog = new RepeatedEventLog(CLOCK_CHANGE_REPORT_NANOS);
     final AtomicLong hardwareWrites = new AtomicLong();
     final AtomicLong hardwareCancels = new AtomicLong();
     final AtomicLong hardwareWakes = new AtomicLong();
@@ -1220,7 +1224,15 @@ public final class Device implements ValarmDevice {
             }
         }
         programmer.onClockChange();
-        LOG.info("host clock changed: time-change raised on {} instances", n);
+        final long reported = clockChangeLog.occurred(clocks.nanos(ClockBase.MONOTONIC));
+        if (reported == 1) {
+            LOG.info("host clock changed: time-change raised on {} instances", n);
+        } else if (reported > 1) {
+            LOG.info("host clock changed {} times since the last such line (at most one a minute; the stats count every"
+                    + " change): time-change raised on {} instances each time", reported, n);
+        } else {
+            LOG.debug("host clock changed: time-change raised on {} instances", n);
+        }
     }
 
     /** Whether the current thread holds the table lock, the heap lock or an instance's lock (tests). */
