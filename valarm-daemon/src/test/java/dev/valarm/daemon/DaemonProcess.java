@@ -173,6 +173,15 @@ final class DaemonProcess implements AutoCloseable {
         return (Map<String, Object>) ok(Map.of("cmd", "stats")).get("stats");
     }
 
+    /**
+     * How many host clock changes the daemon's device has seen ({@code stats.device.clock_changes}). Each raised
+     * the time-change bit on every instance; some machines step their clock several times a second.
+     */
+    @SuppressWarnings("unchecked")
+    long hostClockChanges() {
+        return ((Number) ((Map<String, Object>) stats().get("device")).get("clock_changes")).longValue();
+    }
+
     /** The process as started by this test (not an upgrade's successor). */
     Process process() {
         return process;
