@@ -259,6 +259,10 @@ public final class Device implements ValarmDevice {
     private volatile long clockChanges;
     /** Host clock changes for the log: some hosts step their clock several times a second. Dispatcher only. */
     private final RepeatedEventLog clockChangeLog = new RepeatedEventLog(CLOCK_CHANGE_REPORT_NANOS);
+    /** Host realtime minus monotonic at the last host clock change (or start), for the log. Dispatcher only. */
+    private long realMinusMono;
+    /** The largest move of a host clock change not yet in a log line. Dispatcher only. */
+    private long largestUnloggedMove;
     final AtomicLong hardwareWrites = new AtomicLong();
     final AtomicLong hardwareCancels = new AtomicLong();
     final AtomicLong hardwareWakes = new AtomicLong();
@@ -306,6 +310,7 @@ public final class Device implements ValarmDevice {
             final Duration lateThreshold, final String threadName, final DeviceListener listener,
             final int queueCapacity) {
         this.clocks = Objects.requireNonNull(clocks, "clocks");
+        this.realMinusMono = Sat.sub(clocks.nanos(ClockBase.REALTIME), clocks.nanos(ClockBase.MONOTONIC));
         this.rtc = Objects.requireNonNull(rtc, "rtc");
         this.blocker = Objects.requireNonNull(blocker, "blocker");
         Objects.requireNonNull(callbackExecutor, "callbackExecutor");
@@ -1195,6 +1200,12 @@ public final class Device implements ValarmDevice {
     }
 
     private void onHostClockChange() {
+        final long nowRealMinusMono = Sat.sub(clocks.nanos(ClockBase.REALTIME), clocks.nanos(ClockBase.MONOTONIC));
+        final long moved = Sat.sub(nowRealMinusMono, realMinusMono);
+        realMinusMono = nowRealMinusMono;
+        if (Math.abs(moved) >= Math.abs(largestUnloggedMove)) {
+            largestUnloggedMove = moved;
+        }
         final int n;
         lock.lock();
         try {
@@ -1226,12 +1237,18 @@ public final class Device implements ValarmDevice {
         programmer.onClockChange();
         final long reported = clockChangeLog.occurred(clocks.nanos(ClockBase.MONOTONIC));
         if (reported == 1) {
-            LOG.info("host clock changed: time-change raised on {} instances", n);
+            LOG.info("host clock changed (moved {} against the monotonic clock): time-change raised on {} instances",
+                    TimeFormat.duration(Timespec.ofNanos(moved)), n);
         } else if (reported > 1) {
-            LOG.info("host clock changed {} times since the last such line (at most one a minute; the stats count every"
-                    + " change): time-change raised on {} instances each time", reported, n);
-        } else {
-            LOG.debug("host clock changed: time-change raised on {} instances", n);
+            LOG.info("host clock changed {} times since the last such line, the largest move {} (at most one line a"
+                    + " minute; the stats count every change): time-change raised on {} instances each time", reported,
+                    TimeFormat.duration(Timespec.ofNanos(largestUnloggedMove)), n);
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("host clock changed (moved {}): time-change raised on {} instances",
+                    TimeFormat.duration(Timespec.ofNanos(moved)), n);
+        }
+        if (reported != 0) {
+            largestUnloggedMove = 0;
         }
     }
 
