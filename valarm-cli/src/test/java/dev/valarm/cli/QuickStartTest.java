@@ -30,11 +30,14 @@ class QuickStartTest {
             Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);  // 2031-01-01T00:00:00.000081883Z (1924992000.000081883 s)
             alarm.set(AlarmType.RTC_WAKEUP, now.plus(Duration.ofSeconds(2)));   // in two seconds
             AlarmEvents changed = alarm.await();        // at once: TIME_CHANGE (0x10000) raised by SET_RTC
-            AlarmEvents fired = alarm.await();          // two seconds later: RTC_WAKEUP (0x1)
+            AlarmEvents fired = alarm.await();          // two seconds later: RTC_WAKEUP (0x1), or TIME_CHANGE
+            while (!fired.fired(AlarmType.RTC_WAKEUP)) { //   again if the host clock was set meanwhile
+                fired = alarm.await();
+            }
             Clock clock = tenant.clock();               // a java.time view of the tenant's wall clock
         // --- end ---
             assertEquals(0x10000, changed.mask());
-            assertEquals(0x1, fired.mask());
+            assertEquals(0x1, fired.typeMask()); // beside a TIME_CHANGE of the host's, if it stepped its clock just then
             assertEquals(2031, clock.instant().atZone(java.time.ZoneOffset.UTC).getYear());
             assertTrue(now.toInstant().isBefore(Instant.parse("2031-01-01T00:00:05Z")), now.toString());
         }

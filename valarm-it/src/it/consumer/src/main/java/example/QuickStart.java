@@ -31,11 +31,14 @@ public final class QuickStart {
             Timespec now = alarm.getTime(AlarmType.RTC_WAKEUP);  // 2031-01-01T00:00:00.000081883Z (1924992000.000081883 s)
             alarm.set(AlarmType.RTC_WAKEUP, now.plus(Duration.ofSeconds(2)));   // in two seconds
             AlarmEvents changed = alarm.await();        // at once: TIME_CHANGE (0x10000) raised by SET_RTC
-            AlarmEvents fired = alarm.await();          // two seconds later: RTC_WAKEUP (0x1)
+            AlarmEvents fired = alarm.await();          // two seconds later: RTC_WAKEUP (0x1), or TIME_CHANGE
+            while (!fired.fired(AlarmType.RTC_WAKEUP)) { //   again if the host clock was set meanwhile
+                fired = alarm.await();
+            }
             Clock clock = tenant.clock();               // a java.time view of the tenant's wall clock
         // --- end ---
             return "device=" + device.describe() + " changed=0x" + Integer.toHexString(changed.mask()) + " fired=0x"
-                    + Integer.toHexString(fired.mask()) + " year=" + clock.instant().toString().substring(0, 4);
+                    + Integer.toHexString(fired.typeMask()) + " year=" + clock.instant().toString().substring(0, 4);
         }
     }
 }
