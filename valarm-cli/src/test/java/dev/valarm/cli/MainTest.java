@@ -90,11 +90,20 @@ class MainTest {
                 .map(l -> Instant.parse(l.substring(l.indexOf("wake alarm -> ") + 14, l.indexOf(" (earliest"))))
                 .collect(Collectors.toList());
         assertFalse(targets.isEmpty(), out());
+        // A host clock change moves the wake time of a BOOTTIME alarm on a realtime-based RTC (alarm-timerfd) by the
+        // step: a new decision, microseconds from the last. Some hosts step their clock several times a second, so
+        // as many near repeats as the device counted clock changes are those; any more is the fault.
+        final java.util.regex.Matcher changes = java.util.regex.Pattern.compile("clockChanges=(\\d+)").matcher(out());
+        assertTrue(changes.find(), out());
+        final long clockChanges = Long.parseLong(changes.group(1));
+        final List<String> repeats = new java.util.ArrayList<>();
         for (int i = 1; i < targets.size(); i++) {
             final Duration apart = Duration.between(targets.get(i - 1), targets.get(i)).abs();
-            assertTrue(apart.compareTo(Duration.ofMillis(1)) > 0, "decisions " + (i - 1) + " and " + i + " want the same"
-                    + " wake (" + apart + " apart):\n" + out());
+            if (apart.compareTo(Duration.ofMillis(1)) <= 0) {
+                repeats.add("decisions " + (i - 1) + " and " + i + " want the same wake (" + apart + " apart)");
+            }
         }
+        assertTrue(repeats.size() <= clockChanges, repeats + " with " + clockChanges + " host clock changes:\n" + out());
     }
 
     @Test
