@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/types.h>
@@ -107,7 +108,7 @@ static int io(int fd, unsigned long req, void *arg) {
  * Some machines step CLOCK_REALTIME several times a second (the CI machines do: their WAITs saw the
  * time-change bit over 150 times in half a minute). A host clock change raises TIME_CHANGE on every
  * instance (alarm-dev.md 9.5, DESIGN.md rule 6), so a WAIT may return the bit although no test
- * caused it. This process watches for steps itself, with a CANCEL_ON_SET timerfd of its own: the
+ * caused it. This process (with the ones it forks) watches for steps, with a CANCEL_ON_SET timerfd: the
  * kernel cancels it in the same clock_was_set() that wakes the daemon's, so a step the daemon saw
  * before answering is visible here once the WAIT has returned. The time-change bit is forgiven
  * (dropped, and a WAIT that returned only it repeated) only when such a step was seen within the
@@ -115,8 +116,12 @@ static int io(int fd, unsigned long req, void *arg) {
  */
 #define STEP_WINDOW (2 * SEC)
 static int steps_fd = -1;
-static long long last_step_seen = -1; /* mono() when a step was last seen, -1 never (atomic: waiter threads) */
-static long steps_seen, steps_forgiven;  /* atomic */
+/*
+ * mono() when a step was last seen by this process or any it forked, -1 never: in a shared page, since
+ * the processes share the one timerfd and whichever reads its cancellation consumes it (atomic).
+ */
+static long long *last_step_seen;
+static long steps_seen, steps_forgiven; /* this process's (atomic: waiter threads) */
 
 static void steps_arm(void) {
     struct itimerspec far;
@@ -127,11 +132,14 @@ static void steps_arm(void) {
     }
 }
 
-/* Opens this process's own watcher (after a fork too: a shared one would hand a step to one process only). */
+/* Opens the watcher, before any fork: the children share it and the page of the last step seen. */
 static void steps_open(void) {
-    if (steps_fd >= 0) {
-        close(steps_fd);
+    last_step_seen = mmap(NULL, sizeof *last_step_seen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (last_step_seen == MAP_FAILED) {
+        fprintf(stderr, "mmap: %s\n", strerror(errno));
+        exit(2);
     }
+    *last_step_seen = -1;
     steps_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
     if (steps_fd < 0) {
         fprintf(stderr, "timerfd_create(CLOCK_REALTIME): %s\n", strerror(errno));
@@ -145,14 +153,14 @@ static void steps_poll(void) {
     uint64_t ticks;
     if (steps_fd >= 0 && read(steps_fd, &ticks, sizeof ticks) < 0 && errno == ECANCELED) {
         __atomic_add_fetch(&steps_seen, 1, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&last_step_seen, mono(), __ATOMIC_SEQ_CST);
+        __atomic_store_n(last_step_seen, mono(), __ATOMIC_SEQ_CST);
         steps_arm();
     }
 }
 
 static int host_step_explains_time_change(void) {
     steps_poll();
-    long long seen = __atomic_load_n(&last_step_seen, __ATOMIC_SEQ_CST);
+    long long seen = __atomic_load_n(last_step_seen, __ATOMIC_SEQ_CST);
     return seen >= 0 && mono() - seen <= STEP_WINDOW;
 }
 
@@ -738,20 +746,24 @@ static int hold_wait(int k) {
         return 1;
     }
     int parent = 1;
-    steps_poll(); /* a step seen until now is inherited by the children's memory */
     for (int i = 1; i < k; i++) {
         if (fork() == 0) {
             parent = 0;
-            steps_open(); /* its own watcher: a shared one would show a step to one process only */
             break;
         }
     }
     printf("blocking pid=%d\n", (int)getpid());
     fflush(stdout);
-    int r = wait_alarms(fd);
+    /* As wait_alarms, noting when a host step's time change made it WAIT again: that WAIT may meet the stop
+     * before the bridge has it in its table, and then the kernel ends it (ECONNABORTED), not the bridge. */
+    long long rewaited = -1;
+    int r;
+    while ((r = forgive_host_steps(io(fd, ALARM_WAIT, NULL))) == 0) {
+        rewaited = mono();
+    }
     /* CLOCK_MONOTONIC, the clock of Java's System.nanoTime on Linux */
-    printf("returned pid=%d result=%d errno_name=%s at_ns=%lld\n", (int)getpid(), r, r < 0 ? strerrorname_np(-r) : "-",
-           mono());
+    printf("returned pid=%d result=%d errno_name=%s at_ns=%lld rewaited_at_ns=%lld\n", (int)getpid(), r,
+           r < 0 ? strerrorname_np(-r) : "-", mono(), rewaited);
     fflush(stdout);
     int failed = r < 0 ? 0 : 1;
     if (parent) {
@@ -883,6 +895,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     steps_open();
     if (hold > 0) {
+        collect_earlier_time_change();
         return hold_wait(hold);
     }
     signal(SIGALRM, on_alarm);
