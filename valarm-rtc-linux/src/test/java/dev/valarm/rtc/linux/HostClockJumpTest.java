@@ -33,16 +33,17 @@ final class HostClockJumpTest {
             jumpAndRestore(clocks);
             assertEquals(WakeReason.CLOCK_SET, waiter.get(10, TimeUnit.SECONDS));
 
-            // The restore was a second clock change: it may be reported once more. Then the REALTIME timer
-            // is re-armed: a realtime deadline still fires, and a jump between two waits is not lost.
+            // The restore was a second clock change: it may be reported once more (and any other step of the host's
+            // meanwhile: some machines step their clock several times a second). Then the REALTIME timer is
+            // re-armed: a realtime deadline still fires, and a jump between two waits is not lost.
             final long real = clocks.nanos(ClockBase.REALTIME);
             WakeReason r;
             int clockSets = 0;
             do {
                 r = clocks.awaitDeadline(real + 30 * MS, HostClocks.NO_DEADLINE, HostClocks.NO_DEADLINE);
                 clockSets += r == WakeReason.CLOCK_SET ? 1 : 0;
-            } while (r != WakeReason.DEADLINE && clockSets <= 1);
-            assertEquals(WakeReason.DEADLINE, r, "after at most one more CLOCK_SET for the restore");
+            } while (r != WakeReason.DEADLINE && clockSets <= 50);
+            assertEquals(WakeReason.DEADLINE, r, "after " + clockSets + " CLOCK_SETs (the restore's, the host's)");
             assertTrue(clocks.nanos(ClockBase.REALTIME) >= real + 30 * MS);
             jumpAndRestore(clocks);
             final long real2 = clocks.nanos(ClockBase.REALTIME);
