@@ -7,8 +7,9 @@
  *   alarm_conformance --node PATH --hold-wait K     (stop tests: K processes block in WAIT on one
  *                                                    owner fd and report how WAIT ended)
  *
- * Output: one "ok - NAME" or "not ok - NAME: reason" line per test, then "# N ok, M not ok", and a
- * "# host clock steps" line when the host's CLOCK_REALTIME was stepped during the run.
+ * Output: one "ok - NAME" or "not ok - NAME: reason" line per test, then "# N ok, M not ok"; "#" lines
+ * also say when a time-change bit raised before the run was collected and, when the host's
+ * CLOCK_REALTIME was stepped during the run, how often and how many bits were forgiven for it.
  * Exit status: 0 if all passed, 1 otherwise, 2 for a usage error, 3 for a test that hung (watchdog).
  */
 #define _GNU_SOURCE
