@@ -174,14 +174,28 @@ static int forgive_host_steps(int r) {
     return r;
 }
 
-/* WAIT for alarms: what io(fd, ALARM_WAIT) returns, less a time-change bit a host step explains. */
-static int wait_alarms(int fd) {
+/*
+ * WAIT for alarms: what io(fd, ALARM_WAIT) returns, less a time-change bit a host step explains. A WAIT
+ * that returned only that bit is sent again; *rewaits counts those and *last_rewait says when the last
+ * one was sent (mono(); either may be NULL).
+ */
+static int wait_alarms_noting(int fd, int *rewaits, long long *last_rewait) {
     for (;;) {
         int r = forgive_host_steps(io(fd, ALARM_WAIT, NULL));
         if (r != 0) {
             return r;
         }
+        if (rewaits) {
+            (*rewaits)++;
+        }
+        if (last_rewait) {
+            *last_rewait = mono();
+        }
     }
+}
+
+static int wait_alarms(int fd) {
+    return wait_alarms_noting(fd, NULL, NULL);
 }
 
 static int set_in(int fd, int type, long long delta_ns) {
@@ -537,9 +551,7 @@ static void *blocked_wait_main(void *arg) {
     struct blocked *b = arg;
     b->tid = (pid_t)syscall(SYS_gettid);
     __atomic_store_n(&b->started, 1, __ATOMIC_SEQ_CST);
-    while ((b->result = forgive_host_steps(io(b->fd, ALARM_WAIT, NULL))) == 0) {
-        __atomic_add_fetch(&b->host_steps, 1, __ATOMIC_SEQ_CST);
-    }
+    b->result = wait_alarms_noting(b->fd, &b->host_steps, NULL); /* read after pthread_join */
     b->returned_at = mono();
     return NULL;
 }
@@ -758,10 +770,7 @@ static int hold_wait(int k) {
     /* As wait_alarms, noting when a host step's time change made it WAIT again: that WAIT may meet the stop
      * before the bridge has it in its table, and then the kernel ends it (ECONNABORTED), not the bridge. */
     long long rewaited = -1;
-    int r;
-    while ((r = forgive_host_steps(io(fd, ALARM_WAIT, NULL))) == 0) {
-        rewaited = mono();
-    }
+    int r = wait_alarms_noting(fd, NULL, &rewaited);
     /* CLOCK_MONOTONIC, the clock of Java's System.nanoTime on Linux */
     printf("returned pid=%d result=%d errno_name=%s at_ns=%lld rewaited_at_ns=%lld\n", (int)getpid(), r,
            r < 0 ? strerrorname_np(-r) : "-", mono(), rewaited);

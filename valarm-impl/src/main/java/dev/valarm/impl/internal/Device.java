@@ -1200,7 +1200,8 @@ public final class Device implements ValarmDevice {
     }
 
     private void onHostClockChange() {
-        final long nowRealMinusMono = Sat.sub(clocks.nanos(ClockBase.REALTIME), clocks.nanos(ClockBase.MONOTONIC));
+        final long mono = clocks.nanos(ClockBase.MONOTONIC);
+        final long nowRealMinusMono = Sat.sub(clocks.nanos(ClockBase.REALTIME), mono);
         final long moved = Sat.sub(nowRealMinusMono, realMinusMono);
         realMinusMono = nowRealMinusMono;
         if (Math.abs(moved) >= Math.abs(largestUnloggedMove)) {
@@ -1235,7 +1236,7 @@ public final class Device implements ValarmDevice {
             }
         }
         programmer.onClockChange();
-        final long reported = clockChangeLog.occurred(clocks.nanos(ClockBase.MONOTONIC));
+        final long reported = clockChangeLog.occurred(mono);
         if (reported == 1) {
             LOG.info("host clock changed (moved {} against the monotonic clock): time-change raised on {} instances",
                     TimeFormat.duration(Timespec.ofNanos(moved)), n);

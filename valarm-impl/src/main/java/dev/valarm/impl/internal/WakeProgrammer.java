@@ -286,8 +286,9 @@ final class WakeProgrammer {
             remaining = Math.max(0L, remaining);
             if (!reportToCheck && haveOffset && hardware == Hardware.ARMED) {
                 final long estimate = Sat.add(bt, rtcMinusBoottime);
-                final long target = target(estimate);
-                if (holds(estimate, target, target < unclamped(estimate))) {
+                final long wanted = unclamped(estimate);
+                final long target = target(estimate, wanted);
+                if (holds(estimate, target, target < wanted)) {
                     retryBackoff = 0;
                     return Long.MAX_VALUE;
                 }
@@ -304,8 +305,9 @@ final class WakeProgrammer {
             rtcMinusBoottime = Sat.sub(rtcNow, bt);
             haveOffset = true;
             placeReport(rtcNow);
-            final long target = target(rtcNow);
-            final boolean clamped = target < unclamped(rtcNow);
+            final long wanted = unclamped(rtcNow);
+            final long target = target(rtcNow, wanted);
+            final boolean clamped = target < wanted;
             if (holds(rtcNow, target, clamped)) {
                 listener.hardwareUnchanged(Timespec.ofNanos(programmedNanos));
                 retryBackoff = 0;
@@ -349,7 +351,7 @@ final class WakeProgrammer {
      * step) and, on a host that steps its clock several times a second, put the early wake off for ever.
      *
      * @param rtcNow the RTC's time now (read, or estimated)
-     * @param target {@link #target} at that time
+     * @param target the wake time at that time, clamped to the furthest alarm
      * @param clamped whether the target is clamped
      */
     private boolean holds(final long rtcNow, final long target, final boolean clamped) {
@@ -364,10 +366,10 @@ final class WakeProgrammer {
      * The wake time on the RTC's clock, clamped to the furthest alarm, with the remembered offsets.
      *
      * @param rtcNow the RTC's time now (read, or estimated from host boottime)
+     * @param unclamped {@link #unclamped} at that time
      */
-    private long target(final long rtcNow) {
-        final long limit = alignDown(Sat.add(rtcNow, maxAhead));
-        return Math.min(unclamped(rtcNow), limit);
+    private long target(final long rtcNow, final long unclamped) {
+        return Math.min(unclamped, alignDown(Sat.add(rtcNow, maxAhead)));
     }
 
     /**
