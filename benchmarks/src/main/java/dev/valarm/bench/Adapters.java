@@ -39,10 +39,6 @@ public final class Adapters {
                 return new HeapAdapter(new HybridTimerQueue(Math.max(1, capacity)), false);
             case "hybrid-tick":
                 return new HeapAdapter(new HybridTimerQueue(Math.max(1, capacity)), true);
-            case "spoke":
-                return new HeapAdapter(new dev.valarm.impl.internal.SpokeHybridTimerQueue(Math.max(1, capacity)), false);
-            case "spoke-tick":
-                return new HeapAdapter(new dev.valarm.impl.internal.SpokeHybridTimerQueue(Math.max(1, capacity)), true);
             case "pq":
                 return new PriorityQueueAdapter(capacity);
             case "stpe":

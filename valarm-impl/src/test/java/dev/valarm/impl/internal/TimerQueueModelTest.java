@@ -65,8 +65,6 @@ final class TimerQueueModelTest {
     static void verify(final TimerQueue q) {
         if (q instanceof TimerHeap) {
             ((TimerHeap) q).verifyInvariants();
-        } else if (q instanceof SpokeHybridTimerQueue) {
-            ((SpokeHybridTimerQueue) q).verifyInvariants();
         } else {
             ((HybridTimerQueue) q).verifyInvariants();
         }
@@ -79,9 +77,6 @@ final class TimerQueueModelTest {
         new Impl("hybrid", HybridTimerQueue::new, DEFAULT_OPS, 14),
         new Impl("hybrid-small", c -> new HybridTimerQueue(c, 8, 2, 6), DEFAULT_OPS, 12),
         new Impl("hybrid-1", c -> new HybridTimerQueue(c, 1, 1, 6), 200_000, 11),
-        new Impl("spoke", SpokeHybridTimerQueue::new, DEFAULT_OPS, 14),
-        new Impl("spoke-small", c -> new SpokeHybridTimerQueue(c, 8, 2, 6), DEFAULT_OPS, 12),
-        new Impl("spoke-1", c -> new SpokeHybridTimerQueue(c, 1, 1, 6), 200_000, 11),
     };
 
     static Stream<Arguments> impls() {
