@@ -97,26 +97,21 @@ public final class Device implements ValarmDevice {
      * minor reused by another instance can never fire anything (the generation the brief asks for is
      * this: the state is read at the moment of firing, under the lock that every change takes).
      *
-     * Lower-bound heaps, exact wakeup heads. In every end heap an entry's key is a lower bound of its
-     * alarm's deadline, or a tombstone of a cleared alarm. A SET of an exact alarm whose entry's key
-     * (Instance.HEAP_KEY, published by the heap-lock holder) is at or before the new deadline changes nothing
-     * in the heaps: no queue, no wake, no shared write; its CLEAR leaves the entry as a tombstone. For a
-     * wakeup type (0 and 2) only while the entry is not its type's head: a key at or before the published
-     * head (wakeHeadRt/Bt), a window, or a SET earlier than the key is queued (and wakes the dispatcher if it
-     * can move the hardware alarm). Applying a change only ever lowers an end key or inserts an entry, never
-     * raises or removes one; so a caller that read a key under its instance lock can rely on it being a lower
-     * bound even while the heap-lock holder is applying an older change. Keys are raised and entries removed
-     * only under the instance's lock: when an entry is popped (the pop publishes MAX_VALUE before the
-     * dispatcher takes the instance lock to decide: a due entry fires, an early one is re-keyed, a tombstone
-     * dropped), and, for the two wakeup heaps, before every hardware decision: validateWakeHeads takes the
-     * instance lock of each head not known exact, then the heap lock, makes the entry exact (drops a tombstone,
-     * raises an early key) and publishes the head, so that from then on a SET or CLEAR of that alarm sees
-     * itself at the head and is queued (the lock orders the two); applying any change to a checked head makes
-     * it unchecked again (validHead). The hardware alarm is decided from exact heads only, so a lazy CLEAR or
-     * SET never programs a wrong second, and the windowed alarms' start and wake-key entries stay exact. The
-     * set/clear churn of the benchmark (Android's AlarmManager re-arming its kernel alarms) thus costs two
-     * uncontended lock round trips on per-instance cache lines, on a wakeup type as on the others; two
-     * benchmark threads share no line they write.
+     * Exact heaps and lower-bound heaps. The hardware alarm is decided from the heads of the two wakeup
+     * heaps (types 0 and 2) and their wake-key heaps, so those are kept exact: every change to a wakeup
+     * alarm goes through the queue and is applied as it is (moved either way, removed). The three
+     * non-wakeup heaps only decide when the dispatcher wakes; for them an entry's key is a lower bound of
+     * its alarm's deadline (or a tombstone of a cleared alarm). A SET of an exact non-wakeup alarm whose
+     * entry's key (Instance.HEAP_KEY, published by the heap-lock holder) is at or before the new deadline
+     * changes nothing in the heaps: no queue, no wake, no shared write. Its CLEAR leaves the entry as a
+     * tombstone. An entry that comes due early is re-keyed to the current deadline (one spurious wake, at
+     * most once per SET); a tombstone is dropped. Applying a non-wakeup change only ever lowers a key or
+     * inserts an entry, never raises or removes one; so a caller that read a key under its instance lock
+     * can rely on it being a lower bound even while the heap-lock holder is applying an older change
+     * (raising/removing happens only when an entry is popped, and the pop publishes MAX_VALUE before the
+     * dispatcher takes the instance lock to decide). The set/clear churn of the benchmark (Android's
+     * AlarmManager re-arming its kernel alarms) thus costs two uncontended lock round trips on
+     * per-instance cache lines; two benchmark threads share no line they write.
      *
      * The queue (ChangeQueue): bounded MPSC ring of Instance references, CAS on the tail, release stores,
      * one consumer. It carries no values: an element means "apply the current state of the types in
@@ -184,9 +179,6 @@ public final class Device implements ValarmDevice {
      *   - InstanceLock, slots beside it, per-instance counters: 330 ns.
      *   - every SET and CLEAR through the queue (no lower-bound skip): no recorded figure; it costs each
      *     non-wakeup SET/CLEAR a queue offer and the dispatcher a heap operation, which the skip avoids.
-     *   - wakeup types exact (every SET and CLEAR queued and applied as it is), until 2026-12-04: a wakeup
-     *     type's set/clear at 100 000 instances 0.85x-0.90x the executor; with lazy wakeup changes and
-     *     head validation (this design) about the non-wakeup type's cost (BENCHMARKS.md, "A wakeup type").
      */
     private static final Logger LOG = LoggerFactory.getLogger(Device.class);
 
@@ -256,11 +248,6 @@ public final class Device implements ValarmDevice {
     private volatile long plannedMono = Long.MAX_VALUE;
     private volatile long wakeHeadRt = Long.MAX_VALUE;
     private volatile long wakeHeadBt = Long.MAX_VALUE;
-    /**
-     * Per wakeup type: the end-heap head that {@link #validateWakeHeads} found exact under its instance's lock
-     * and that no applied change has touched since (NULL_HANDLE: none). Guarded by heapLock.
-     */
-    private final long[] validHead = new long[AlarmType.COUNT];
     private volatile boolean wakeRequested;
 
     // Counters. Armed alarms and SETs are counted per instance (no shared write on the SET/CLEAR path) and
@@ -779,11 +766,8 @@ public final class Device implements ValarmDevice {
             }
             return;
         }
-        final long head = t == 0 ? wakeHeadRt : wakeHeadBt;
-        if (window == 0L && !wasWindowed && oldKey <= end && oldKey > head) {
-            return; // not its type's head, and the key is a lower bound of the new deadline: as a non-wakeup SET
-        }
         queueChange(in, 1 << t);
+        final long head = t == 0 ? wakeHeadRt : wakeHeadBt;
         if (end < planned(BASE_OF[t]) || end <= head || oldKey <= head || window != 0L || wasWindowed) {
             programmer.wakeupMoved(); // the wakelock until the dispatcher has programmed it (queued first)
             wake(); // the change can move a wakeup head: the hardware alarm may need another second
@@ -793,10 +777,9 @@ public final class Device implements ValarmDevice {
     }
 
     /**
-     * Type {@code t} of {@code in} was disarmed (CLEAR, close paths). Its end-heap entry stays as a
-     * tombstone (dropped when it comes due or reaches a wakeup head, revived by the next SET); only a
-     * windowed wakeup alarm's or a wakeup head's CLEAR is queued, so that the hardware alarm follows it.
-     * Instance lock held.
+     * Type {@code t} of {@code in} was disarmed (CLEAR, close paths). A non-wakeup alarm's entry stays as a
+     * tombstone (dropped when it comes due, revived by the next SET); a wakeup alarm's is removed. Instance
+     * lock held.
      *
      * @param wasWindowed whether it had a window
      */
@@ -804,12 +787,8 @@ public final class Device implements ValarmDevice {
         if (!WAKEUP[t]) {
             return;
         }
-        final boolean atHead = in.heapKey(t) <= (t == 0 ? wakeHeadRt : wakeHeadBt);
-        if (!wasWindowed && !atHead) {
-            return; // not its type's head: a tombstone, as for a non-wakeup CLEAR
-        }
         queueChange(in, 1 << t);
-        if (wasWindowed || atHead) {
+        if (wasWindowed || in.heapKey(t) <= (t == 0 ? wakeHeadRt : wakeHeadBt)) {
             programmer.wakeupMoved(); // the wakelock until the dispatcher has programmed it (queued first)
             wake();
         } else if (wakeOnEveryChange) {
@@ -912,10 +891,9 @@ public final class Device implements ValarmDevice {
 
     /**
      * Brings type {@code t}'s entries of {@code in} in line with its state, read without the instance lock
-     * (see the design block: a change racing this read queues the instance again). An end key only ever
-     * moves earlier or appears here (it is raised or removed only by a pop or by {@link #validateWakeHeads},
-     * which decide under the instance's lock); a wakeup type's window entries (start and wake key) follow the
-     * state exactly, a non-wakeup type's start key only moves earlier. Heap lock held.
+     * (see the design block: a change racing this read queues the instance again). A wakeup type's entries
+     * follow the state exactly; a non-wakeup type's end and start keys only ever move earlier or appear.
+     * Heap lock held.
      */
     private void applyType(final Instance in, final int t) {
         if (in.closed) {
@@ -929,20 +907,16 @@ public final class Device implements ValarmDevice {
         final TimerQueue heap = heaps[t];
         final long e = in.get(t, Instance.END_ENTRY);
         if (WAKEUP[t]) {
-            if (e == validHead[t]) {
-                validHead[t] = TimerQueue.NULL_HANDLE; // its change may have moved it: checked again before use
-            }
             if (!isArmed) {
-                dropWindowEntries(in, t); // the end entry stays as a tombstone (see validateWakeHeads)
+                removeEntries(in, t);
                 return;
             }
             if (e == TimerQueue.NULL_HANDLE) {
                 in.put(t, Instance.END_ENTRY, heap.schedule(end, in.minor));
-                in.publishHeapKey(t, end);
-            } else if (end < in.heapKey(t)) {
+            } else {
                 heap.reschedule(e, end);
-                in.publishHeapKey(t, end);
             }
+            in.publishHeapKey(t, end);
             if (window == 0L) {
                 dropWindowEntries(in, t);
             } else {
@@ -1121,24 +1095,20 @@ public final class Device implements ValarmDevice {
                 final long rtDeadline;
                 final long btDeadline;
                 final long monoDeadline;
-                final boolean headsExact;
                 heapLock.lock();
                 try {
                     programmer.markHold(); // before the drain: a wakeup change queued after it keeps its hold
                     applyPending();
-                    headsExact = headExact(0) && headExact(2);
                     rtDeadline = Math.min(heaps[0].peekDeadline(), heaps[1].peekDeadline());
                     btDeadline = Math.min(heaps[2].peekDeadline(), heaps[3].peekDeadline());
                     monoDeadline = heaps[4].peekDeadline();
                     plannedRt = rtDeadline;
                     plannedBt = btDeadline;
                     plannedMono = monoDeadline;
-                    if (headsExact) {
-                        wakeHeadRt = heaps[0].peekDeadline();
-                        wakeHeadBt = heaps[2].peekDeadline();
-                        programmer.capture(heaps[0].peekDeadline(), wakeKeys[0].peekDeadline(), heaps[2].peekDeadline(),
-                                wakeKeys[2].peekDeadline());
-                    }
+                    wakeHeadRt = heaps[0].peekDeadline();
+                    wakeHeadBt = heaps[2].peekDeadline();
+                    programmer.capture(heaps[0].peekDeadline(), wakeKeys[0].peekDeadline(), heaps[2].peekDeadline(),
+                            wakeKeys[2].peekDeadline());
                 } finally {
                     heapLock.unlock();
                 }
@@ -1149,12 +1119,6 @@ public final class Device implements ValarmDevice {
                 if (hardwareWake) {
                     hardwareWakes.incrementAndGet();
                     programmer.onFired();
-                }
-                if (!headsExact) {
-                    // A wakeup head not known exact (a tombstone, or an early key): decide it under its
-                    // instance's lock, then go round, so that the hardware decision reads exact heads only.
-                    validateWakeHeads();
-                    continue;
                 }
                 final long retryAt = programmer.apply();
                 if (again || closed) {
@@ -1179,87 +1143,6 @@ public final class Device implements ValarmDevice {
             }
         }
         LOG.debug("dispatcher stopped");
-    }
-
-    /** Whether wakeup type {@code t}'s end-heap head is known exact (or the heap is empty). Heap lock held. */
-    private boolean headExact(final int t) {
-        final long h = heaps[t].peekHandle();
-        return h == TimerQueue.NULL_HANDLE || h == validHead[t];
-    }
-
-    /**
-     * Makes the two wakeup end heaps' heads exact before the hardware decision reads them. Their keys, like
-     * every end key, are lower bounds (a CLEAR or a later SET of an alarm that is not its type's head
-     * changes nothing in the heaps), so a head may be a tombstone or early. Each head not known exact is
-     * decided under its instance's lock (then the heap lock): a tombstone or a closed instance's entry is
-     * removed, an early key raised to the deadline, and the head and its key published, so that a SET or
-     * CLEAR of it from then on sees itself at the head and is queued (the lock orders the two). Bounded: a
-     * head that keeps changing is left to the next pass.
-     *
-     * @return true if both heads are exact (or empty); false if it gave up for this pass (the caller goes
-     *         round and calls it again)
-     */
-    private boolean validateWakeHeads() {
-        for (int round = 0; round < FIRE_BUDGET; round++) {
-            Instance in = null;
-            int t = -1;
-            long h = TimerQueue.NULL_HANDLE;
-            heapLock.lock();
-            try {
-                applyPending();
-                for (int w = 0; w <= 2 && in == null; w += 2) {
-                    while (!headExact(w)) {
-                        final TimerQueue heap = heaps[w];
-                        final long head = heap.peekHandle();
-                        final int minor = heap.peekPayload();
-                        final Instance[] table = byMinor;
-                        final Instance x = minor < table.length ? table[minor] : null;
-                        if (x != null && x.get(w, Instance.END_ENTRY) == head) {
-                            in = x;
-                            t = w;
-                            h = head;
-                            break;
-                        }
-                        heap.cancel(head); // an orphan of a closed instance (its minor may be another's now)
-                    }
-                }
-            } finally {
-                heapLock.unlock();
-            }
-            if (in == null) {
-                return true;
-            }
-            in.lock.lock();
-            try {
-                heapLock.lock();
-                try {
-                    if (in.get(t, Instance.END_ENTRY) == h) { // else a full-queue caller moved it meanwhile: look again
-                        if (in.closed || (in.enabled & (1 << t)) == 0) {
-                            removeEntries(in, t);
-                        } else {
-                            final long end = Sat.add(in.get(t, Instance.HOST_START), in.get(t, Instance.WINDOW));
-                            if (heaps[t].deadline(h) != end) {
-                                heaps[t].reschedule(h, end);
-                                in.publishHeapKey(t, end);
-                            }
-                        }
-                        if (heaps[t].peekHandle() == h) {
-                            validHead[t] = h;
-                            if (t == 0) {
-                                wakeHeadRt = heaps[0].peekDeadline();
-                            } else {
-                                wakeHeadBt = heaps[2].peekDeadline();
-                            }
-                        }
-                    }
-                } finally {
-                    heapLock.unlock();
-                }
-            } finally {
-                in.lock.unlock();
-            }
-        }
-        return false;
     }
 
     /**
